@@ -126,7 +126,7 @@ func TestGeneratorDistribution(t *testing.T) {
 func TestLogAndSinCosAccuracy(t *testing.T) {
 	g := New(3)
 	for i := 0; i < 20000; i++ {
-		u := float64(g.At(uint64(i))) // any spread of values
+		u := float64(g.At(uint64(i)))                  // any spread of values
 		x := math.Abs(u)*1e-3 + math.Ldexp(1, -(i%60)) // from 2^-59 to ~1
 		if d := math.Abs(logDet(x) - math.Log(x)); d > 1e-15*math.Max(1, math.Abs(math.Log(x))) {
 			t.Fatalf("log(%g) = %.17g, want %.17g", x, logDet(x), math.Log(x))
