@@ -55,7 +55,9 @@ func DescribeTextEncoder(c TextEncoderConfig) (*TextEncoder, error) {
 	}
 	for i := range c.NumHiddenLayers {
 		n := fmt.Sprintf("%s.encoder.layers.%d", p, i)
-		lin := func(name string, in, out int) Linear { return Linear{Name: join(n, name), In: in, Out: out, Bias: true} }
+		lin := func(name string, in, out int) Linear {
+			return Linear{Name: join(n, name), In: in, Out: out, Bias: true}
+		}
 		te.Layers = append(te.Layers, CLIPLayer{
 			Name:  n,
 			Norm1: LayerNorm{Name: join(n, "layer_norm1"), Dim: w, Eps: eps},
