@@ -1,0 +1,140 @@
+package layout
+
+import (
+	"fmt"
+	"math"
+)
+
+// Grid is the layout weight map of one attention layer, laid out for the kernels: Data is
+// [QueryLen, ContextLen] row-major, row q being query q of the layer (its grid flattened
+// row-major).
+type Grid struct {
+	QueryLen int
+	Data     []float32
+}
+
+// Grid resizes the map to an attention layer with queryLen queries, as the official attention
+// processor does:
+//
+//   - for 9216, 2304, 576 and 144 queries (a 768x768 image's grids) it uses the maps the official
+//     code precomputes per subject by bilinear downsampling (align_corners=True) to
+//     round(H/r) x round(W/r), r = 8, 16, 32, 64, summed over subjects;
+//   - for any other length it resizes the whole map bilinearly (align_corners=True) by the factor
+//     1/sqrt(H*W/queryLen), giving trunc(H/ratio) x trunc(W/ratio), then resamples the flattened
+//     map to queryLen by nearest neighbour (the identity when the grid matches).
+//
+// Where the official code would fail (a precomputed length whose map has another size), Grid
+// takes the second path instead.
+func (wt *Weights) Grid(queryLen int) (*Grid, error) {
+	if queryLen <= 0 || queryLen > wt.H*wt.W {
+		return nil, fmt.Errorf("layout: query length %d outside 1..%d (the image's pixel count)", queryLen, wt.H*wt.W)
+	}
+	if r := precomputedRatio(queryLen); r > 0 {
+		oh, ow := roundHalfEven(wt.H, r), roundHalfEven(wt.W, r)
+		if oh*ow == queryLen {
+			return wt.precomputedGrid(oh, ow), nil
+		}
+	}
+	ratio := math.Sqrt(float64(wt.H*wt.W) / float64(queryLen))
+	scale := 1 / ratio
+	oh, ow := int(float64(wt.H)*scale), int(float64(wt.W)*scale)
+	if oh < 1 || ow < 1 {
+		return nil, fmt.Errorf("layout: %d queries give a %dx%d grid for a %dx%d image", queryLen, ow, oh, wt.W, wt.H)
+	}
+	return wt.resizedGrid(oh, ow, queryLen), nil
+}
+
+// Grids returns the maps for the query lengths of a UNet's cross-attention layers, one per
+// distinct length, in order of first appearance.
+func (wt *Weights) Grids(queryLens []int) ([]*Grid, error) {
+	var out []*Grid
+	done := map[int]bool{}
+	for _, n := range queryLens {
+		if done[n] {
+			continue
+		}
+		done[n] = true
+		g, err := wt.Grid(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// QueryLengths lists the query lengths of a Stable Diffusion UNet's attention levels for a latent
+// of latentH x latentW: each level halves the grid with a stride-2 convolution (ceil(n/2)).
+// SD 1.x and 2.x have cross-attention at 4 levels (the 4th in the mid block), so at 512x512
+// (latent 64x64) they are 4096, 1024, 256, 64.
+func QueryLengths(latentH, latentW, levels int) []int {
+	var out []int
+	h, w := latentH, latentW
+	for range levels {
+		out = append(out, h*w)
+		h, w = (h+1)/2, (w+1)/2
+	}
+	return out
+}
+
+// precomputedRatio is the downsampling ratio of the maps the official code precomputes and looks
+// up by query length (CA_WEIGHT_9216 and friends), or 0.
+func precomputedRatio(queryLen int) int {
+	switch queryLen {
+	case 9216:
+		return 8
+	case 2304:
+		return 16
+	case 576:
+		return 32
+	case 144:
+		return 64
+	}
+	return 0
+}
+
+// roundHalfEven is Python's round(n / r).
+func roundHalfEven(n, r int) int { return int(math.RoundToEven(float64(n) / float64(r))) }
+
+// resizedGrid is CA_WEIGHT_ORIG bilinearly resized to oh x ow and resampled to n rows.
+func (wt *Weights) resizedGrid(oh, ow, n int) *Grid {
+	g := &Grid{QueryLen: n, Data: make([]float32, n*ContextLen)}
+	for _, c := range wt.columns {
+		small := bilinearPlane(wt.columnPlane(c), wt.H, wt.W, oh, ow, channelOrder(c))
+		for q := range n {
+			g.Data[q*ContextLen+c] = small[nearestIndex(q, oh*ow, n)]
+		}
+	}
+	return g
+}
+
+// precomputedGrid sums each subject's region plane downsampled to oh x ow.
+func (wt *Weights) precomputedGrid(oh, ow int) *Grid {
+	n := oh * ow
+	g := &Grid{QueryLen: n, Data: make([]float32, n*ContextLen)}
+	plane := make([]float32, wt.H*wt.W)
+	for si := range wt.subjects {
+		s := &wt.subjects[si]
+		for p := range plane {
+			plane[p] = s.value(p)
+		}
+		// One channel at a time: PyTorch's per-channel (left to right) sum.
+		small := bilinearPlane(plane, wt.H, wt.W, oh, ow, sumLeft)
+		for q, v := range small {
+			for _, c := range s.cols {
+				g.Data[q*ContextLen+c] += v
+			}
+		}
+	}
+	return g
+}
+
+// channelOrder is the sum order PyTorch's channels-last bilinear kernel uses for channel c of the
+// 77: SIMD vectors of 8 floats (AVX2) up to the last whole vector, then one channel at a time.
+func channelOrder(c int) sumOrder {
+	const vec = 8
+	if c < ContextLen-ContextLen%vec {
+		return sumNested
+	}
+	return sumLeft
+}
