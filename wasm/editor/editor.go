@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/cones2web/cones2/cones/layout"
 )
 
 // DefaultStrength is the amount added to a subject's attention scores inside its box before the
@@ -24,6 +26,9 @@ type Box struct {
 	Word     string  // subject word bound to this box; "" until the person picks one
 	Strength float64 // attention boost inside the box
 	Rect             // image-relative, snapped to whole output pixels
+	// Mask, when set, is a region imported pixel by pixel (an official colour layout). Rect is
+	// then its bounding box; the region can be selected, rebound and deleted but not reshaped.
+	Mask *layout.Mask
 }
 
 // Editor holds the boxes of one layout and the state of a pointer drag. The zero value is not
@@ -73,7 +78,9 @@ func (e *Editor) SetSize(width, height int) error {
 	}
 	e.width, e.height = width, height
 	for i := range e.boxes {
-		e.boxes[i].Rect = e.fromPx(e.fit(e.toPx(e.boxes[i].Rect)))
+		if e.boxes[i].Mask == nil {
+			e.boxes[i].Rect = e.fromPx(e.fit(e.toPx(e.boxes[i].Rect)))
+		}
 	}
 	e.drag = drag{}
 	return nil
@@ -156,17 +163,25 @@ func (e *Editor) Replace(boxes []Box) {
 	e.selected = -1
 }
 
-// SetWord binds the box to a subject word.
+// SetWord binds the box to a subject word. A strength is a property of the subject in the layout
+// guidance, so the box takes the strength the word's other boxes already have.
 func (e *Editor) SetWord(id int, word string) bool {
 	i := e.index(id)
 	if i < 0 {
 		return false
 	}
 	e.boxes[i].Word = word
+	for _, b := range e.boxes {
+		if b.Word == word && b.ID != id && word != "" {
+			e.boxes[i].Strength = b.Strength
+			break
+		}
+	}
 	return true
 }
 
-// SetStrength sets the attention boost of a box; values outside (0, MaxStrength] are refused.
+// SetStrength sets the attention boost of a box and of every other box of the same subject;
+// values outside (0, MaxStrength] are refused.
 func (e *Editor) SetStrength(id int, s float64) error {
 	if math.IsNaN(s) || s <= 0 || s > MaxStrength {
 		return fmt.Errorf("strength %v: want a number above 0 and at most %d", s, MaxStrength)
@@ -175,7 +190,12 @@ func (e *Editor) SetStrength(id int, s float64) error {
 	if i < 0 {
 		return fmt.Errorf("no box %d", id)
 	}
-	e.boxes[i].Strength = s
+	word := e.boxes[i].Word
+	for j := range e.boxes {
+		if j == i || (word != "" && e.boxes[j].Word == word) {
+			e.boxes[j].Strength = s
+		}
+	}
 	return nil
 }
 

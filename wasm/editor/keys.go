@@ -69,6 +69,9 @@ func arrow(key string, step int) (dx, dy int) {
 // same way as a pointer drag.
 func (e *Editor) nudge(dx, dy int, resize bool) {
 	b := &e.boxes[e.selected]
+	if b.Mask != nil {
+		return
+	}
 	h := Body
 	if resize {
 		h = SE
@@ -100,6 +103,9 @@ func (e *Editor) Describe(b Box) string {
 	word := b.Word
 	if word == "" {
 		word = "no subject"
+	}
+	if b.Mask != nil {
+		return fmt.Sprintf("%s: imported region around x %d, y %d, %d×%d px, strength %g", word, r.x0, r.y0, r.x1-r.x0, r.y1-r.y0, b.Strength)
 	}
 	return fmt.Sprintf("%s: x %d, y %d, %d×%d px, strength %g", word, r.x0, r.y0, r.x1-r.x0, r.y1-r.y0, b.Strength)
 }

@@ -5,8 +5,12 @@ package editor
 // tried first, so its handles stay reachable where boxes overlap; then the others, top-most first.
 func (e *Editor) HitTest(p Point, tol Point) (id int, h Handle) {
 	if e.selected >= 0 {
-		if h := hitHandle(e.boxes[e.selected].Rect, p, tol); h != None {
-			return e.boxes[e.selected].ID, h
+		b := e.boxes[e.selected]
+		if h := hitHandle(b.Rect, p, tol); h != None && b.Mask == nil {
+			return b.ID, h
+		}
+		if b.Mask != nil && b.Contains(p) {
+			return b.ID, Body
 		}
 	}
 	for i := len(e.boxes) - 1; i >= 0; i-- {
@@ -48,8 +52,11 @@ func (e *Editor) PointerMove(p Point) bool {
 	if d.creating {
 		return e.drawTo(at)
 	}
-	r := e.dragged(d.orig, d.handle, at.x-d.anchor.x, at.y-d.anchor.y)
 	b := &e.boxes[d.index]
+	if b.Mask != nil {
+		return false // imported pixel regions are not reshaped
+	}
+	r := e.dragged(d.orig, d.handle, at.x-d.anchor.x, at.y-d.anchor.y)
 	old := b.Rect
 	b.Rect = e.fromPx(r)
 	return b.Rect != old
@@ -126,7 +133,9 @@ func (e *Editor) PointerCancel() {
 		e.selected = -1
 		return
 	}
-	e.boxes[d.index].Rect = e.fromPx(d.orig)
+	if e.boxes[d.index].Mask == nil {
+		e.boxes[d.index].Rect = e.fromPx(d.orig)
+	}
 }
 
 // Dragging reports whether a gesture is in progress.
