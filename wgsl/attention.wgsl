@@ -1,0 +1,112 @@
+// Multi-head attention O = softmax(scale * Q·Kᵀ [+ Cones 2 edit]) · V with online softmax: keys
+// and values stream through workgroup memory KT at a time and each thread keeps its query's running
+// max, denominator and output row, so the Tq x Tk score matrix is never stored (self-attention at
+// 64x64 latents would need 4096² floats per head).
+// Element d of head h of token t of sample b of X is at x_off + b*x_b + t*x_t + h*dh + d.
+// CAUSAL masks keys after the query (CLIP's text encoder).
+// EDIT is the Cones 2 layout guidance on the raw scores of sample edit_batch (the conditional
+// half of the CFG batch): raw += scal[coef_idx] * scal[std_idx] * W[q, k], where W is the layout
+// weight map on this layer's query grid ([tq, tk] at w_off, row stride w_q), scal[coef_idx] is
+// guidance_weight * log(1 + sigma²) for this step and scal[std_idx] the unbiased std of this layer's
+// raw scores (scorestats.wgsl). Scaling comes after the edit, as in the official code.
+
+struct Params {
+  heads: u32, tq: u32, tk: u32, dh: u32,
+  q_off: u32, q_b: u32, q_t: u32,
+  k_off: u32, k_b: u32, k_t: u32,
+  v_off: u32, v_b: u32, v_t: u32,
+  o_off: u32, o_b: u32, o_t: u32,
+  scale: f32, batch: u32,
+  w_off: u32, w_q: u32, edit_batch: u32, coef_idx: u32, std_idx: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+#if EDIT
+@group(0) @binding(4) var<storage, read> wmap: array<f32>;
+@group(0) @binding(5) var<storage, read> scal: array<f32>;
+#endif
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> o: array<f32>;
+
+const DMAX = {{DMAX}}u;
+const KT = {{KT}}u;
+const WG = 64u;
+var<workgroup> ks: array<f32, {{KT}} * {{DMAX}}>;
+var<workgroup> vs: array<f32, {{KT}} * {{DMAX}}>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.z / p.heads;
+  let h = wid.z % p.heads;
+  let qi = wid.x * WG + li;
+  let live = qi < p.tq;
+  let dh = p.dh;
+  var qr: array<f32, DMAX>;
+  var acc: array<f32, DMAX>;
+  let qb = p.q_off + b * p.q_b + select(0u, qi, live) * p.q_t + h * dh;
+  for (var d = 0u; d < dh; d++) {
+    qr[d] = q[qb + d];
+  }
+#if EDIT
+  var coef = 0.0;
+  if (b == p.edit_batch) {
+    coef = scal[p.coef_idx] * scal[p.std_idx];
+  }
+#endif
+  var m = -3.0e38;
+  var l = 0.0;
+  let kb = p.k_off + b * p.k_b + h * dh;
+  let vb = p.v_off + b * p.v_b + h * dh;
+  for (var k0 = 0u; k0 < p.tk; k0 += KT) {
+    let cnt = min(KT, p.tk - k0);
+    for (var e = li; e < cnt * dh; e += WG) {
+      let j = e / dh;
+      let d = e % dh;
+      ks[j * DMAX + d] = k[kb + (k0 + j) * p.k_t + d];
+      vs[j * DMAX + d] = v[vb + (k0 + j) * p.v_t + d];
+    }
+    workgroupBarrier();
+    var n = cnt;
+#if CAUSAL
+    if (qi < k0) { n = 0u; } else { n = min(cnt, qi + 1u - k0); }
+#endif
+    var s: array<f32, KT>;
+    var mt = m;
+    for (var j = 0u; j < n; j++) {
+      var dot = 0.0;
+      for (var d = 0u; d < dh; d++) {
+        dot += qr[d] * ks[j * DMAX + d];
+      }
+#if EDIT
+      dot += coef * wmap[p.w_off + select(0u, qi, live) * p.w_q + k0 + j];
+#endif
+      s[j] = dot * p.scale;
+      mt = max(mt, s[j]);
+    }
+    if (n > 0u) {
+      let corr = exp(m - mt);
+      l *= corr;
+      for (var d = 0u; d < dh; d++) {
+        acc[d] *= corr;
+      }
+      for (var j = 0u; j < n; j++) {
+        let e = exp(s[j] - mt);
+        l += e;
+        for (var d = 0u; d < dh; d++) {
+          acc[d] += e * vs[j * DMAX + d];
+        }
+      }
+      m = mt;
+    }
+    workgroupBarrier();
+  }
+  if (live) {
+    let ob = p.o_off + b * p.o_b + qi * p.o_t + h * dh;
+    let inv = 1.0 / l;
+    for (var d = 0u; d < dh; d++) {
+      o[ob + d] = acc[d] * inv;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// 2-D convolution as implicit GEMM over NCHW feature maps:
+//   out[b,co,oy,ox] = (sum_{ci,ky,kx} W[co,ci,ky,kx] * in[b,ci,iy,ix] + bias[co] + bias2[b,co] + R[b,co,oy,ox]) * out_scale
+// with iy = oy*stride + ky - pad_t, ix = ox*stride + kx - pad_l, zero outside the input. The
+// im2col matrix is never built: each K-tile of input columns is gathered into workgroup memory.
+// Asymmetric padding (the VAE encoder's (0,1,0,1)) is pad_t/pad_l plus the output size; UPSAMPLE
+// reads the input through a nearest 2x upsampling (diffusers Upsample2D) without materialising it.
+// bias2 is the per-sample time-embedding projection a ResnetBlock2D adds after conv1.
+// GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW. Tile 64x64, K step 16.
+
+struct Params {
+  cin: u32, h: u32, w: u32, cout: u32, oh: u32, ow: u32,
+  kh: u32, kw: u32, stride: u32, pad_t: u32, pad_l: u32,
+  in_off: u32, in_b: u32, out_off: u32, out_b: u32, w_off: u32,
+  bias_off: u32, bias2_off: u32, bias2_b: u32, r_off: u32, r_b: u32,
+  out_scale: f32, batch: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+#if W_F16
+@group(0) @binding(2) var<storage, read> wt: array<u32>;
+fn load_w(i: u32) -> f32 {
+  let v = unpack2x16float(wt[i >> 1u]);
+  return select(v.x, v.y, (i & 1u) == 1u);
+}
+#else
+@group(0) @binding(2) var<storage, read> wt: array<f32>;
+fn load_w(i: u32) -> f32 { return wt[i]; }
+#endif
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+#if BIAS2
+@group(0) @binding(4) var<storage, read> bias2: array<f32>;
+#endif
+#if RESIDUAL
+@group(0) @binding({{R_BINDING}}) var<storage, read> r: array<f32>;
+#endif
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> dst: array<f32>;
+
+const TM = 64u;
+const TN = 64u;
+const TK = 16u;
+var<workgroup> at: array<f32, 1024>; // weights [TK][TM]
+var<workgroup> bt: array<f32, 1024>; // gathered input [TK][TN]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) li: u32,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let b = wid.z;
+  let m0 = wid.y * TM;
+  let n0 = wid.x * TN;
+  let kwin = p.kh * p.kw;
+  let kdim = p.cin * kwin;
+  let npix = p.oh * p.ow;
+#if UPSAMPLE
+  let ih = 2u * p.h;
+  let iw = 2u * p.w;
+#else
+  let ih = p.h;
+  let iw = p.w;
+#endif
+  let ibase = p.in_off + b * p.in_b;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < kdim; k0 += TK) {
+    for (var l = 0u; l < 4u; l++) {
+      let e = li + 256u * l;
+      // weights: consecutive threads walk K (rows of W are contiguous)
+      let kk = e % TK;
+      let mm = e / TK;
+      let gk = k0 + kk;
+      var wv = 0.0;
+      if (m0 + mm < p.cout && gk < kdim) {
+        wv = load_w(p.w_off + (m0 + mm) * kdim + gk);
+      }
+      at[kk * TM + mm] = wv;
+      // input: consecutive threads walk pixels (contiguous in a row of the map)
+      let nn = e % TN;
+      let kb = e / TN;
+      let gn = n0 + nn;
+      let gkb = k0 + kb;
+      var xv = 0.0;
+      if (gn < npix && gkb < kdim) {
+        let ci = gkb / kwin;
+        let rem = gkb % kwin;
+        let ky = rem / p.kw;
+        let kx = rem % p.kw;
+        let oy = gn / p.ow;
+        let ox = gn % p.ow;
+        let iy = i32(oy * p.stride + ky) - i32(p.pad_t);
+        let ix = i32(ox * p.stride + kx) - i32(p.pad_l);
+        if (iy >= 0 && ix >= 0 && u32(iy) < ih && u32(ix) < iw) {
+#if UPSAMPLE
+          let sy = u32(iy) / 2u;
+          let sx = u32(ix) / 2u;
+#else
+          let sy = u32(iy);
+          let sx = u32(ix);
+#endif
+          xv = src[ibase + (ci * p.h + sy) * p.w + sx];
+        }
+      }
+      bt[kb * TN + nn] = xv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      var ar: array<f32, 4>;
+      var br: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) {
+        ar[i] = at[kk * TM + lid.y + 16u * i];
+        br[i] = bt[kk * TN + lid.x + 16u * i];
+      }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) {
+          acc[i][j] += ar[i] * br[j];
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let co = m0 + lid.y + 16u * i;
+    if (co >= p.cout) { continue; }
+    var add = bias[p.bias_off + co];
+#if BIAS2
+    add += bias2[p.bias2_off + b * p.bias2_b + co];
+#endif
+    for (var j = 0u; j < 4u; j++) {
+      let gn = n0 + lid.x + 16u * j;
+      if (gn < npix) {
+        var v = acc[i][j] + add;
+#if RESIDUAL
+        v += r[p.r_off + b * p.r_b + co * npix + gn];
+#endif
+        dst[p.out_off + b * p.out_b + co * npix + gn] = v * p.out_scale;
+      }
+    }
+  }
+}

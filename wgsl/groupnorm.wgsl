@@ -1,0 +1,46 @@
+// Group normalisation of NCHW maps (torch.nn.GroupNorm: biased variance, per-channel affine),
+// with SiLU fused when SILU (the norm -> act pairs of ResnetBlock2D and conv_norm_out).
+// One workgroup per (group, sample); mean and variance in two passes for accuracy.
+#include "common.wgsl"
+#include "reduce.wgsl"
+
+struct Params {
+  c: u32, hw: u32, groups: u32, batch: u32,
+  in_off: u32, in_b: u32, out_off: u32, out_b: u32,
+  gamma_off: u32, beta_off: u32, eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dst: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let g = wid.x;
+  let b = wid.y;
+  let cpg = p.c / p.groups;
+  let n = cpg * p.hw;
+  let ib = p.in_off + b * p.in_b + g * n;
+  let ob = p.out_off + b * p.out_b + g * n;
+  var s = 0.0;
+  for (var i = li; i < n; i += 256u) {
+    s += src[ib + i];
+  }
+  let mean = wg_sum(li, s) / f32(n);
+  var q = 0.0;
+  for (var i = li; i < n; i += 256u) {
+    let d = src[ib + i] - mean;
+    q += d * d;
+  }
+  let rstd = 1.0 / sqrt(wg_sum(li, q) / f32(n) + p.eps);
+  for (var i = li; i < n; i += 256u) {
+    let ch = g * cpg + i / p.hw;
+    var y = (src[ib + i] - mean) * rstd * gamma[p.gamma_off + ch] + beta[p.beta_off + ch];
+#if SILU
+    y = silu(y);
+#endif
+    dst[ob + i] = y;
+  }
+}

@@ -1,0 +1,114 @@
+package wgsl
+
+import "fmt"
+
+// MatMul is the tiled matrix-multiply family (matmul.wgsl):
+// C = (act(alpha*A·Bᵀ + bias) + R) * out_scale over strided, batched operands.
+type MatMul struct {
+	BF16     bool // B is f16 (a weight); else f32
+	Bias     bool // add bias[n]
+	Residual bool // add R after the activation
+	Act      Act
+}
+
+// MatMulParams mirrors struct Params in matmul.wgsl. Element (m,k) of A is at
+// AOff + b1*AB1 + b2*AB2 + m*AM + k*AK for batch z = b1*Batch2 + b2; likewise B (n,k), C and R (m,n).
+type MatMulParams struct {
+	M, N, K, Batch1, Batch2 uint32
+	AOff, AB1, AB2, AM, AK  uint32
+	BOff, BB1, BB2, BN, BK  uint32
+	COff, CB1, CB2, CM, CN  uint32
+	ROff, RB1, RB2, RM, RN  uint32
+	BiasOff                 uint32
+	Alpha, OutScale         float32
+}
+
+func (MatMul) Family() string { return "matmul" }
+
+func (k MatMul) Bindings() []Binding {
+	bt := F32
+	if k.BF16 {
+		bt = F16
+	}
+	b := []Binding{{Name: "a", Type: F32}, {Name: "b", Type: bt}}
+	if k.Bias {
+		b = append(b, Binding{Name: "bias", Type: F32})
+	}
+	if k.Residual {
+		b = append(b, Binding{Name: "r", Type: F32})
+	}
+	return append(b, Binding{Name: "c", Type: F32, Write: true})
+}
+
+func (k MatMul) Source() (string, error) {
+	bias, r := 3, 3
+	if k.Bias {
+		r++
+	}
+	c := r
+	if k.Residual {
+		c++
+	}
+	return Expand("matmul.wgsl", Defines{"B_F16": k.BF16, "BIAS": k.Bias, "RESIDUAL": k.Residual,
+		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c})
+}
+
+func (k MatMul) Grid(pa any) ([3]uint32, error) {
+	p, err := paramsAs[MatMulParams](k.Family(), pa)
+	if err != nil {
+		return [3]uint32{}, err
+	}
+	if p.Batch1 == 0 || p.Batch2 == 0 {
+		return [3]uint32{}, fmt.Errorf("wgsl: matmul: zero batch (%d x %d)", p.Batch1, p.Batch2)
+	}
+	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.N, 64), ceilDiv(p.M, 64), p.Batch1 * p.Batch2})
+}
+
+func (k MatMul) FLOPs(pa any) float64 {
+	p, _ := pa.(MatMulParams)
+	return 2 * float64(p.M) * float64(p.N) * float64(p.K) * float64(p.Batch1*p.Batch2)
+}
+
+func (k MatMul) Ref(pa any, args []Mem) error {
+	p, err := paramsAs[MatMulParams](k.Family(), pa)
+	if err != nil {
+		return err
+	}
+	if err := checkArgs(k.Family(), k.Bindings(), args); err != nil {
+		return err
+	}
+	a, b, c := args[0], args[1], args[len(args)-1]
+	var bias, r Mem
+	i := 2
+	if k.Bias {
+		bias, i = args[i], i+1
+	}
+	if k.Residual {
+		r = args[i]
+	}
+	for z := range p.Batch1 * p.Batch2 {
+		b1, b2 := z/p.Batch2, z%p.Batch2
+		ab := p.AOff + b1*p.AB1 + b2*p.AB2
+		bb := p.BOff + b1*p.BB1 + b2*p.BB2
+		cb := p.COff + b1*p.CB1 + b2*p.CB2
+		rb := p.ROff + b1*p.RB1 + b2*p.RB2
+		for m := range p.M {
+			for n := range p.N {
+				var s float64
+				for kk := range p.K {
+					s += float64(a.F[ab+m*p.AM+kk*p.AK]) * float64(b.At(int(bb+n*p.BN+kk*p.BK)))
+				}
+				v := float64(p.Alpha) * s
+				if k.Bias {
+					v += float64(bias.F[p.BiasOff+n])
+				}
+				v = k.Act.Apply(v)
+				if k.Residual {
+					v += float64(r.F[rb+m*p.RM+n*p.RN])
+				}
+				c.F[cb+m*p.CM+n*p.CN] = float32(v * float64(p.OutScale))
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+// Tiled matrix multiply with fused epilogue:
+//   C[m,n] = (act(alpha * sum_k A[m,k] * B[n,k] + bias[n]) + R[m,n]) * out_scale
+// B is a Linear weight [out, in] (f32, or f16 packed two per u32 and unpacked with
+// unpack2x16float) or any strided f32 operand. Every operand has its own offset and strides, so the
+// same kernel reads NCHW feature maps as token rows (transformer proj_in/proj_out), multiplies
+// attention chunks, and runs batched heads (z = b1 * batch2 + b2). Accumulation is f32.
+// Tile: 64x64 outputs per workgroup of 16x16 threads (4x4 each), K in steps of 16.
+#include "act.wgsl"
+
+struct Params {
+  m: u32, n: u32, k: u32, batch1: u32, batch2: u32,
+  a_off: u32, a_b1: u32, a_b2: u32, a_m: u32, a_k: u32,
+  b_off: u32, b_b1: u32, b_b2: u32, b_n: u32, b_k: u32,
+  c_off: u32, c_b1: u32, c_b2: u32, c_m: u32, c_n: u32,
+  r_off: u32, r_b1: u32, r_b2: u32, r_m: u32, r_n: u32,
+  bias_off: u32, alpha: f32, out_scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+#if B_F16
+@group(0) @binding(2) var<storage, read> b: array<u32>;
+fn load_b(i: u32) -> f32 {
+  let v = unpack2x16float(b[i >> 1u]);
+  return select(v.x, v.y, (i & 1u) == 1u);
+}
+#else
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+fn load_b(i: u32) -> f32 { return b[i]; }
+#endif
+#if BIAS
+@group(0) @binding({{BIAS_BINDING}}) var<storage, read> bias: array<f32>;
+#endif
+#if RESIDUAL
+@group(0) @binding({{R_BINDING}}) var<storage, read> r: array<f32>;
+#endif
+@group(0) @binding({{C_BINDING}}) var<storage, read_write> c: array<f32>;
+
+const TM = 64u;
+const TN = 64u;
+const TK = 16u;
+var<workgroup> at: array<f32, 1024>; // [TK][TM]
+var<workgroup> bt: array<f32, 1024>; // [TK][TN]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) li: u32,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let b1 = wid.z / p.batch2;
+  let b2 = wid.z % p.batch2;
+  let m0 = wid.y * TM;
+  let n0 = wid.x * TN;
+  let abase = p.a_off + b1 * p.a_b1 + b2 * p.a_b2;
+  let bbase = p.b_off + b1 * p.b_b1 + b2 * p.b_b2;
+  var acc: array<array<f32, 4>, 4>;
+  for (var k0 = 0u; k0 < p.k; k0 += TK) {
+    for (var l = 0u; l < 4u; l++) {
+      let e = li + 256u * l;
+      let kk = e % TK;
+      let mm = e / TK;
+      let gk = k0 + kk;
+      var av = 0.0;
+      if (m0 + mm < p.m && gk < p.k) {
+        av = a[abase + (m0 + mm) * p.a_m + gk * p.a_k];
+      }
+      at[kk * TM + mm] = av;
+      var bv = 0.0;
+      if (n0 + mm < p.n && gk < p.k) {
+        bv = load_b(bbase + (n0 + mm) * p.b_n + gk * p.b_k);
+      }
+      bt[kk * TN + mm] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      var ar: array<f32, 4>;
+      var br: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) {
+        ar[i] = at[kk * TM + lid.y + 16u * i];
+        br[i] = bt[kk * TN + lid.x + 16u * i];
+      }
+      for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) {
+          acc[i][j] += ar[i] * br[j];
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
+  let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
+  for (var i = 0u; i < 4u; i++) {
+    let gm = m0 + lid.y + 16u * i;
+    for (var j = 0u; j < 4u; j++) {
+      let gn = n0 + lid.x + 16u * j;
+      if (gm < p.m && gn < p.n) {
+        var v = p.alpha * acc[i][j];
+#if BIAS
+        v += bias[p.bias_off + gn];
+#endif
+        v = act(v);
+#if RESIDUAL
+        v += r[rbase + gm * p.r_m + gn * p.r_n];
+#endif
+        c[cbase + gm * p.c_m + gn * p.c_n] = v * p.out_scale;
+      }
+    }
+  }
+}

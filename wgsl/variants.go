@@ -1,0 +1,64 @@
+package wgsl
+
+// Variants lists one kernel of every structural variant of every family (attention for a few
+// head widths): what the tests compile, check and run.
+func Variants() []Kernel {
+	var out []Kernel
+	for _, f16 := range []bool{false, true} {
+		for _, bias := range []bool{false, true} {
+			for _, res := range []bool{false, true} {
+				for _, a := range []Act{ActNone, ActGELU, ActQuickGELU, ActSiLU} {
+					out = append(out, MatMul{BF16: f16, Bias: bias, Residual: res, Act: a})
+				}
+				for _, up := range []bool{false, true} {
+					out = append(out, Conv2D{WF16: f16, Bias2: bias, Residual: res, Upsample: up})
+				}
+			}
+		}
+		out = append(out, Embed{F16: f16}, GroupNorm{SiLU: f16})
+	}
+	for _, dh := range []int{16, 40, 64, 80, 160, MaxFlashHeadDim} {
+		for _, c := range []bool{false, true} {
+			for _, e := range []bool{false, true} {
+				k, _ := NewAttention(dh, c, e)
+				out = append(out, k)
+			}
+		}
+	}
+	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, Softmax{}, Concat{}, Timestep{}, Pixels{})
+	for op := EltAdd; op <= EltScale; op++ {
+		out = append(out, Eltwise{Op: op, Act: ActSiLU})
+	}
+	return out
+}
+
+// ParamsOf returns a zero Params value of k's family (for layout checks and generic code).
+func ParamsOf(k Kernel) any {
+	switch k.(type) {
+	case MatMul:
+		return MatMulParams{}
+	case Conv2D:
+		return Conv2DParams{}
+	case GroupNorm:
+		return GroupNormParams{}
+	case LayerNorm:
+		return LayerNormParams{}
+	case Attention:
+		return AttentionParams{}
+	case ScoreStats:
+		return ScoreStatsParams{}
+	case Softmax:
+		return SoftmaxParams{}
+	case Eltwise:
+		return EltwiseParams{}
+	case Concat:
+		return ConcatParams{}
+	case Embed:
+		return EmbedParams{}
+	case Timestep:
+		return TimestepParams{}
+	case Pixels:
+		return PixelsParams{}
+	}
+	return nil
+}
