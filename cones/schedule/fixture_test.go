@@ -117,7 +117,8 @@ func checkTrajectory(t *testing.T, v fixture.Variant, key string, s Scheduler, s
 		got := s.Sigmas()
 		want := v.Tensor(t, key+".sigmas").F32
 		r, err := relErr(got, want)
-		if err != nil || r > 1e-6 {
+		// The schedule is reproduced bit for bit (torch's linspace, float64 cumprod, np.interp).
+		if err != nil || r != 0 {
 			t.Fatalf("sigmas: rel error %.3g (%v)", r, err)
 		}
 		t.Logf("sigmas: rel error %.3g", r)
@@ -159,5 +160,51 @@ func checkTrajectory(t *testing.T, v fixture.Variant, key string, s Scheduler, s
 	t.Logf("trajectory: worst per-step rel error %.3g, whole-trajectory rel error %.3g", worst, worstAll/maxRef)
 	if worst > 1e-5 {
 		t.Fatalf("trajectory: per-step rel error %.3g > 1e-5", worst)
+	}
+}
+
+func TestFixtureAddNoiseAndVelocity(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			var c schedCases
+			v.Cases(t, &c)
+			cfg, err := ParseConfig(c.Schedulers.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns, err := NewNoiseSchedule(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x0 := v.Tensor(t, "sched.add_noise.x0").F32
+			noise := v.Tensor(t, "sched.add_noise.noise").F32
+			ts := v.Tensor(t, "sched.add_noise.timesteps").I64
+			wantN := v.Tensor(t, "sched.add_noise.out").F32
+			wantV := v.Tensor(t, "sched.velocity.out").F32
+			if len(ts) == 0 || len(wantN) != len(ts)*len(x0) || len(wantV) != len(wantN) {
+				t.Fatalf("fixture shapes: %d timesteps, %d and %d outputs for %d values", len(ts), len(wantN), len(wantV), len(x0))
+			}
+			for k, tt := range ts {
+				gotN, err := ns.AddNoise(x0, noise, int(tt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotV, err := ns.GetVelocity(x0, noise, int(tt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				per := len(x0)
+				for _, c := range []struct {
+					what      string
+					got, want []float32
+				}{{"add_noise", gotN, wantN[k*per : (k+1)*per]}, {"velocity", gotV, wantV[k*per : (k+1)*per]}} {
+					r, err := relErr(c.got, c.want)
+					if err != nil || r > 1e-6 {
+						t.Fatalf("%s at t=%d: rel error %.3g (%v)", c.what, tt, r, err)
+					}
+					t.Logf("%s at t=%d: rel error %.3g", c.what, tt, r)
+				}
+			}
+		})
 	}
 }
