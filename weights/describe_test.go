@@ -134,3 +134,122 @@ func TestRealKeySets(t *testing.T) {
 		})
 	}
 }
+
+func describeFixture(t *testing.T, v fixture.Variant) *Model {
+	t.Helper()
+	f, err := Open(v.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestUNetStructure checks the wiring facts engines rely on: skip connections consumed in
+// order, samplers where diffusers puts them, epsilons and scales.
+func TestUNetStructure(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		u := describeFixture(t, v).UNet
+		skips := u.SkipChannels()
+		for i, b := range u.Up {
+			for j, r := range b.Resnets {
+				want := skips[len(skips)-1]
+				skips = skips[:len(skips)-1]
+				if r.Skip != want || r.In != r.Skip+map[bool]int{true: b.In, false: b.Out}[j == 0] {
+					t.Errorf("%s %s: in %d skip %d, want skip %d", v.Name, r.Name, r.In, r.Skip, want)
+				}
+			}
+			if (b.Upsample != nil) != (i < len(u.Up)-1) || b.Downsample != nil {
+				t.Errorf("%s %s: samplers %v %v", v.Name, b.Name, b.Upsample, b.Downsample)
+			}
+		}
+		if len(skips) != 0 {
+			t.Errorf("%s: %d skips left over", v.Name, len(skips))
+		}
+		for i, b := range u.Down {
+			if (b.Downsample != nil) != (i < len(u.Down)-1) {
+				t.Errorf("%s %s: downsampler %v", v.Name, b.Name, b.Downsample)
+			}
+			if d := b.Downsample; d != nil && (d.Stride != 2 || d.Pad != Same(1) || d.OutSize(16) != 8) {
+				t.Errorf("%s %s: downsampler %+v", v.Name, b.Name, *d)
+			}
+			if b.HasAttention() != (b.Type == "CrossAttnDownBlock2D") {
+				t.Errorf("%s %s: attention %v", v.Name, b.Name, b.HasAttention())
+			}
+		}
+		for _, tr := range u.Transformers() {
+			tb := tr.Blocks[0]
+			if tr.Norm.Eps != 1e-6 || tb.Norm1.Eps != 1e-5 || tb.Attn1.Cross || !tb.Attn2.Cross ||
+				tb.Attn2.K.In != u.Config.CrossAttentionDim || tb.Attn1.K.In != tr.Channels {
+				t.Errorf("%s %s: %+v", v.Name, tr.Name, tb.Attn2)
+			}
+		}
+		r := u.Down[0].Resnets[0]
+		if r.Norm1.Eps != u.Config.NormEps || r.TimeEmbProj == nil || r.TimeEmbProj.In != u.TimeEmbedDim() || r.Shortcut != nil {
+			t.Errorf("%s %s: %+v", v.Name, r.Name, r)
+		}
+		if u.Down[1].Resnets[0].Shortcut == nil || u.Mid.Resnets[0].OutputScale != u.Config.MidBlockScale {
+			t.Errorf("%s: shortcut or mid scale wrong", v.Name)
+		}
+		if u.TimeEmbedDim() != 4*u.Config.BlockOutChannels[0] || u.DownsampleFactor() != 1<<(len(u.Down)-1) {
+			t.Errorf("%s: time embedding %d, factor %d", v.Name, u.TimeEmbedDim(), u.DownsampleFactor())
+		}
+	}
+}
+
+func TestVAEStructure(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		vae := describeFixture(t, v).VAE
+		size := 128
+		for i, b := range vae.Encoder.Down {
+			d := b.Downsample
+			if i == len(vae.Encoder.Down)-1 {
+				if d != nil {
+					t.Errorf("%s: last encoder block downsamples", v.Name)
+				}
+				continue
+			}
+			if d.Pad != (Padding{Top: 0, Bottom: 1, Left: 0, Right: 1}) || d.Pad.Symmetric() || d.Stride != 2 {
+				t.Errorf("%s %s: %+v", v.Name, d.Name, *d)
+			}
+			size = d.OutSize(size)
+		}
+		if size*vae.DownsampleFactor() != 128 {
+			t.Errorf("%s: 128 px encodes to %d, factor %d", v.Name, size, vae.DownsampleFactor())
+		}
+		for i, b := range vae.Decoder.Up {
+			if len(b.Resnets) != vae.Config.LayersPerBlock+1 || (b.Upsample != nil) != (i < len(vae.Decoder.Up)-1) {
+				t.Errorf("%s %s: %d resnets, upsample %v", v.Name, b.Name, len(b.Resnets), b.Upsample)
+			}
+		}
+		for _, mid := range []VAEMidBlock{vae.Encoder.Mid, vae.Decoder.Mid} {
+			a := mid.Attentions[0]
+			if a.Attn.Heads != 1 || a.Attn.HeadDim != mid.Channels || a.Norm.Eps != 1e-6 || mid.Resnets[0].TimeEmbProj != nil {
+				t.Errorf("%s %s: %+v", v.Name, a.Name, a.Attn)
+			}
+		}
+		if vae.Encoder.ConvOut.Out != 2*vae.LatentChannels || vae.QuantConv.Kernel != 1 || vae.ScalingFactor != 0.18215 {
+			t.Errorf("%s: encoder out %d, quant conv %+v", v.Name, vae.Encoder.ConvOut.Out, vae.QuantConv)
+		}
+	}
+}
+
+func TestTextEncoderStructure(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		te := describeFixture(t, v).TextEncoder
+		c := te.Config
+		if len(te.Layers) != c.NumHiddenLayers || te.Width() != c.HiddenSize {
+			t.Fatalf("%s: %d layers", v.Name, len(te.Layers))
+		}
+		a := te.Layers[0].Attn
+		if !a.Causal || a.Cross || a.Heads*a.HeadDim != c.HiddenSize || !a.Q.Bias || te.Layers[0].Act != c.HiddenAct {
+			t.Errorf("%s: %+v", v.Name, a)
+		}
+		if !te.PositionIDs.Optional || te.PositionIDs.DType != I64 {
+			t.Errorf("%s: position ids %+v", v.Name, te.PositionIDs)
+		}
+	}
+}
