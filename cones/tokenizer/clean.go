@@ -78,9 +78,9 @@ func validText(s string, track bool) text {
 		if r == utf8.RuneError && n == 1 {
 			t.add([]byte(string(utf8.RuneError)), span{i, i + 1})
 		} else {
-			for k := range n {
-				t.add([]byte{s[i+k]}, span{i + k, i + k + 1})
-			}
+			// Every byte of a character maps to the whole character, so a token holding
+			// part of one (CLIP splits rare characters into byte tokens) spans all of it.
+			t.add([]byte(s[i:i+n]), span{i, i + n})
 		}
 		i += n
 	}
