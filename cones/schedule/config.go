@@ -87,7 +87,9 @@ func ParseConfig(data []byte) (Config, error) {
 // per-sampler "config_overrides" of a pipeline, e.g. {"set_alpha_to_one": false}), validated.
 func (c Config) WithOverrides(overrides []byte) (Config, error) {
 	out := c
+	// Deep copy: json.Unmarshal writes through existing pointers and slices.
 	out.TrainedBetas = append([]float64(nil), c.TrainedBetas...)
+	out.SetAlphaToOne, out.ClipSample = clonePtr(c.SetAlphaToOne), clonePtr(c.ClipSample)
 	if err := out.decode(overrides); err != nil {
 		return Config{}, err
 	}
@@ -184,6 +186,14 @@ func oneOf(field, v string, allowed ...string) error {
 		}
 	}
 	return &ConfigError{Field: field, Problem: fmt.Sprintf("%q is not one of %s", v, strings.Join(shown, ", "))}
+}
+
+func clonePtr(p *bool) *bool {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // boolOr returns *p, or def when the key was absent.

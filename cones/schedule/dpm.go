@@ -66,12 +66,18 @@ func (s *dpm) setTimesteps(n int) error {
 		return err
 	}
 	if s.cfg.UseKarrasSigmas {
-		return s.setKarras(n)
+		if err := s.setKarras(n); err != nil {
+			return err
+		}
+		return checkDistinct(s.timesteps)
 	}
 	grid := numpyLinspace(0, float64(train-1), n+1)
 	ts := make([]int, n)
 	for i := range ts {
 		ts[i] = int(math.RoundToEven(grid[n-i]))
+	}
+	if err := checkDistinct(ts); err != nil {
+		return err
 	}
 	if err := s.setLevels(ts, s.ns.alphaCumprod(0)); err != nil {
 		return err
@@ -181,4 +187,15 @@ func (s *dpm) level(i int) (int, error) {
 		return 0, fmt.Errorf("%w: history index %d", ErrIndex, i)
 	}
 	return i, nil
+}
+
+// checkDistinct refuses a schedule that repeats a timestep: the step size in lambda would be 0
+// (diffusers fails there too, looking the step up by its timestep).
+func checkDistinct(ts []int) error {
+	for i := 1; i < len(ts); i++ {
+		if ts[i] == ts[i-1] {
+			return fmt.Errorf("%w: %d steps repeat timestep %d; use fewer steps", ErrStepCount, len(ts), ts[i])
+		}
+	}
+	return nil
 }

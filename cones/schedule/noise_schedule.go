@@ -20,6 +20,12 @@ func NewNoiseSchedule(cfg Config) (*NoiseSchedule, error) {
 		return nil, err
 	}
 	betas := makeBetas(cfg)
+	for i, b := range betas {
+		// Validate checks the float64 inputs; this catches values that round to 0 or 1.
+		if !(b > 0 && b < 1) {
+			return nil, &ConfigError{Field: "betas", Problem: fmt.Sprintf("beta %d is %g in float32, want 0 < beta < 1", i, b)}
+		}
+	}
 	ac := make([]float32, len(betas))
 	// torch.cumprod on the CPU accumulates in float64 and stores float32; a float32 running
 	// product drifts by ~6e-5 over 1000 steps.
@@ -27,6 +33,9 @@ func NewNoiseSchedule(cfg Config) (*NoiseSchedule, error) {
 	for i, b := range betas {
 		acc *= float64(1 - b)
 		ac[i] = float32(acc)
+		if ac[i] == 0 {
+			return nil, &ConfigError{Field: "betas", Problem: fmt.Sprintf("alphas_cumprod underflows to 0 at timestep %d", i)}
+		}
 	}
 	sig := make([]float32, len(ac))
 	for i, a := range ac {
