@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // ConvSpec is the geometry of a 2-D convolution.
@@ -18,14 +17,8 @@ type ConvSpec struct {
 	Upsample int
 }
 
-// Conv2D applies the convolution whose kernel ([out, in, kh, kw]) and optional bias ([out]) are
-// the variables "weight" and "bias" in ctx's scope, to x ([batch, height, width, in]).
-func Conv2D(ctx *context.Context, x *Node, spec ConvSpec) *Node {
-	g := x.Graph()
-	return Conv2DWith(x, Param(ctx, g, "weight"), OptParam(ctx, g, "bias"), spec)
-}
-
-// Conv2DWith is Conv2D on explicit kernel and bias nodes (bias may be nil).
+// Conv2D convolves x ([batch, height, width, in]) with kernel ([out, in, kh, kw], PyTorch layout)
+// and adds bias ([out], or nil).
 //
 // Formulation: the windows are gathered into columns ([batch*outH*outW, kh*kw*in]) by one Gather
 // from the flattened image with a zero row appended (out-of-image taps point at that row, which
@@ -33,7 +26,7 @@ func Conv2D(ctx *context.Context, x *Node, spec ConvSpec) *Node {
 // ten times faster than ConvGeneral, and its gradient (a scatter-add and a DotGeneral) exists
 // there, while ConvGeneral's needs Pad and Reverse. A 1x1 kernel without stride or padding is a
 // plain matrix product.
-func Conv2DWith(x, kernel, bias *Node, spec ConvSpec) *Node {
+func Conv2D(x, kernel, bias *Node, spec ConvSpec) *Node {
 	if x.Rank() != 4 || kernel.Rank() != 4 {
 		panic(fmt.Errorf("nn: conv2d wants a [b,h,w,c] input and an [out,in,kh,kw] kernel, got %s and %s",
 			x.Shape(), kernel.Shape()))

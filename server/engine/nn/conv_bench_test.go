@@ -15,7 +15,7 @@ func BenchmarkConv2D(b *testing.B) {
 		k := tensorOf(randn(2, 0.05, c.cout*c.cin*9), c.cout, c.cin, 3, 3)
 		flops := 2.0 * float64(c.batch*c.hw*c.hw*c.cout*c.cin*9)
 		variants := map[string]func(x, k *Node) *Node{
-			"columns": func(x, k *Node) *Node { return Conv2DWith(x, k, nil, ConvSpec{Pad: [4]int{1, 1, 1, 1}}) },
+			"columns": func(x, k *Node) *Node { return Conv2D(x, k, nil, ConvSpec{Pad: [4]int{1, 1, 1, 1}}) },
 			"columns-ktransposed": func(x, k *Node) *Node {
 				// Kernel reordered to the columns' [out, kh, kw, in] order before the product.
 				kt := TransposeAllAxes(k, 0, 2, 3, 1)

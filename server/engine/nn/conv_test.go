@@ -64,7 +64,7 @@ func TestConv2D(t *testing.T) {
 			k := randn(uint64(100+i), 0.3, c.cout*c.cin*c.k*c.k)
 			bias := randn(uint64(200+i), 1, c.cout)
 			want, oh, ow := convReference(x, c.b, c.h, c.w, c.cin, k, bias, c.cout, c.k, c.k, c.spec)
-			got := MustExecOnce(backend(t), func(x, k, bias *Node) *Node { return Conv2DWith(x, k, bias, c.spec) },
+			got := MustExecOnce(backend(t), func(x, k, bias *Node) *Node { return Conv2D(x, k, bias, c.spec) },
 				tensorOf(x, c.b, c.h, c.w, c.cin), tensorOf(k, c.cout, c.cin, c.k, c.k), tensorOf(bias, c.cout))
 			if dims := got.Shape().Dimensions; dims[1] != oh || dims[2] != ow {
 				t.Fatalf("output %v, want %dx%d", dims, oh, ow)
@@ -77,7 +77,7 @@ func TestConv2D(t *testing.T) {
 func TestConv2DGradient(t *testing.T) {
 	for i, c := range convCases {
 		t.Run(caseName(c.b, c.h, c.w, c.cin, c.cout, c.k, c.spec), func(t *testing.T) {
-			err := gradcheck.Check(backend(t), func(in []*Node) *Node { return Conv2DWith(in[0], in[1], in[2], c.spec) },
+			err := gradcheck.Check(backend(t), func(in []*Node) *Node { return Conv2D(in[0], in[1], in[2], c.spec) },
 				[]gradcheck.Input{
 					gradcheck.Random(uint64(i), c.b, c.h, c.w, c.cin),
 					gradcheck.Random(uint64(50+i), c.cout, c.cin, c.k, c.k),

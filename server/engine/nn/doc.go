@@ -6,7 +6,7 @@
 // Conventions: images are channels-last ([batch, height, width, channels]) and sequences are
 // [batch, length, width], so that every layer works on the last axis; parameters keep the
 // diffusers layout and names (conv kernels [out, in, kh, kw], linear weights [out, in]) and are
-// read from a scoped *context.Context whose scope path is the diffusers module path.
+// passed in as nodes by the model package that walks the model description.
 //
 // Every block is differentiable on the pure-Go simplego backend, which lacks Pad, Reverse and
 // DynamicSlice (so the built-in gradients of Slice and ConvGeneral fail there) and has no

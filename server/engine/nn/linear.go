@@ -4,18 +4,10 @@ import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// Linear applies the layer whose "weight" ([out, in]) and optional "bias" ([out]) are in ctx's
-// scope to the last axis of x.
-func Linear(ctx *context.Context, x *Node) *Node {
-	g := x.Graph()
-	return LinearWith(x, Param(ctx, g, "weight"), OptParam(ctx, g, "bias"))
-}
-
-// LinearWith is x·Wᵀ + b over the last axis of x, for weight [out, in] and bias [out] or nil.
-func LinearWith(x, weight, bias *Node) *Node {
+// Linear is x·Wᵀ + b over the last axis of x, for weight [out, in] and bias [out] or nil.
+func Linear(x, weight, bias *Node) *Node {
 	in := x.Shape().Dim(-1)
 	if weight.Rank() != 2 || weight.Shape().Dim(1) != in {
 		panic(fmt.Errorf("nn: linear weight %s does not take inputs of width %d (input %s)", weight.Shape(), in, x.Shape()))

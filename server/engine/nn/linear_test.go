@@ -22,10 +22,10 @@ func TestLinear(t *testing.T) {
 			want[r*out+o] = float32(s)
 		}
 	}
-	got := MustExecOnce(backend(t), func(x, w, b *Node) *Node { return LinearWith(x, w, b) },
+	got := MustExecOnce(backend(t), func(x, w, b *Node) *Node { return Linear(x, w, b) },
 		tensorOf(x, b, n, in), tensorOf(w, out, in), tensorOf(bias, out))
 	assertClose(t, "linear", tensors.MustCopyFlatData[float32](got), want, 1e-6)
-	err := gradcheck.Check(backend(t), func(in []*Node) *Node { return LinearWith(in[0], in[1], in[2]) },
+	err := gradcheck.Check(backend(t), func(in []*Node) *Node { return Linear(in[0], in[1], in[2]) },
 		[]gradcheck.Input{gradcheck.Random(1, b, n, in), gradcheck.Random(2, out, in), gradcheck.Random(3, out)}, 10, 1e-6)
 	if err != nil {
 		t.Fatal(err)

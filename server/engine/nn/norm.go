@@ -4,19 +4,12 @@ import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // GroupNorm normalises x ([batch, ..., channels], channels last) over groups of channels and all
-// positions, then applies the "weight" and "bias" ([channels]) in ctx's scope, as
-// torch.nn.GroupNorm does on the channels-first tensor.
-func GroupNorm(ctx *context.Context, x *Node, groups int, eps float64) *Node {
-	g := x.Graph()
-	return GroupNormWith(x, Param(ctx, g, "weight"), Param(ctx, g, "bias"), groups, eps)
-}
-
-// GroupNormWith is GroupNorm with explicit affine parameters.
-func GroupNormWith(x, weight, bias *Node, groups int, eps float64) *Node {
+// positions, then applies the per-channel weight and bias, as torch.nn.GroupNorm does on the
+// channels-first tensor.
+func GroupNorm(x, weight, bias *Node, groups int, eps float64) *Node {
 	c := x.Shape().Dim(-1)
 	if groups <= 0 || c%groups != 0 {
 		panic(fmt.Errorf("nn: group norm of %d channels into %d groups", c, groups))
@@ -27,14 +20,8 @@ func GroupNormWith(x, weight, bias *Node, groups int, eps float64) *Node {
 	return Add(Mul(normed, ExpandLeftToRank(weight, x.Rank())), ExpandLeftToRank(bias, x.Rank()))
 }
 
-// LayerNorm normalises the last axis of x and applies "weight" and "bias" from ctx's scope.
-func LayerNorm(ctx *context.Context, x *Node, eps float64) *Node {
-	g := x.Graph()
-	return LayerNormWith(x, Param(ctx, g, "weight"), Param(ctx, g, "bias"), eps)
-}
-
-// LayerNormWith is LayerNorm with explicit affine parameters.
-func LayerNormWith(x, weight, bias *Node, eps float64) *Node {
+// LayerNorm normalises the last axis of x and applies the affine weight and bias.
+func LayerNorm(x, weight, bias *Node, eps float64) *Node {
 	normed := normalize(x, []int{x.Rank() - 1}, eps)
 	return Add(Mul(normed, ExpandLeftToRank(weight, x.Rank())), ExpandLeftToRank(bias, x.Rank()))
 }

@@ -51,7 +51,7 @@ func TestGroupNorm(t *testing.T) {
 			}
 			wt, bs := randn(uint64(10+i), 1, c.c), randn(uint64(20+i), 1, c.c)
 			want := groupNormReference(x, c.b, c.h*c.w, c.c, c.groups, wt, bs, 1e-5)
-			got := MustExecOnce(backend(t), func(x, w, b *Node) *Node { return GroupNormWith(x, w, b, c.groups, 1e-5) },
+			got := MustExecOnce(backend(t), func(x, w, b *Node) *Node { return GroupNorm(x, w, b, c.groups, 1e-5) },
 				tensorOf(x, c.b, c.h, c.w, c.c), tensorOf(wt, c.c), tensorOf(bs, c.c))
 			assertClose(t, "group norm", tensors.MustCopyFlatData[float32](got), want, 1e-5)
 		})
@@ -63,21 +63,21 @@ func TestLayerNorm(t *testing.T) {
 	x, wt, bs := randn(1, 3, b*n*c), randn(2, 1, c), randn(3, 1, c)
 	// Layer norm is group norm with one group over a single position.
 	want := groupNormReference(x, b*n, 1, c, 1, wt, bs, 1e-5)
-	got := MustExecOnce(backend(t), func(x, w, b *Node) *Node { return LayerNormWith(x, w, b, 1e-5) },
+	got := MustExecOnce(backend(t), func(x, w, b *Node) *Node { return LayerNorm(x, w, b, 1e-5) },
 		tensorOf(x, b, n, c), tensorOf(wt, c), tensorOf(bs, c))
 	assertClose(t, "layer norm", tensors.MustCopyFlatData[float32](got), want, 1e-5)
 }
 
 func TestNormGradients(t *testing.T) {
 	t.Run("group", func(t *testing.T) {
-		err := gradcheck.Check(backend(t), func(in []*Node) *Node { return GroupNormWith(in[0], in[1], in[2], 2, 1e-5) },
+		err := gradcheck.Check(backend(t), func(in []*Node) *Node { return GroupNorm(in[0], in[1], in[2], 2, 1e-5) },
 			[]gradcheck.Input{gradcheck.Random(1, 2, 3, 3, 4), gradcheck.Random(2, 4), gradcheck.Random(3, 4)}, 12, 1e-6)
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("layer", func(t *testing.T) {
-		err := gradcheck.Check(backend(t), func(in []*Node) *Node { return LayerNormWith(in[0], in[1], in[2], 1e-5) },
+		err := gradcheck.Check(backend(t), func(in []*Node) *Node { return LayerNorm(in[0], in[1], in[2], 1e-5) },
 			[]gradcheck.Input{gradcheck.Random(1, 2, 3, 5), gradcheck.Random(2, 5), gradcheck.Random(3, 5)}, 12, 1e-6)
 		if err != nil {
 			t.Fatal(err)
