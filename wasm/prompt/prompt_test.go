@@ -1,0 +1,125 @@
+package prompt
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/internal/fixture"
+)
+
+func tokenizers(t *testing.T) map[string]*tokenizer.Tokenizer {
+	out := map[string]*tokenizer.Tokenizer{}
+	for _, v := range fixture.Variants(t) {
+		tok, err := tokenizer.Load(v.Dir + "/tokenizer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[v.Name] = tok
+	}
+	return out
+}
+
+func marked(prompt string, a Analysis) []string {
+	var out []string
+	for _, m := range a.Marks {
+		out = append(out, prompt[m.Start:m.End])
+	}
+	return out
+}
+
+func TestBindsSubjectsAndPlacedWords(t *testing.T) {
+	for name, tok := range tokenizers(t) {
+		t.Run(name, func(t *testing.T) {
+			p := "A mug and a  DOG on the beach, dog"
+			a := Analyze(tok, p, []string{"dog", "cat"}, []string{"mug", "dog"})
+			if len(a.Problems) != 0 {
+				t.Fatalf("problems %v", a.Problems)
+			}
+			if got := strings.Join(marked(p, a), "|"); got != "mug|DOG|dog" {
+				t.Errorf("marks %q", got)
+			}
+			if a.Marks[0].Kind != Placed || a.Marks[1].Kind != Subject {
+				t.Errorf("kinds %+v", a.Marks)
+			}
+			if len(a.Bindings) != 2 || a.Bindings[0].Word != "dog" || !a.Bindings[0].Residual || !a.Bindings[0].Placed ||
+				a.Bindings[1].Word != "mug" || a.Bindings[1].Residual {
+				t.Fatalf("bindings %+v", a.Bindings)
+			}
+			// The fixture's own prompt puts mug at token 2 and dog at 5 (cases.layout_sampling.subject_list).
+			b := Analyze(tok, "a mug and a dog on the beach", []string{"mug", "dog"}, nil)
+			if b.Bindings[0].Positions[0][0] != 2 || b.Bindings[1].Positions[0][0] != 5 || b.Tokens != 10 || b.Limit != 77 {
+				t.Errorf("positions %+v tokens %d", b.Bindings, b.Tokens)
+			}
+		})
+	}
+}
+
+func TestProblems(t *testing.T) {
+	for name, tok := range tokenizers(t) {
+		t.Run(name, func(t *testing.T) {
+			long := strings.Repeat("tree ", 80) + "dog"
+			tests := []struct {
+				name     string
+				prompt   string
+				subjects []string
+				placed   []string
+				want     []error
+				mention  string
+			}{
+				{"empty", "   ", nil, nil, []error{ErrEmpty}, "type a prompt"},
+				{"missing layout word", "a mug on the beach", []string{"dog"}, []string{"dog", "mug"}, []error{ErrMissingSubject}, `"dog" has boxes`},
+				{"unused library word is fine", "a mug", []string{"dog"}, nil, nil, ""},
+				{"too long and word cut off", long, []string{"dog"}, nil, []error{ErrTooLong, ErrTruncated}, "shorten it by 6"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					a := Analyze(tok, tt.prompt, tt.subjects, tt.placed)
+					if len(a.Problems) != len(tt.want) {
+						t.Fatalf("problems %v, want %v", a.Problems, tt.want)
+					}
+					for i, w := range tt.want {
+						if !errors.Is(a.Problems[i], w) {
+							t.Errorf("problem %d = %v, want %v", i, a.Problems[i], w)
+						}
+					}
+					if tt.mention != "" && !strings.Contains(a.Problems[0].Error(), tt.mention) {
+						t.Errorf("%v does not mention %q", a.Problems[0], tt.mention)
+					}
+				})
+			}
+			a := Analyze(tok, long, nil, nil)
+			if a.Tokens != 83 || len(a.Marks) != 1 || a.Marks[0].Kind != Over {
+				t.Fatalf("tokens %d marks %+v", a.Tokens, a.Marks)
+			}
+			// 75 text tokens are kept: 75 "tree" words; the cut starts at the 76th.
+			if cut := long[a.Marks[0].Start:]; cut != "tree tree tree tree tree dog" {
+				t.Errorf("cut-off text %q", cut)
+			}
+		})
+	}
+}
+
+func TestSegmentsTileThePrompt(t *testing.T) {
+	p := "a dog and a mug and more"
+	marks := []Mark{{Start: 2, End: 5, Word: "dog"}, {Start: 12, End: 24, Kind: Over}, {Start: 12, End: 15, Word: "mug"}}
+	segs := Segments(p, marks)
+	var b strings.Builder
+	var got []string
+	for _, s := range segs {
+		b.WriteString(s.Text)
+		if s.Marked {
+			got = append(got, s.Text)
+		}
+	}
+	if b.String() != p {
+		t.Errorf("segments rebuild %q", b.String())
+	}
+	if strings.Join(got, "|") != "dog|mug and more" {
+		t.Errorf("marked %q", got)
+	}
+	if len(Segments("", nil)) != 0 {
+		t.Error("segments of empty prompt")
+	}
+}
