@@ -88,7 +88,11 @@ func specialTokens(file string, data []byte) (map[string]string, error) {
 	out := map[string]string{}
 	for _, k := range specialKeys {
 		msg, ok := raw[k]
-		if !ok || bytes.Equal(bytes.TrimSpace(msg), []byte("null")) {
+		if !ok {
+			continue
+		}
+		if bytes.Equal(bytes.TrimSpace(msg), []byte("null")) {
+			out[k] = "" // explicitly none
 			continue
 		}
 		var str string
