@@ -117,27 +117,25 @@ var hfUnsetLength = new(big.Float).SetFloat64(1e18)
 
 // maxLength reads model_max_length; absent or Hugging Face's "unset" value gives CLIP's 77.
 func maxLength(config []byte) (int, error) {
-	var c struct {
-		MaxLength *json.Number `json:"model_max_length"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(config))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(config, &raw); err != nil {
 		return 0, jsonFileError("tokenizer_config.json", config, err)
 	}
-	if c.MaxLength == nil {
+	msg, ok := raw["model_max_length"]
+	if !ok || string(bytes.TrimSpace(msg)) == "null" {
 		return DefaultMaxLength, nil
 	}
-	f, ok := new(big.Float).SetString(string(*c.MaxLength))
-	if !ok {
-		return 0, &FileError{File: "tokenizer_config.json", Err: fmt.Errorf("model_max_length %s is not a number", *c.MaxLength)}
+	bad := &FileError{File: "tokenizer_config.json", Err: fmt.Errorf("model_max_length %s is not an integer from 2 to %d", msg, maxVocab)}
+	f, _, err := big.ParseFloat(string(bytes.TrimSpace(msg)), 10, 128, big.ToNearestEven)
+	if err != nil {
+		return 0, bad
 	}
 	if f.Cmp(hfUnsetLength) >= 0 {
 		return DefaultMaxLength, nil
 	}
 	n, acc := f.Int64()
 	if acc != big.Exact || n < 2 || n > maxVocab {
-		return 0, &FileError{File: "tokenizer_config.json", Err: fmt.Errorf("model_max_length %s is not an integer from 2 to %d", *c.MaxLength, maxVocab)}
+		return 0, bad
 	}
 	return int(n), nil
 }
