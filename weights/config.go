@@ -152,25 +152,3 @@ func (mi ModelIndex) Validate() error {
 	}
 	return nil
 }
-
-// SchedulerInfo is the part of scheduler_config.json this package checks; cones/schedule
-// parses the whole file from Folder.SchedulerConfig.
-type SchedulerInfo struct {
-	ClassName      string `json:"_class_name"`
-	PredictionType string `json:"prediction_type"`
-}
-
-// ParseSchedulerInfo reads the scheduler class and prediction type (epsilon when absent, as in
-// diffusers) and rejects a prediction type no sampler implements.
-func ParseSchedulerInfo(data []byte) (SchedulerInfo, error) {
-	s := SchedulerInfo{PredictionType: "epsilon"}
-	if err := decodeConfig("scheduler", data, &s); err != nil {
-		return s, err
-	}
-	switch s.PredictionType {
-	case "epsilon", "v_prediction", "sample":
-	default:
-		return s, configErr("prediction_type", "%q is not supported (want epsilon, v_prediction or sample)", s.PredictionType)
-	}
-	return s, nil
-}

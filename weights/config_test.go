@@ -117,28 +117,6 @@ func TestVAEScalingFactorDefault(t *testing.T) {
 	}
 }
 
-func TestParseSchedulerInfo(t *testing.T) {
-	for _, c := range []struct {
-		json, want, err string
-	}{
-		{`{"_class_name":"DDIMScheduler","prediction_type":"v_prediction"}`, "v_prediction", ""},
-		{`{"_class_name":"PNDMScheduler"}`, "epsilon", ""},
-		{`{"prediction_type":"flow"}`, "", "prediction_type"},
-		{`{"prediction_type":3}`, "", "prediction_type"},
-	} {
-		s, err := ParseSchedulerInfo([]byte(c.json))
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%s: error %v, want %q", c.json, err, c.err)
-			}
-			continue
-		}
-		if err != nil || s.PredictionType != c.want {
-			t.Errorf("%s: %+v %v", c.json, s, err)
-		}
-	}
-}
-
 // TestConfigErrors lists configs this project must refuse, each with the field the error
 // must name.
 func TestConfigErrors(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+
+	"github.com/cones2web/cones2/cones/schedule"
 )
 
 // The folders of a diffusers Stable Diffusion pipeline.
@@ -25,8 +27,9 @@ type Folder struct {
 	TextEncoder TextEncoderConfig
 	UNet        UNetConfig
 	VAE         VAEConfig
-	Scheduler   SchedulerInfo
-	// SchedulerConfig is scheduler/scheduler_config.json as stored, for cones/schedule.
+	// Scheduler is scheduler/scheduler_config.json parsed and validated by cones/schedule;
+	// SchedulerConfig holds the file's bytes as stored.
+	Scheduler       schedule.Config
 	SchedulerConfig []byte
 }
 
@@ -52,7 +55,7 @@ func OpenFS(fsys fs.FS) (*Folder, error) {
 		{VAEDir + "/config.json", func(b []byte) (err error) { f.VAE, err = ParseVAEConfig(b); return }},
 		{SchedulerDir + "/scheduler_config.json", func(b []byte) (err error) {
 			f.SchedulerConfig = b
-			f.Scheduler, err = ParseSchedulerInfo(b)
+			f.Scheduler, err = schedule.ParseConfig(b)
 			return
 		}},
 	}
