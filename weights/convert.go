@@ -19,7 +19,7 @@ const MaxShardBytes = 1 << 30
 
 // ConvertOptions tunes Convert.
 type ConvertOptions struct {
-	MaxShardBytes int64                       // per-file limit; 0 means MaxShardBytes
+	MaxShardBytes int64                         // per-file limit; 0 means MaxShardBytes
 	Logf          func(format string, a ...any) // progress, or nil
 }
 
