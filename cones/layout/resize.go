@@ -119,7 +119,7 @@ func (wt *Weights) precomputedGrid(oh, ow int) *Grid {
 			plane[p] = s.value(p)
 		}
 		// One channel at a time: PyTorch's per-channel (left to right) sum.
-		small := bilinearPlane(plane, wt.H, wt.W, oh, ow, sumLeft)
+		small := bilinearPlane(plane, wt.H, wt.W, oh, ow, sumScalar)
 		for q, v := range small {
 			for _, c := range s.cols {
 				g.Data[q*ContextLen+c] += v
@@ -134,7 +134,7 @@ func (wt *Weights) precomputedGrid(oh, ow int) *Grid {
 func channelOrder(c int) sumOrder {
 	const vec = 8
 	if c < ContextLen-ContextLen%vec {
-		return sumNested
+		return sumVector
 	}
-	return sumLeft
+	return sumScalar
 }
