@@ -92,3 +92,27 @@ func TestUNetFixture(t *testing.T) {
 		}
 	}
 }
+
+func TestVAEFixture(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		t.Run(v.Name+"/decode", func(t *testing.T) {
+			p := pipeline(t, v)
+			lat := v.Tensor(t, "vae.decode.latents")
+			got, err := p.VAE.Decode(weights.Tensor{Shape: lat.Shape, Data: lat.F32})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fixture.AssertClose(t, "decoded image", got.Data, v.Tensor(t, "vae.decode.out").F32, 1e-4)
+		})
+		t.Run(v.Name+"/encode", func(t *testing.T) {
+			p := pipeline(t, v)
+			img := v.Tensor(t, "vae.encode.image")
+			mean, logvar, err := p.VAE.Encode(weights.Tensor{Shape: img.Shape, Data: img.F32})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fixture.AssertClose(t, "mean", mean.Data, v.Tensor(t, "vae.encode.mean").F32, 1e-4)
+			fixture.AssertClose(t, "logvar", logvar.Data, v.Tensor(t, "vae.encode.logvar").F32, 1e-4)
+		})
+	}
+}
