@@ -23,7 +23,9 @@
 //		x, err = s.Step(eps, x, i)
 //	}
 //
-// Sigma(i) gives every sampler's noise level as a k-diffusion sigma, which Cones 2's layout guidance
-// needs (its edit is scaled by log(1 + sigma^2)), and Renoise implements the "self-recurrence" that
-// takes a guided step twice.
+// Sigma(i) gives every sampler's noise level as a k-diffusion sigma. Cones 2's layout guidance
+// scales its edit by log(1 + sigma^2) with the sigma of a separate guidance LMS schedule
+// (GuidanceSigmas), which equals the run's own only when every step is guided. Renoise implements
+// the "self-recurrence" that takes a guided step twice: Step(i), Renoise(i) with a fresh draw,
+// then Step(i) again on the same index (see Scheduler for what a repeated index does).
 package schedule
