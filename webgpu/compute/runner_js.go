@@ -1,0 +1,99 @@
+//go:build js && wasm
+
+package compute
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cones2web/cones2/webgpu"
+	"github.com/cones2web/cones2/wgsl"
+)
+
+// Runner owns the pipeline cache of one device.
+type Runner struct {
+	Dev   *webgpu.Device
+	pipes map[wgsl.Kernel]*webgpu.ComputePipeline
+}
+
+// New returns a Runner for dev.
+func New(dev *webgpu.Device) *Runner {
+	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}}
+}
+
+// Pipeline returns the compiled pipeline of k, compiling it on first use.
+func (r *Runner) Pipeline(ctx context.Context, k wgsl.Kernel) (*webgpu.ComputePipeline, error) {
+	if p, ok := r.pipes[k]; ok {
+		return p, nil
+	}
+	src, err := k.Source()
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.Dev.CreateComputePipeline(ctx, fmt.Sprintf("%s%+v", k.Family(), k), src)
+	if err != nil {
+		return nil, err
+	}
+	r.pipes[k] = p
+	return p, nil
+}
+
+// Pipelines is the number of pipelines compiled so far.
+func (r *Runner) Pipelines() int { return len(r.pipes) }
+
+// Call is one prepared dispatch: its params live in their own small uniform buffer and its bind
+// group is made once, so recording it again (every denoising step) costs three JS calls.
+type Call struct {
+	Kernel wgsl.Kernel
+	Name   string
+	pipe   *webgpu.ComputePipeline
+	group  *webgpu.BindGroup
+	params *webgpu.Buffer
+	grid   [3]uint32
+	FLOPs  float64
+}
+
+// Prepare builds the call of k with params p over bufs (one per k.Bindings(), in order).
+func (r *Runner) Prepare(ctx context.Context, name string, k wgsl.Kernel, p any, bufs []*webgpu.Buffer) (*Call, error) {
+	if want := len(k.Bindings()); len(bufs) != want {
+		return nil, fmt.Errorf("compute: %s: %d buffers for %s, want %d", name, len(bufs), k.Family(), want)
+	}
+	grid, err := k.Grid(p)
+	if err != nil {
+		return nil, fmt.Errorf("compute: %s: %w", name, err)
+	}
+	pipe, err := r.Pipeline(ctx, k)
+	if err != nil {
+		return nil, fmt.Errorf("compute: %s: %w", name, err)
+	}
+	data, err := wgsl.Encode(p)
+	if err != nil {
+		return nil, fmt.Errorf("compute: %s: %w", name, err)
+	}
+	ub, err := r.Dev.CreateBuffer("params "+name, uint64(len(data)), webgpu.UsageUniform|webgpu.UsageCopyDst)
+	if err != nil {
+		return nil, fmt.Errorf("compute: %s: %w", name, err)
+	}
+	if err := r.Dev.Write(ub, 0, data); err != nil {
+		return nil, fmt.Errorf("compute: %s: %w", name, err)
+	}
+	bs := make([]webgpu.Binding, 0, len(bufs)+1)
+	bs = append(bs, webgpu.Binding{Buffer: ub})
+	for _, b := range bufs {
+		bs = append(bs, webgpu.Binding{Buffer: b})
+	}
+	g, err := r.Dev.CreateBindGroup(pipe, bs)
+	if err != nil {
+		ub.Destroy()
+		return nil, fmt.Errorf("compute: %s: %w", name, err)
+	}
+	return &Call{Kernel: k, Name: name, pipe: pipe, group: g, params: ub, grid: grid, FLOPs: k.FLOPs(p)}, nil
+}
+
+// Record appends the call's dispatch to e.
+func (c *Call) Record(e *webgpu.Encoder) {
+	e.Dispatch(c.pipe, c.group, c.grid[0], c.grid[1], c.grid[2])
+}
+
+// Release frees the call's params buffer.
+func (c *Call) Release() { c.params.Destroy() }
