@@ -9,7 +9,7 @@ import (
 // A multistep DPM-Solver integrates the exponentially weighted integral exactly when the converted
 // model output is a polynomial in lambda of low enough degree: constants for every variant, linear
 // for heun and third order. For quadratics diffusers' third-order update (like the paper's) weights
-// its D2 = h^2 p''/2 term by phi = (e^-h - 1 + h)/h^2 - 1/2 where the exact solution needs 2*phi,
+// its D2 = h^2 p”/2 term by phi = (e^-h - 1 + h)/h^2 - 1/2 where the exact solution needs 2*phi,
 // so it falls short by exactly alpha_t*h^2*phi*c (sigma_t*h^2*phi*c for noise prediction); the
 // test checks that deficit too, which pins the D2 term to diffusers' formula. Each case runs a
 // schedule feeding poly(lambda_j) and checks one late step against the closed form from the same x.
@@ -17,8 +17,8 @@ func TestDPMSolverPolynomialExactness(t *testing.T) {
 	quad := [3]float64{0.3, 0.2, 0.05}
 	for _, c := range []struct {
 		algo, solver, pred string
-		order               int
-		poly                [3]float64
+		order              int
+		poly               [3]float64
 	}{
 		{"dpmsolver++", "midpoint", PredictSample, 2, [3]float64{0.3, 0, 0}},
 		{"dpmsolver++", "heun", PredictSample, 2, [3]float64{0.3, 0.2, 0}},
