@@ -54,6 +54,19 @@ var (
 	ErrEmpty          = errors.New("empty prompt")
 )
 
+// Problem is a sentence for the page; errors.Is matches its kind (ErrTooLong, ...).
+type Problem struct {
+	Kind error
+	Text string
+}
+
+func (p *Problem) Error() string { return p.Text }
+func (p *Problem) Unwrap() error { return p.Kind }
+
+func problem(kind error, format string, args ...any) error {
+	return &Problem{Kind: kind, Text: fmt.Sprintf(format, args...)}
+}
+
 // Analyze tokenises the prompt and binds subject words (from the library) and layout words (that
 // have boxes) to their token positions. Library words that do not occur are simply not bound;
 // layout words that do not occur are problems, because their boxes would guide nothing.
@@ -61,11 +74,10 @@ func Analyze(tok *tokenizer.Tokenizer, prompt string, subjects, placed []string)
 	spans := tok.Spans(prompt)
 	a := Analysis{Tokens: len(spans), Limit: tok.MaxLength()}
 	if strings.TrimSpace(prompt) == "" {
-		a.Problems = append(a.Problems, fmt.Errorf("%w: type a prompt that names your subjects", ErrEmpty))
+		a.Problems = append(a.Problems, problem(ErrEmpty, "Type a prompt that names your subjects"))
 	}
 	if a.Tokens > a.Limit {
-		a.Problems = append(a.Problems, fmt.Errorf("%w: the prompt is %d tokens and the text encoder reads %d (start and end included): shorten it by %d; the marked end is cut off",
-			ErrTooLong, a.Tokens, a.Limit, a.Tokens-a.Limit))
+		a.Problems = append(a.Problems, problem(ErrTooLong, "The prompt is %d tokens and the text encoder reads %d (start and end included): shorten it by %d; the marked end is cut off", a.Tokens, a.Limit, a.Tokens-a.Limit))
 		// Tokens from Limit-1 on (the last text token the encoder keeps is at Limit-2).
 		first := spans[a.Limit-1]
 		a.Marks = append(a.Marks, Mark{Start: first.Start, End: len(prompt), Kind: Over})
@@ -76,12 +88,10 @@ func Analyze(tok *tokenizer.Tokenizer, prompt string, subjects, placed []string)
 		var trunc *tokenizer.PhraseTruncatedError
 		switch {
 		case errors.As(err, &trunc):
-			a.Problems = append(a.Problems, fmt.Errorf("%w: %q comes after the first %d tokens, which is all the text encoder reads: move it earlier",
-				ErrTruncated, w, a.Limit-2))
+			a.Problems = append(a.Problems, problem(ErrTruncated, "%q comes after the first %d tokens, which is all the text encoder reads: move it earlier", w, a.Limit-2))
 			continue
 		case err != nil && b.Placed:
-			a.Problems = append(a.Problems, fmt.Errorf("%w: %q has boxes in the layout but is not in the prompt: add the word to the prompt or change those boxes",
-				ErrMissingSubject, w))
+			a.Problems = append(a.Problems, problem(ErrMissingSubject, "%q has boxes in the layout but is not in the prompt: add the word to the prompt or change those boxes", w))
 			continue
 		case err != nil:
 			continue // a library subject this prompt does not use

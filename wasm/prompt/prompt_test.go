@@ -68,7 +68,7 @@ func TestProblems(t *testing.T) {
 				want     []error
 				mention  string
 			}{
-				{"empty", "   ", nil, nil, []error{ErrEmpty}, "type a prompt"},
+				{"empty", "   ", nil, nil, []error{ErrEmpty}, "Type a prompt"},
 				{"missing layout word", "a mug on the beach", []string{"dog"}, []string{"dog", "mug"}, []error{ErrMissingSubject}, `"dog" has boxes`},
 				{"unused library word is fine", "a mug", []string{"dog"}, nil, nil, ""},
 				{"too long and word cut off", long, []string{"dog"}, nil, []error{ErrTooLong, ErrTruncated}, "shorten it by 6"},
@@ -121,5 +121,16 @@ func TestSegmentsTileThePrompt(t *testing.T) {
 	}
 	if len(Segments("", nil)) != 0 {
 		t.Error("segments of empty prompt")
+	}
+}
+
+func TestChoices(t *testing.T) {
+	got := Choices("A Mug and a dog on the 'beach', dog-park; café", []string{"Dog", "sks"}, []string{"tree", "mug"})
+	want := "dog,sks,mug,beach,dog-park,café,tree"
+	if strings.Join(got, ",") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	if len(Choices("", nil, nil)) != 0 {
+		t.Error("choices of nothing")
 	}
 }
