@@ -14,7 +14,11 @@ import (
 )
 
 func subject(word string, data string) Subject {
-	return Subject{ID: ContentID([]byte(data)), Word: word, Model: "sd21base", Fingerprint: "f00d", Width: 1024,
+	var v []float32
+	for _, c := range []byte(data) {
+		v = append(v, float32(c))
+	}
+	return Subject{ID: VectorID(v), Word: word, Model: "sd21base", Fingerprint: "f00d", Width: 1024,
 		Size: len(data), Source: word + ".pt", Added: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Data: []byte(data)}
 }
 
@@ -34,7 +38,7 @@ func TestSubjectRecordRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, s) {
 		t.Errorf("got %+v\nwant %+v", got, s)
 	}
-	if _, err := UnmarshalSubject(meta, []byte("residual bytez")); err == nil || !strings.Contains(err.Error(), "does not match") {
+	if _, err := UnmarshalSubject(meta, []byte("residual byte")); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("changed data: %v", err)
 	}
 	if _, err := UnmarshalSubject([]byte("{"), s.Data); err == nil {
@@ -45,6 +49,17 @@ func TestSubjectRecordRoundTrip(t *testing.T) {
 	meta, _ = bad.MarshalMeta()
 	if _, err := UnmarshalSubject(meta, s.Data); err == nil || !strings.Contains(err.Error(), "one word") {
 		t.Errorf("stored bad word: %v", err)
+	}
+}
+
+func TestVectorID(t *testing.T) {
+	a := VectorID([]float32{1, 2, 3})
+	if a != VectorID([]float32{1, 2, 3}) || a == VectorID([]float32{1, 2, 3.0000002}) || a == VectorID([]float32{1, 2}) {
+		t.Error("VectorID does not identify the values")
+	}
+	// Pinned: the bytes hashed are float32 little-endian, so IDs agree across platforms and builds.
+	if got := VectorID([]float32{1}); got != "e00e5eb9444182f352323374ef4e08ebcb784725fdd4fd612d7730540b3e0c8c" {
+		t.Errorf("VectorID([1]) = %s", got)
 	}
 }
 

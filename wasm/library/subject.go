@@ -2,9 +2,11 @@ package library
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,7 +22,9 @@ const MaxWordBytes = 64
 
 // Subject is one residual in the library.
 type Subject struct {
-	ID          string    `json:"id"` // hex sha256 of Data: the same file imported twice is one subject
+	// ID is VectorID of the residual: the same subject imported twice is one record, and a
+	// rename (which rewrites the file's metadata) keeps it, so saved settings still find it.
+	ID          string    `json:"id"`
 	Word        string    `json:"word"`
 	Model       string    `json:"model"`       // model family the residual was made for
 	Fingerprint string    `json:"fingerprint"` // text encoder it was made with
@@ -31,10 +35,15 @@ type Subject struct {
 	Data        []byte    `json:"-"` // the residual file in our format (stored beside the record)
 }
 
-// ContentID is the ID a file's bytes get.
-func ContentID(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+// VectorID identifies a residual by its values: hex sha256 of the float32 little-endian bytes.
+func VectorID(v []float32) string {
+	h := sha256.New()
+	var b [4]byte
+	for _, x := range v {
+		binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // MarshalMeta encodes the record without its data (IndexedDB keeps the bytes beside it).
@@ -47,7 +56,8 @@ func (s *Subject) MarshalMeta() ([]byte, error) {
 }
 
 // UnmarshalSubject decodes a stored record and attaches its data, checking that they belong
-// together: a record whose bytes changed underneath it is reported, not used.
+// together (the caller checks the file itself, which it can parse): a record whose bytes were
+// cut short underneath it is reported, not used.
 func UnmarshalSubject(meta, data []byte) (Subject, error) {
 	var s Subject
 	if err := json.Unmarshal(meta, &s); err != nil {
@@ -56,7 +66,7 @@ func UnmarshalSubject(meta, data []byte) (Subject, error) {
 	if err := CheckWord(s.Word); err != nil {
 		return Subject{}, fmt.Errorf("stored subject %s: %w", short(s.ID), err)
 	}
-	if s.Size != len(data) || ContentID(data) != s.ID {
+	if s.Size != len(data) {
 		return Subject{}, fmt.Errorf("stored subject %q: its file does not match the record (%d bytes, want %d)", s.Word, len(data), s.Size)
 	}
 	s.Data = data
