@@ -163,7 +163,7 @@ func TestBoxRasterisation(t *testing.T) {
 		{0.33, 0.45, "...#...."},
 		{0, 1, "########"},
 		{0.0625, 0.125, "#......."}, // the left edge is pixel 0's centre: included
-		{0.0, 0.0625, "........"},  // the right edge is pixel 0's centre: excluded
+		{0.0, 0.0625, "........"},   // the right edge is pixel 0's centre: excluded
 		{0.9375, 1, ".......#"},
 	}
 	for _, c := range cases {
