@@ -1,0 +1,158 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/cones2web/cones2/weights"
+	"github.com/cones2web/cones2/wgsl"
+)
+
+// UNetOptions shape one UNet evaluation graph.
+type UNetOptions struct {
+	Batch int // 2 for classifier-free guidance: sample 0 unconditional, sample 1 conditional
+	H, W  int // latent size
+	F16   bool
+	// Limit is the largest buffer a kernel may bind (bytes); 0 means WebGPU's default 128 MiB.
+	Limit uint64
+	// Edit enables the Cones 2 layout edit in every cross-attention layer, on sample EditBatch;
+	// the maps are inputs "layout.<queries>" ([queries, context length], one per grid size).
+	Edit      bool
+	EditBatch int
+	// CFG adds output "guided" = out[0] + CFGScale·(out[1] - out[0]) (Batch must be 2).
+	CFG      bool
+	CFGScale float64
+}
+
+// Scalars is the layout of a graph's "scalars" input: small per-run values written before each
+// evaluation, and the std slot the GPU writes during it.
+type Scalars struct {
+	T    int // timesteps of samples 0..Batch-1 start here
+	Coef int // guidance_weight·log(1+σ²) of this step (0: no layout edit)
+	Std  int // written by the score-std kernels, read by the edited attention
+	Len  int
+}
+
+// UNetScalars is the scalars layout of a UNet graph of batch b.
+func UNetScalars(b int) Scalars { return Scalars{T: 0, Coef: b, Std: b + 1, Len: b + 2} }
+
+// DefaultLimit is WebGPU's guaranteed maxStorageBufferBindingSize.
+const DefaultLimit = 128 << 20
+
+func limitOr(l uint64) uint64 {
+	if l == 0 {
+		return DefaultLimit
+	}
+	return l
+}
+
+// LayoutInput names the input holding the layout weights of attention layers with n queries.
+func LayoutInput(n int) string { return fmt.Sprintf("layout.%d", n) }
+
+// UNet builds one evaluation of u: inputs "sample" [B, in, H, W], "context" [B, L, D] (the text
+// embedding), "scalars" (UNetScalars) and, with Edit, the layout maps; output "out" (and "guided").
+func UNet(u *weights.UNet, o UNetOptions) (*Graph, error) {
+	c := u.Config
+	if o.Batch < 1 || (o.CFG && o.Batch != 2) {
+		return nil, fmt.Errorf("graph: unet batch %d (CFG needs 2)", o.Batch)
+	}
+	if f := u.DownsampleFactor(); o.H < 1 || o.W < 1 || o.H%f != 0 || o.W%f != 0 {
+		return nil, fmt.Errorf("graph: latent %dx%d is not a positive multiple of %d (image sides must be multiples of %d pixels)",
+			o.W, o.H, f, 8*f)
+	}
+	if c.ActFn != "silu" {
+		return nil, fmt.Errorf("graph: unet act_fn %q (only silu)", c.ActFn)
+	}
+	if o.Edit && (o.EditBatch < 0 || o.EditBatch >= o.Batch) {
+		return nil, fmt.Errorf("graph: edit batch %d of %d", o.EditBatch, o.Batch)
+	}
+	b := newBuilder(o.F16, limitOr(o.Limit))
+	sc := UNetScalars(o.Batch)
+	scal := b.input("scalars", wgsl.F32, sc.Len)
+	sample := Map{T: b.input("sample", wgsl.F32, o.Batch*c.InChannels*o.H*o.W), B: o.Batch, C: c.InChannels, H: o.H, W: o.W}
+	const ctxLen = 77
+	ctx := seq(b.input("context", wgsl.F32, o.Batch*ctxLen*c.CrossAttentionDim), o.Batch, ctxLen, c.CrossAttentionDim)
+
+	stemb := b.timeEmbedding(u, scal, sc, o.Batch)
+	edits := map[int]*attnEdit{}
+	editFor := func(n int) *attnEdit {
+		if !o.Edit {
+			return nil
+		}
+		if e, ok := edits[n]; ok {
+			return e
+		}
+		e := &attnEdit{wmap: b.input(LayoutInput(n), wgsl.F32, n*ctxLen), scal: scal, batch: o.EditBatch,
+			coefIdx: sc.Coef, stdIdx: sc.Std}
+		edits[n] = e
+		return e
+	}
+
+	h := b.conv(sample, u.ConvIn, convOpts{})
+	skips := []Map{h}
+	for _, blk := range u.Down {
+		for i, r := range blk.Resnets {
+			h = b.resnet(h, r, &stemb)
+			if i < len(blk.Attentions) {
+				h = b.transformer2D(h, blk.Attentions[i], ctx, editFor(h.HW()))
+			}
+			skips = append(skips, h)
+		}
+		if blk.Downsample != nil {
+			h = b.conv(h, *blk.Downsample, convOpts{})
+			skips = append(skips, h)
+		}
+	}
+	h = b.resnet(h, u.Mid.Resnets[0], &stemb)
+	for i, a := range u.Mid.Attentions {
+		h = b.transformer2D(h, a, ctx, editFor(h.HW()))
+		h = b.resnet(h, u.Mid.Resnets[i+1], &stemb)
+	}
+	for _, blk := range u.Up {
+		for i, r := range blk.Resnets {
+			s := skips[len(skips)-1]
+			skips = skips[:len(skips)-1]
+			h = b.resnet(b.concat(r.Name+".input", h, s), r, &stemb)
+			if i < len(blk.Attentions) {
+				h = b.transformer2D(h, blk.Attentions[i], ctx, editFor(h.HW()))
+			}
+		}
+		if blk.Upsample != nil {
+			h = b.conv(h, *blk.Upsample, convOpts{upsample: true})
+		}
+	}
+	out := b.conv(b.groupNorm(h, u.NormOut, true), u.ConvOut, convOpts{})
+	b.output("out", out.T)
+	if o.CFG {
+		n := out.Len() / 2
+		g := b.act("guided", n)
+		b.op("cfg", wgsl.Eltwise{Op: wgsl.EltCFG}, wgsl.EltwiseParams{N: u32(n), S: float32(o.CFGScale)}, out.T, g)
+		b.output("guided", g)
+	}
+	return b.finish()
+}
+
+func u32(n int) uint32 { return uint32(n) }
+
+// timeEmbedding is silu(linear_2(silu(linear_1(sinusoidal(t))))): the projection every resnet's
+// time_emb_proj takes (the outer SiLU is the resnets' own nonlinearity, computed once here).
+func (b *builder) timeEmbedding(u *weights.UNet, scal ID, sc Scalars, batch int) Seq {
+	tp := u.TimeProj
+	freqs, err := wgsl.TimestepFreqs(tp.Channels, tp.FreqShift, 10000)
+	if err != nil {
+		b.fail(err)
+		return Seq{}
+	}
+	proj := b.act("time_proj", batch*tp.Channels)
+	flip := uint32(0)
+	if tp.FlipSinToCos {
+		flip = 1
+	}
+	b.op("time_proj", wgsl.Timestep{}, wgsl.TimestepParams{Batch: u32(batch), Dim: u32(tp.Channels), Half: u32(tp.Channels / 2),
+		Flip: flip, TIdx: u32(sc.T)}, scal, b.constant("time_proj.freqs", freqs), proj)
+	te := u.TimeEmbedding
+	e := b.linear(seq(proj, batch, 1, tp.Channels), te.Linear1, wgsl.ActSiLU, nil)
+	e = b.linear(e, te.Linear2, wgsl.ActNone, nil)
+	s := b.act("time_embedding.silu", batch*te.Linear2.Out)
+	b.op("time_embedding.silu", wgsl.Eltwise{Op: wgsl.EltAct, Act: wgsl.ActSiLU}, wgsl.EltwiseParams{N: u32(batch * te.Linear2.Out)}, e.T, s)
+	return seq(s, batch, 1, te.Linear2.Out)
+}
