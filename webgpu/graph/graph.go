@@ -29,8 +29,8 @@ type Tensor struct {
 	Name  string
 	Kind  Kind
 	DType wgsl.DType
-	Len   int      // elements
-	Param string   // Weight: the description's parameter name
+	Len   int       // elements
+	Param string    // Weight: the description's parameter name
 	Data  []float32 // Const: the values
 }
 

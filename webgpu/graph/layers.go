@@ -151,11 +151,11 @@ func (b *builder) fail(err error) {
 
 // attnEdit is the Cones 2 layout edit of one cross-attention layer.
 type attnEdit struct {
-	wmap      ID // [Tq, 77] layout weights on this layer's grid
-	scal      ID // step scalars: coef at coefIdx, std written at stdIdx
-	batch     int
-	coefIdx   int
-	stdIdx    int
+	wmap    ID // [Tq, 77] layout weights on this layer's grid
+	scal    ID // step scalars: coef at coefIdx, std written at stdIdx
+	batch   int
+	coefIdx int
+	stdIdx  int
 }
 
 // attention runs softmax(scale·Q·Kᵀ [+edit])·V per head. Heads up to wgsl.MaxFlashHeadDim use
