@@ -105,21 +105,42 @@ func EncodeF16(dt DType, raw []byte) ([]byte, error) {
 	if dt == F16 {
 		return raw, nil
 	}
-	vals, _ := DecodeFloat32(dt, raw)
-	return Float32ToF16(vals)
+	// Convert element by element rather than through a []float32, so that converting a
+	// 200 MB float32 tensor needs only its 100 MB result besides the input.
+	size := dt.Size()
+	out := make([]byte, len(raw)/size*2)
+	for i := range len(raw) / size {
+		var v float32
+		if dt == F32 {
+			v = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		} else {
+			v = math.Float32frombits(uint32(binary.LittleEndian.Uint16(raw[2*i:])) << 16)
+		}
+		if err := putF16(out[2*i:], v, i); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Float32ToF16 rounds float32 values to little-endian F16 bytes (see EncodeF16).
 func Float32ToF16(vals []float32) ([]byte, error) {
 	out := make([]byte, 2*len(vals))
 	for i, v := range vals {
-		h := float16.Fromfloat32(v)
-		if h.IsInf(0) && !math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("value %g at index %d does not fit in float16", v, i)
+		if err := putF16(out[2*i:], v, i); err != nil {
+			return nil, err
 		}
-		binary.LittleEndian.PutUint16(out[2*i:], h.Bits())
 	}
 	return out, nil
+}
+
+func putF16(dst []byte, v float32, i int) error {
+	h := float16.Fromfloat32(v)
+	if h.IsInf(0) && !math.IsInf(float64(v), 0) {
+		return fmt.Errorf("value %g at index %d does not fit in float16", v, i)
+	}
+	binary.LittleEndian.PutUint16(dst, h.Bits())
+	return nil
 }
 
 func checkFloatBytes(dt DType, raw []byte) error {
