@@ -8,5 +8,5 @@ import "embed"
 
 // Files is the app shell served at the site root.
 //
-//go:embed index.html style.css sw.js
+//go:embed index.html style.css sw.js main.js
 var Files embed.FS

@@ -1,0 +1,29 @@
+// The few lines the browser demands in JavaScript: register the service worker and start the Go
+// program (app.wasm, loaded by wasm_exec.js). Everything else is Go.
+"use strict";
+(() => {
+  const status = document.getElementById("status");
+  const fail = (msg) => {
+    status.textContent = msg;
+    document.getElementById("app").setAttribute("aria-busy", "false");
+  };
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => {
+      console.warn("service worker not registered: " + e);
+    });
+  }
+  if (typeof WebAssembly !== "object" || typeof Go !== "function") {
+    fail("This browser cannot run the page: it needs WebAssembly.");
+    return;
+  }
+  const go = new Go();
+  const url = document.body.dataset.wasm;
+  const start = async () => {
+    const resp = await fetch(url);
+    if (!resp.ok) throw new Error("fetch " + url + ": HTTP " + resp.status);
+    const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
+    return go.run(instance);
+  };
+  start().then(() => fail("The page stopped. Reload to start it again."),
+    (e) => fail("The page could not start: " + e.message + ". Reload to try again."));
+})();
