@@ -103,7 +103,11 @@ func nfc(in text) text {
 		seg := it.Next()
 		hi := it.Pos()
 		if hi <= lo {
-			break // cannot happen: each segment consumes input
+			// A decomposition can come out as several segments (U+0F5C gives U+0F5B, then
+			// U+0FB7 when the position moves on): credit this one to the character at lo.
+			_, n := utf8.DecodeRune(in.b[lo:])
+			out.add(seg, in.cover(lo, lo+n))
+			continue
 		}
 		if bytes.Equal(seg, in.b[lo:hi]) {
 			out.copyFrom(&in, lo, hi)

@@ -68,8 +68,9 @@ func TestCleanSteps(t *testing.T) {
 		{"\x1c\x1f a \x1e", "a"},         // stripped as Python whitespace...
 		{"a\x1cb", "a\x1cb"},             // ...but not collapsed: not regex \s
 		{"a\u00a0\u2003b\u3000c\u0085d", "a b c d"},
-		{"a\u200bb", "a\u200bb"}, // zero width space is not whitespace
-		{"cafe\u0301", "café"},   // NFC
+		{"a\u200bb", "a\u200bb"},     // zero width space is not whitespace
+		{"cafe\u0301", "café"},       // NFC
+		{"0\u0f5c", "0\u0f5b\u0fb7"}, // NFC decomposes U+0F5C (a composition exclusion), in two segments
 		{"İSTANBUL", "i\u0307stanbul"},
 		{"ΟΔΥΣΣΕΥΣ ΣΑΣ Σ", "οδυσσευς σας σ"}, // final sigma only after a cased letter
 		{"ΑΣ' ΑΣ.Β", "ας' ασ.β"},             // apostrophe and full stop are case-ignorable
