@@ -25,7 +25,7 @@ func Variants() []Kernel {
 			}
 		}
 	}
-	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, Softmax{}, Concat{}, Timestep{}, Pixels{})
+	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, Softmax{}, Concat{}, Timestep{}, Pixels{}, Blend{})
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}
@@ -59,6 +59,8 @@ func ParamsOf(k Kernel) any {
 		return TimestepParams{}
 	case Pixels:
 		return PixelsParams{}
+	case Blend:
+		return BlendParams{}
 	}
 	return nil
 }

@@ -110,3 +110,11 @@ func TestPixels(t *testing.T) {
 	copy(src.F[1:], []float32{-1, 1, 0, -1.5, 2, 1.0 / 255, -1.0 / 255, 3.0 / 255})
 	check(t, wgsl.Pixels{}, wgsl.PixelsParams{HW: 100, InOff: 1, OutOff: 0}, []wgsl.Mem{src, {U: make([]uint32, 100)}}, 0)
 }
+
+func TestBlend(t *testing.T) {
+	r := rng("blend")
+	// a 5x7 tile at (2, 3) of a 9x12 image, ramps on all sides
+	img := randF(r, 2+3*9*12, 1)
+	p := wgsl.BlendParams{C: 3, TH: 5, TW: 7, H: 9, W: 12, Y0: 2, X0: 3, RampT: 2, RampB: 1, RampL: 3, RampR: 2, TileOff: 1, OutOff: 2}
+	check(t, wgsl.Blend{}, p, []wgsl.Mem{randF(r, 1+3*5*7, 1), img}, 1e-6)
+}
