@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/x448/float16"
 )
 
 // stFile assembles a safetensors file from a literal header and a data area.
@@ -189,5 +191,23 @@ func TestReadTensors(t *testing.T) {
 	}
 	if _, err := h.ReadRaw(r, "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Errorf("missing tensor: %v", err)
+	}
+}
+
+// TestDecodeF16Exhaustive checks the lookup table against the float16 library for every bit
+// pattern, NaNs included (compared by bits).
+func TestDecodeF16Exhaustive(t *testing.T) {
+	raw := make([]byte, 2<<16)
+	for i := range 1 << 16 {
+		binary.LittleEndian.PutUint16(raw[2*i:], uint16(i))
+	}
+	got, err := DecodeFloat32(F16, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if want := float16.Frombits(uint16(i)).Float32(); math.Float32bits(v) != math.Float32bits(want) {
+			t.Fatalf("%#04x: %g, want %g", i, v, want)
+		}
 	}
 }
