@@ -103,3 +103,33 @@ func TestFixturePadding(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentEncode: one tokenizer serves several goroutines (the server shares one); run
+// with -race to check the word cache.
+func TestConcurrentEncode(t *testing.T) {
+	tk := clipTokenizer(t)
+	var cases struct {
+		Unpadded []textCase `json:"tokenizer_unpadded"`
+	}
+	fixture.Variants(t)[0].Cases(t, &cases)
+	errs := make(chan string, 4*len(cases.Unpadded))
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			for i := range cases.Unpadded {
+				c := cases.Unpadded[(i+g)%len(cases.Unpadded)]
+				if got := tk.Encode(c.Text); !equalInts(got, c.IDs) {
+					errs <- c.Text
+				}
+			}
+			done <- true
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	close(errs)
+	for text := range errs {
+		t.Errorf("concurrent Encode(%q) differs", text)
+	}
+}

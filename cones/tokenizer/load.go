@@ -18,20 +18,25 @@ const (
 
 // Load reads a tokenizer folder (a diffusers model's tokenizer/) from disk.
 func Load(dir string) (*Tokenizer, error) {
-	return LoadFS(os.DirFS(dir), ".")
+	return load(os.DirFS(dir), ".", dir)
 }
 
-// LoadFS reads a tokenizer folder from fsys (in the browser, files held in memory). vocab.json,
+// LoadFS reads the tokenizer folder at path dir of fsys (in the browser, files held in memory). vocab.json,
 // merges.txt and special_tokens_map.json are required; tokenizer_config.json is optional (its
 // model_max_length defaults to 77). Problems are *FileError values naming the file and line.
 func LoadFS(fsys fs.FS, dir string) (*Tokenizer, error) {
+	return load(fsys, dir, dir)
+}
+
+// load reads dir from fsys, naming it shown in errors.
+func load(fsys fs.FS, dir, shown string) (*Tokenizer, error) {
 	v, s, lines, err := readDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("load tokenizer %s: %w", dir, err)
+		return nil, fmt.Errorf("load tokenizer %s: %w", shown, err)
 	}
 	t, err := build(v, s)
 	if err != nil {
-		return nil, fmt.Errorf("load tokenizer %s: %w", dir, fileOf(err, lines))
+		return nil, fmt.Errorf("load tokenizer %s: %w", shown, fileOf(err, lines))
 	}
 	return t, nil
 }

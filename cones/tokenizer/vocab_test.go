@@ -233,3 +233,12 @@ func TestDecode(t *testing.T) {
 		t.Errorf("Token: %q %q", tk.Token(320), tk.Token(-1))
 	}
 }
+
+func TestLoadNamesFolder(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(dir)
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.File != VocabFile || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("Load(empty folder) err = %v; want it to name %s and vocab.json", err, dir)
+	}
+}
