@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -65,7 +66,7 @@ func build(v *Vocabulary, s Specials) (*Tokenizer, error) {
 	if len(v.Tokens) >= maxVocab {
 		return nil, fmt.Errorf("the vocabulary has %d tokens, more than %d", len(v.Tokens), maxVocab)
 	}
-	t := &Tokenizer{vocab: v.Tokens, ids: make(map[string]int32, len(v.Tokens)), specials: s, unk: -1,
+	t := &Tokenizer{vocab: slices.Clone(v.Tokens), ids: make(map[string]int32, len(v.Tokens)), specials: s, unk: -1,
 		rules: make(map[uint64]rule, len(v.Merges)), literal: map[string]int32{}, cache: map[string][]int32{}}
 	for id, tok := range v.Tokens {
 		if tok == "" || !utf8.ValidString(tok) {
