@@ -206,3 +206,61 @@ func TestManifestRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamingPlan follows the browser's path: parse manifest.json, bind each description to
+// the manifest's tensor tables, fetch every parameter's byte range on its own (here with
+// ReadAt on the file) and decode it; the values must equal native loading of the same folder.
+func TestStreamingPlan(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		dst, _ := convertFixture(t, v)
+		data, _ := os.ReadFile(filepath.Join(dst, ManifestName))
+		man, err := ParseManifest(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := Open(dst)
+		model, _ := f.Describe()
+		for _, comp := range Components() {
+			mod, _ := model.Module(comp)
+			hs, err := man.Weights(comp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := Bind(mod, hs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, _ := f.Weights(comp)
+			native, err := w.LoadFloat32(mod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range plan.Sources {
+				file, err := os.Open(filepath.Join(dst, s.File))
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw := make([]byte, s.Tensor.End-s.Tensor.Begin)
+				_, err = file.ReadAt(raw, s.Tensor.Begin)
+				file.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				f16, err := EncodeF16(s.Tensor.DType, raw) // what the GPU upload gets
+				if err != nil {
+					t.Fatal(err)
+				}
+				vals, _ := DecodeFloat32(F16, f16)
+				want := native[s.Param.Name].Data
+				if len(vals) != len(want) {
+					t.Fatalf("%s: %d values, want %d", s.Param.Name, len(vals), len(want))
+				}
+				for i := range want {
+					if vals[i] != want[i] {
+						t.Fatalf("%s[%d]: %g, want %g", s.Param.Name, i, vals[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

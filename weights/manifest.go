@@ -99,9 +99,9 @@ func (f ManifestFile) Header() (*Header, error) {
 	return h, nil
 }
 
-// shardName matches the weight files a component may have: <stem>.safetensors or the Hugging
-// Face shard names <stem>-00001-of-00002.safetensors.
-var shardName = regexp.MustCompile(`^(model|diffusion_pytorch_model)(-\d{5}-of-\d{5})?\.safetensors$`)
+// shardSuffix matches what follows the stem in the weight files of a component:
+// ".safetensors", or the Hugging Face shard suffix "-00001-of-00002.safetensors".
+var shardSuffix = regexp.MustCompile(`^(-\d{5}-of-\d{5})?\.safetensors$`)
 
 // Weights returns the validated headers of a component's weight files as the manifest lists
 // them, ready for Bind: what the browser binds a description against before fetching ranges.
@@ -109,7 +109,8 @@ func (m *Manifest) Weights(component string) ([]*Header, error) {
 	var out []*Header
 	for _, f := range m.Files {
 		dir, name := path.Split(f.Path)
-		if dir != component+"/" || !shardName.MatchString(name) {
+		rest, ok := strings.CutPrefix(name, weightBase(component))
+		if dir != component+"/" || !ok || !shardSuffix.MatchString(rest) {
 			continue
 		}
 		h, err := f.Header()
