@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/internal/fixture"
+	"github.com/nlpodyssey/safetensors"
 )
 
 // FuzzParseHeader checks that no input makes the header validator panic, and that whatever it
@@ -45,6 +46,22 @@ func FuzzParseHeader(f *testing.F) {
 		}
 		if at != h.Size {
 			t.Fatalf("data area ends at %d in a %d-byte file", at, h.Size)
+		}
+		// Differential check: whatever this validator accepts, the safetensors library
+		// (a looser reader) must read the same way.
+		_, md, err := safetensors.ReadMetadata(data)
+		if err != nil {
+			t.Fatalf("accepted, but the safetensors library refuses it: %v", err)
+		}
+		lib := md.Tensors()
+		if len(lib) != len(h.Tensors) {
+			t.Fatalf("%d tensors, library %d", len(h.Tensors), len(lib))
+		}
+		for _, ti := range h.Tensors {
+			li, ok := lib[ti.Name]
+			if !ok || li.DType.String() != string(ti.DType) || int64(li.DataOffsets[0])+h.DataStart != ti.Begin || len(li.Shape) != len(ti.Shape) {
+				t.Fatalf("%s: library reads %+v, we %+v", ti.Name, li, ti)
+			}
 		}
 	})
 }
