@@ -40,6 +40,9 @@ func (l *Layout) Build(h, w int, positions [][]int) (*Weights, error) {
 	if h <= 0 || w <= 0 || h > MaxImageSide || w > MaxImageSide {
 		return nil, fmt.Errorf("layout: image size %dx%d outside 1..%d", w, h, MaxImageSide)
 	}
+	if err := checkRegionBudget(len(l.Subjects), w, h); err != nil {
+		return nil, fmt.Errorf("layout: %w", err)
+	}
 	if len(positions) != len(l.Subjects) {
 		return nil, fmt.Errorf("layout: %d position lists for %d subjects", len(positions), len(l.Subjects))
 	}

@@ -22,7 +22,10 @@ const (
 	MaxAbsWeight = 1e30
 	MaxSubjects  = ContextLen
 	MaxBoxes     = 256
-	MaxImageSide = 4096
+	MaxImageSide = 2048
+	// MaxRegionPixels bounds subjects x pixels, the memory the region masks take (one byte a
+	// pixel a subject): 75 subjects at 768x768 fit, a hostile file cannot ask for gigabytes.
+	MaxRegionPixels = 64 << 20
 	MaxWordBytes = 256
 )
 
@@ -133,6 +136,14 @@ func (m *Mask) validate() error {
 		}
 	}
 	return fmt.Errorf("%w: mask has no pixel set", ErrEmptyRegion)
+}
+
+// checkRegionBudget refuses n regions of w x h pixels beyond MaxRegionPixels.
+func checkRegionBudget(n, w, h int) error {
+	if n*w*h > MaxRegionPixels {
+		return fmt.Errorf("%d regions of %dx%d pixels exceed the budget of %d region pixels", n, w, h, MaxRegionPixels)
+	}
+	return nil
 }
 
 // checkWeight accepts finite weights whose float32 value stays finite after summing.

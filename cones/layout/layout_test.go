@@ -85,7 +85,7 @@ func TestBuildErrors(t *testing.T) {
 		{"duplicate position", 8, 8, [][]int{{3, 3}}, `token position 3 listed twice`},
 		{"missing list", 8, 8, nil, `0 position lists for 1 subjects`},
 		{"zero size", 0, 8, [][]int{{2}}, `image size 8x0 outside`},
-		{"huge size", 8, MaxImageSide + 1, [][]int{{2}}, `outside 1..4096`},
+		{"huge size", 8, MaxImageSide + 1, [][]int{{2}}, `outside 1..2048`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,6 +94,15 @@ func TestBuildErrors(t *testing.T) {
 				t.Fatalf("error %v, want %q", err, c.want)
 			}
 		})
+	}
+	many := &Layout{Negative: -1e8}
+	var posMany [][]int
+	for i := range 20 {
+		many.Subjects = append(many.Subjects, boxSubject("w", 1, Box{0, 0, 1, 1}))
+		posMany = append(posMany, []int{i + 1})
+	}
+	if _, err := many.Build(2048, 2048, posMany); err == nil || !strings.Contains(err.Error(), "20 regions of 2048x2048 pixels exceed the budget") {
+		t.Errorf("region budget: %v", err)
 	}
 	tiny := &Layout{Negative: -1e8, Subjects: []Subject{boxSubject("dog", 2.5, Box{0.3, 0.3, 0.45, 0.45})}}
 	if _, err := tiny.Build(2, 2, [][]int{{2}}); !errors.Is(err, ErrEmptyRegion) ||

@@ -247,6 +247,9 @@ func (o *Official) Layout(pngData []byte) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layout image: %w", err)
 	}
+	if err := checkRegionBudget(len(o.Colors), img.W, img.H); err != nil {
+		return nil, fmt.Errorf("layout image: %w", err)
+	}
 	l := &Layout{Negative: o.WeightNegative}
 	for _, cs := range o.Colors {
 		m, n := img.colourMask(cs.Color)

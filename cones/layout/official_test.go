@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -148,12 +149,22 @@ func TestOfficialPNGErrors(t *testing.T) {
 	if !errors.Is(err, ErrEmptyRegion) || !strings.Contains(err.Error(), `color_context "0,0,255" ("hat"): empty region: no pixel of this colour in the 3x3 layout image`) {
 		t.Fatalf("absent colour: %v", err)
 	}
+	// 30 colours on a 1500x1500 image would take 67 MB of masks.
+	var cc []string
+	for i := range 30 {
+		cc = append(cc, fmt.Sprintf(`"%d,0,0": ["w%d", 1]`, i, i))
+	}
+	many := strings.Replace(officialConfig, `"0,0,255": ["hat", 3.0], "255, 0, 0": ["cat", 2.5]`, strings.Join(cc, ", "), 1)
+	_, _, err = ImportOfficial([]byte(many), encodePNG(t, image.NewGray(image.Rect(0, 0, 1500, 1500))))
+	if err == nil || !strings.Contains(err.Error(), "30 regions of 1500x1500 pixels exceed the budget") {
+		t.Fatalf("region budget: %v", err)
+	}
 	_, _, err = ImportOfficial([]byte(officialConfig), []byte("GIF89a not a png"))
 	if err == nil || !strings.Contains(err.Error(), "layout image: png:") {
 		t.Fatalf("not a png: %v", err)
 	}
 	// A PNG header claiming 100000x1 pixels is refused before decoding.
-	if _, err := decodeRGB(pngHeaderOnly(100000, 1)); err == nil || !strings.Contains(err.Error(), "sides must be 1..4096") {
+	if _, err := decodeRGB(pngHeaderOnly(100000, 1)); err == nil || !strings.Contains(err.Error(), "sides must be 1..2048") {
 		t.Fatalf("huge png: %v", err)
 	}
 	trunc := catHatPNG(t)

@@ -48,6 +48,9 @@ func (m *Mask) Resize(w, h int) (*Mask, error) {
 // ResizeMasks returns a copy of the layout whose masks have the given size; box subjects are
 // unchanged (they are relative already).
 func (l *Layout) ResizeMasks(w, h int) (*Layout, error) {
+	if err := checkRegionBudget(len(l.Subjects), w, h); err != nil {
+		return nil, fmt.Errorf("resize masks: %w", err)
+	}
 	out := &Layout{Negative: l.Negative, Subjects: make([]Subject, len(l.Subjects))}
 	copy(out.Subjects, l.Subjects)
 	for i := range out.Subjects {
