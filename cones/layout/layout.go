@@ -26,7 +26,7 @@ const (
 	// MaxRegionPixels bounds subjects x pixels, the memory the region masks take (one byte a
 	// pixel a subject): 75 subjects at 768x768 fit, a hostile file cannot ask for gigabytes.
 	MaxRegionPixels = 64 << 20
-	MaxWordBytes = 256
+	MaxWordBytes    = 256
 )
 
 // Box is a rectangle in image-relative coordinates: x to the right, y down, both in [0, 1].
