@@ -22,4 +22,12 @@
 //     +=), so two subjects on the same word cancel each other's region with the negative weight.
 //   - A strengthen weight of exactly 0 is replaced by the negative weight inside the region too.
 //   - Sums are float32, in subject order, like PyTorch.
+//
+// The resizes reproduce PyTorch 1.13's CPU kernels bit for bit (the build that produced the
+// fixtures; see bilinear.go and testdata/torch_grids.json); the official code run on a GPU
+// rounds differently in the last bits.
+//
+// A colour layout keeps its own pixel size: building it for an image of another size is a
+// SizeMismatchError, and Layout.ResizeMasks adapts it by nearest neighbour (the official
+// inference.py resizes the PNG to 768x768 with PIL first). Box layouts fit any size.
 package layout
