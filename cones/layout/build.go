@@ -141,16 +141,20 @@ func (wt *Weights) Orig() []float32 {
 // Columns lists the token columns that are not zero everywhere, ascending.
 func (wt *Weights) Columns() []int { return slices.Clone(wt.columns) }
 
-// columnPlane is Orig[:, :, c] as an H*W plane.
-func (wt *Weights) columnPlane(c int) []float32 {
-	out := make([]float32, wt.H*wt.W)
+// columnPlanes returns Orig[:, :, c] as an H*W plane for every column c that is not zero,
+// summed in subject order like Orig.
+func (wt *Weights) columnPlanes() map[int][]float32 {
+	out := make(map[int][]float32, len(wt.columns))
+	for _, c := range wt.columns {
+		out[c] = make([]float32, wt.H*wt.W)
+	}
 	for si := range wt.subjects {
 		s := &wt.subjects[si]
-		if _, ok := slices.BinarySearch(s.cols, c); !ok {
-			continue
-		}
-		for p := range out {
-			out[p] += s.value(p)
+		for _, c := range s.cols {
+			plane := out[c]
+			for p := range plane {
+				plane[p] += s.value(p)
+			}
 		}
 	}
 	return out

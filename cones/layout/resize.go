@@ -26,6 +26,13 @@ type Grid struct {
 // Where the official code would fail (a precomputed length whose map has another size), Grid
 // takes the second path instead.
 func (wt *Weights) Grid(queryLen int) (*Grid, error) {
+	var planes map[int][]float32
+	return wt.grid(queryLen, &planes)
+}
+
+// grid is Grid sharing the column planes of CA_WEIGHT_ORIG, computed when first needed, between
+// several grids.
+func (wt *Weights) grid(queryLen int, planes *map[int][]float32) (*Grid, error) {
 	if queryLen <= 0 || queryLen > wt.H*wt.W {
 		return nil, fmt.Errorf("layout: query length %d outside 1..%d (the image's pixel count)", queryLen, wt.H*wt.W)
 	}
@@ -41,7 +48,10 @@ func (wt *Weights) Grid(queryLen int) (*Grid, error) {
 	if oh < 1 || ow < 1 {
 		return nil, fmt.Errorf("layout: %d queries give a %dx%d grid for a %dx%d image", queryLen, ow, oh, wt.W, wt.H)
 	}
-	return wt.resizedGrid(oh, ow, queryLen), nil
+	if *planes == nil {
+		*planes = wt.columnPlanes()
+	}
+	return wt.resizedGrid(oh, ow, queryLen, *planes), nil
 }
 
 // Grids returns the maps for the query lengths of a UNet's cross-attention layers, one per
@@ -49,12 +59,13 @@ func (wt *Weights) Grid(queryLen int) (*Grid, error) {
 func (wt *Weights) Grids(queryLens []int) ([]*Grid, error) {
 	var out []*Grid
 	done := map[int]bool{}
+	var planes map[int][]float32
 	for _, n := range queryLens {
 		if done[n] {
 			continue
 		}
 		done[n] = true
-		g, err := wt.Grid(n)
+		g, err := wt.grid(n, &planes)
 		if err != nil {
 			return nil, err
 		}
@@ -97,10 +108,10 @@ func precomputedRatio(queryLen int) int {
 func roundHalfEven(n, r int) int { return int(math.RoundToEven(float64(n) / float64(r))) }
 
 // resizedGrid is CA_WEIGHT_ORIG bilinearly resized to oh x ow and resampled to n rows.
-func (wt *Weights) resizedGrid(oh, ow, n int) *Grid {
+func (wt *Weights) resizedGrid(oh, ow, n int, planes map[int][]float32) *Grid {
 	g := &Grid{QueryLen: n, Data: make([]float32, n*ContextLen)}
 	for _, c := range wt.columns {
-		small := bilinearPlane(wt.columnPlane(c), wt.H, wt.W, oh, ow, channelOrder(c))
+		small := bilinearPlane(planes[c], wt.H, wt.W, oh, ow, channelOrder(c))
 		for q := range n {
 			g.Data[q*ContextLen+c] = small[nearestIndex(q, oh*ow, n)]
 		}
