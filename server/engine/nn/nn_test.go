@@ -20,7 +20,7 @@ var (
 func backend(t testing.TB) backends.Backend {
 	t.Helper()
 	backendOnce.Do(func() {
-		b, err := simplego.New("")
+		b, err := simplego.New("ops_sequential") // see sd.sequentialOps
 		if err != nil {
 			t.Fatal(err)
 		}

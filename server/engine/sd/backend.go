@@ -10,17 +10,28 @@ import (
 	_ "github.com/gomlx/gomlx/backends/simplego" // the default, pure-Go backend
 )
 
-// DefaultBackend is the backend used when $GOMLX_BACKEND is unset: GoMLX's pure-Go simplego.
-const DefaultBackend = "go"
+// DefaultBackend is the backend used when $GOMLX_BACKEND is unset: GoMLX's pure-Go simplego,
+// executing one op at a time.
+const DefaultBackend = "go:" + sequentialOps
+
+// sequentialOps makes simplego run one op at a time (each op still uses every core). Its default,
+// running independent ops concurrently, deadlocks in v0.26.0 on our graphs: concurrent ops take
+// every slot of its worker pool, and a DotGeneral among them then waits forever for a slot to
+// split its batch over (seen in the batched classifier-free-guidance UNet).
+const sequentialOps = "ops_sequential"
 
 // NewBackend returns the GoMLX backend that $GOMLX_BACKEND names ("go", or "xla:cpu"/"xla:cuda"
-// in a binary built with -tags xla), or simplego when it is unset.
+// in a binary built with -tags xla), or simplego when it is unset. A simplego configuration that
+// does not choose how ops are scheduled gets ops_sequential (see sequentialOps).
 func NewBackend() (backends.Backend, error) {
 	config := os.Getenv(backends.ConfigEnvVar)
 	if config == "" {
 		config = DefaultBackend
 	}
-	name, _, _ := strings.Cut(config, ":")
+	name, opts, _ := strings.Cut(config, ":")
+	if name == "go" && !strings.Contains(opts, "ops_") {
+		config = "go:" + strings.TrimPrefix(opts+","+sequentialOps, ",")
+	}
 	if !slices.Contains(backends.List(), name) {
 		return nil, fmt.Errorf("%s=%q: backend %q is not compiled in (have %s; build with -tags xla for XLA)",
 			backends.ConfigEnvVar, config, name, strings.Join(backends.List(), ", "))

@@ -9,7 +9,6 @@ import (
 
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 )
 
 var (
@@ -21,7 +20,7 @@ var (
 func backend(t testing.TB) backends.Backend {
 	t.Helper()
 	backendOnce.Do(func() {
-		b, err := simplego.New("")
+		b, err := NewBackend()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 // The checker must accept a correct gradient and reject a wrong one, or the engine's gradient
 // tests could not fail.
 func TestCheckDetectsWrongGradient(t *testing.T) {
-	b, err := simplego.New("")
+	b, err := simplego.New("ops_sequential")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,213 @@
+package generate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/cones/noise"
+	"github.com/cones2web/cones2/cones/sample"
+	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/weights"
+)
+
+// Residual is one subject's Cones 2 residual: the shift of its word's text embedding.
+type Residual struct {
+	Word   string
+	Vector []float32 // the text encoder's width (1024 for SD 2.x, 768 for SD 1.x)
+}
+
+// Request is one generation.
+type Request struct {
+	Settings
+	// Layout places subjects; nil generates without layout edits (guided steps still take the
+	// self-recurrence, as the official code does with an empty layout).
+	Layout    *layout.Layout
+	Residuals []Residual
+	// Noise replaces the seeded generator (tests replay recorded draws); nil uses
+	// noise.New(Seed).
+	Noise noise.Source
+	// OnStep, when not nil, is called after every denoising step.
+	OnStep func(sample.Progress)
+}
+
+// Result is a generated image and the latents it was decoded from.
+type Result struct {
+	Settings Settings       // with the size resolved
+	Latents  weights.Tensor // [1, latent_channels, Height/8, Width/8]
+	// Pixels are the image, Height rows of Width RGB triples (8-bit, as the official code
+	// rounds them).
+	Pixels []uint8
+}
+
+// Generator runs requests on a loaded pipeline.
+type Generator struct {
+	Pipeline  *sd.Pipeline
+	Tokenizer *tokenizer.Tokenizer
+}
+
+// Generate runs the request. Errors name the input at fault (the prompt, a subject, a
+// residual, the size, the sampler).
+func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) {
+	s, err := g.resolve(req.Settings)
+	if err != nil {
+		return nil, err
+	}
+	d, err := g.denoiser(req, s)
+	if err != nil {
+		return nil, err
+	}
+	sched, err := g.scheduler(s.Sampler)
+	if err != nil {
+		return nil, err
+	}
+	src := req.Noise
+	if src == nil {
+		src = noise.New(s.Seed)
+	}
+	lat, err := sample.Run(ctx, d, sample.Config{Scheduler: sched, Steps: s.Steps, GuidanceSteps: s.GuidanceSteps,
+		Noise: src, LatentLen: product(d.latShape), OnStep: req.OnStep})
+	if err != nil {
+		return nil, err
+	}
+	latents := weights.Tensor{Shape: d.latShape, Data: lat}
+	img, err := g.Pipeline.VAE.Decode(latents)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Settings: s, Latents: latents, Pixels: Pixels(img)}, nil
+}
+
+// resolve fills in the model's size and checks the settings against the model.
+func (g *Generator) resolve(s Settings) (Settings, error) {
+	if err := s.validate(); err != nil {
+		return s, fmt.Errorf("generate: %w", err)
+	}
+	m := g.Pipeline.Model
+	f := m.VAE.DownsampleFactor()
+	native := m.UNet.Config.SampleSize * f
+	if s.Width == 0 {
+		s.Width = native
+	}
+	if s.Height == 0 {
+		s.Height = native
+	}
+	if step := f * m.UNet.DownsampleFactor(); s.Width%step != 0 || s.Height%step != 0 {
+		return s, fmt.Errorf("generate: size %dx%d: width and height must be multiples of %d for this model", s.Width, s.Height, step)
+	}
+	return s, nil
+}
+
+// scheduler builds the sampler from the model's scheduler config (which decides epsilon or v).
+func (g *Generator) scheduler(name string) (schedule.Scheduler, error) {
+	cfg, err := schedule.ParseConfig(g.Pipeline.Folder.SchedulerConfig)
+	if err != nil {
+		return nil, fmt.Errorf("generate: scheduler config: %w", err)
+	}
+	var opts []schedule.Option
+	if name == "lms" {
+		opts = append(opts, schedule.LMSOrder(1)) // the official layout_guidance_sampling steps with order=1
+	}
+	s, err := schedule.New(name, cfg, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return s, nil
+}
+
+// denoiser encodes the prompts, adds the residuals and rasterises the layout.
+func (g *Generator) denoiser(req Request, s Settings) (*denoiser, error) {
+	ids, err := g.Tokenizer.EncodePadded(s.Prompt)
+	if err != nil {
+		return nil, fmt.Errorf("generate: prompt: %w", err)
+	}
+	uncond, err := g.Tokenizer.EncodePadded("")
+	if err != nil {
+		return nil, fmt.Errorf("generate: empty prompt: %w", err)
+	}
+	text, err := g.Pipeline.TextEncoder.Encode([][]int{uncond, ids})
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	if err := g.addResiduals(text, s.Prompt, req.Residuals); err != nil {
+		return nil, err
+	}
+	f := g.Pipeline.Model.VAE.DownsampleFactor()
+	d := &denoiser{unet: g.Pipeline.UNet, text: text, weight: s.GuidanceWeight, cfg: float32(s.CFGScale),
+		latShape: []int{1, g.Pipeline.Model.UNet.Config.InChannels, s.Height / f, s.Width / f}}
+	if req.Layout != nil {
+		if d.grids, err = g.grids(req.Layout, s, d.latShape[2], d.latShape[3], text.Shape[1]); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// addResiduals adds each residual to the conditional embedding (row 1 of text) at the tokens
+// of its word's first occurrence in the prompt.
+func (g *Generator) addResiduals(text weights.Tensor, prompt string, rs []Residual) error {
+	n, width := text.Shape[1], text.Shape[2]
+	cond := text.Data[n*width:]
+	for _, r := range rs {
+		if len(r.Vector) != width {
+			return fmt.Errorf("generate: residual %q has %d values, but this model's text encoder is %d wide (a residual made for another model?)",
+				r.Word, len(r.Vector), width)
+		}
+		pos, err := g.Tokenizer.Positions(prompt, r.Word)
+		if err != nil {
+			return fmt.Errorf("generate: residual %q: %w", r.Word, err)
+		}
+		for _, p := range pos {
+			row := cond[p*width : (p+1)*width]
+			for i, v := range r.Vector {
+				row[i] += v
+			}
+		}
+	}
+	return nil
+}
+
+// grids rasterises the layout at the image size (each subject's map on every occurrence of its
+// word) and resizes it to every cross-attention grid of the UNet.
+func (g *Generator) grids(l *layout.Layout, s Settings, lh, lw, textLen int) (map[int][]float32, error) {
+	if textLen != layout.ContextLen {
+		return nil, fmt.Errorf("generate: layout guidance needs %d text tokens, the prompt has %d", layout.ContextLen, textLen)
+	}
+	positions := make([][]int, len(l.Subjects))
+	for i, sub := range l.Subjects {
+		occ, err := g.Tokenizer.Occurrences(s.Prompt, sub.Word)
+		if err != nil {
+			return nil, fmt.Errorf("generate: layout subject %q: %w", sub.Word, err)
+		}
+		for _, o := range occ {
+			positions[i] = append(positions[i], o...)
+		}
+	}
+	wt, err := l.Build(s.Height, s.Width, positions)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	out := map[int][]float32{}
+	for _, n := range g.Pipeline.UNet.QueryLengths(lh, lw) {
+		grid, err := wt.Grid(n)
+		if err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		out[n] = grid.Data
+	}
+	if len(out) == 0 {
+		return nil, errors.New("generate: the UNet has no cross-attention layer to guide")
+	}
+	return out, nil
+}
+
+func product(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
+}
