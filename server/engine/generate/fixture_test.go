@@ -2,7 +2,6 @@ package generate
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"sync"
@@ -163,6 +162,6 @@ func checkImage(t *testing.T, got, want []uint8) {
 	share := float64(off) / float64(len(got))
 	t.Logf("image: %d of %d values more than 1 level off (%.3f%%), worst %v levels", off, len(got), 100*share, worst)
 	if share > 0.01 {
-		t.Fatal(fmt.Sprintf("%.2f%% of values are more than 1 level off (at most 1%%)", 100*share))
+		t.Fatalf("%.2f%% of values are more than 1 level off (at most 1%%)", 100*share)
 	}
 }
