@@ -1,0 +1,504 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/cones/residual"
+	"github.com/cones2web/cones2/weights"
+)
+
+// TestApp drives the page like a person: it draws, types, imports, renames, exports and deletes,
+// reads what the page says back, and finally stops the server and uses the page offline. The
+// subtests run in order on one tab; each starts from what the previous ones left, as a session
+// at the page would.
+func TestApp(t *testing.T) {
+	s := startAppSite(t)
+	id := appModelIdentity(t, s.modelDir)
+	files := appTestResiduals(t, s, id)
+
+	t.Run("starts and describes the model", func(t *testing.T) { s.t = t; appStarts(s, id) })
+	t.Run("layout by mouse and keyboard", func(t *testing.T) { s.t = t; appLayout(s) })
+	t.Run("layout JSON export and import", func(t *testing.T) { s.t = t; appLayoutJSON(s) })
+	t.Run("subject library", func(t *testing.T) { s.t = t; appLibrary(s, files) })
+	t.Run("bad input gets a message and loses nothing", func(t *testing.T) { s.t = t; appBadInput(s, files) })
+	t.Run("official layout import", func(t *testing.T) { s.t = t; appOfficial(s) })
+	t.Run("model saved for offline use", func(t *testing.T) { s.t = t; appSaveModel(s) })
+	s.t = t
+	s.screenshot()
+	t.Run("works after the server stops", func(t *testing.T) { s.t = t; appOffline(s) })
+	s.t = t
+}
+
+// appIdentity is what residual files must name: the served model's text encoder.
+type appIdentity struct {
+	model residual.Model
+	width int
+	size  int // native image size
+	files int // files in the manifest
+}
+
+func appModelIdentity(t *testing.T, dir string) appIdentity {
+	t.Helper()
+	f, err := weights.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.Weights(weights.TextEncoderDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := w.Fingerprint(m.TextEncoder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, weights.ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := weights.ParseManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return appIdentity{
+		model: residual.Model{Family: weights.ModelFamily(f.TextEncoder), TextEncoder: fp},
+		width: f.TextEncoder.HiddenSize, size: f.UNet.SampleSize * 8, files: len(man.Files),
+	}
+}
+
+// appResidualFiles are the files the tests import: the official .pt files of the fixtures, our
+// format made from one of them, and files that must be refused.
+type appResidualFiles struct {
+	dogPT, mugPT       string
+	mugOurs            string
+	mugVector          []float32
+	dogVector          []float32
+	broken, otherModel string
+	wrongWidth, huge   string
+}
+
+func appTestResiduals(t *testing.T, s *appSite, id appIdentity) appResidualFiles {
+	t.Helper()
+	dir := filepath.Join(s.variant.ExpectedDir(), "residuals")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	dogPT := read("dog.pt")
+	dog, err := residual.ImportPT("dog.pt", dogPT, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mug, err := residual.ImportPT("mug.pt", read("mug.pt"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := func(r residual.Residual, m residual.Model) []byte {
+		r.Model, r.Created = m, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		b, err := r.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	narrow := *mug
+	narrow.Word, narrow.Width, narrow.Data = "narrow", id.width/2, mug.Data[:id.width/2]
+	other := *mug
+	other.Word = "stranger"
+	return appResidualFiles{
+		dogPT:      filepath.Join(dir, "dog.pt"),
+		mugPT:      filepath.Join(dir, "mug.pt"),
+		mugOurs:    s.writeFile("mug.safetensors", ours(*mug, id.model)),
+		mugVector:  mug.Data,
+		dogVector:  dog.Data,
+		broken:     s.writeFile("broken.safetensors", []byte("this is not a safetensors file at all, just text")),
+		otherModel: s.writeFile("stranger.safetensors", ours(other, residual.Model{Family: "sd1", TextEncoder: "0123456789abcdef"})),
+		wrongWidth: s.writeFile("narrow.safetensors", ours(narrow, id.model)),
+		huge:       s.writeFile("huge.pt", make([]byte, 5<<20)),
+	}
+}
+
+func appStarts(s *appSite, id appIdentity) {
+	if got := s.waitText("model-name", id.model.Family); !strings.Contains(got, id.model.TextEncoder) {
+		s.t.Errorf("model name %q does not show the fingerprint %s", got, id.model.TextEncoder)
+	}
+	if got := s.text("model-size"); !strings.Contains(got, fmt.Sprintf("in %d files", id.files)) {
+		s.t.Errorf("model size %q", got)
+	}
+	if got := s.text("gpu-name"); !strings.Contains(got, "swiftshader") {
+		s.t.Errorf("GPU %q, want the SwiftShader adapter", got)
+	}
+	if got := s.text("gpu-memory"); !strings.Contains(got, "largest buffer") {
+		s.t.Errorf("GPU memory %q", got)
+	}
+	s.waitText("prompt-tokens", "/ 77 tokens")
+	if got := pageEval[string](s, `document.getElementById("width").value`); got != strconv.Itoa(id.size) {
+		s.t.Errorf("width field %s, want the model's native %d", got, id.size)
+	}
+	if got := pageEval[string](s, `(() => { const c = document.getElementById("layout-canvas");
+		return c.dataset.width + "x" + c.dataset.height + " " + (c.width / c.height); })()`); got != fmt.Sprintf("%dx%d 1", id.size, id.size) {
+		s.t.Errorf("canvas %s, want the output's %dx%d", got, id.size, id.size)
+	}
+	if got := s.text("model-offline"); got != "not saved yet" {
+		s.t.Errorf("offline copy %q on a fresh profile", got)
+	}
+}
+
+// appBoxRow is one row of the page's box table.
+type appBoxRow struct {
+	Word       string
+	X, Y, W, H int
+}
+
+var appPlaceRE = regexp.MustCompile(`x (\d+), y (\d+), (\d+)×(\d+) px`)
+
+func (s *appSite) boxes() []appBoxRow {
+	s.t.Helper()
+	raw := pageEval[[]byte](s, `[...document.querySelectorAll("#box-list tr")].map(tr =>
+		({word: tr.querySelector("select").value, place: tr.children[3].textContent}))`)
+	var rows []struct{ Word, Place string }
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		s.t.Fatal(err)
+	}
+	var out []appBoxRow
+	for _, r := range rows {
+		m := appPlaceRE.FindStringSubmatch(r.Place)
+		if m == nil {
+			s.t.Fatalf("box place %q unreadable", r.Place)
+		}
+		b := appBoxRow{Word: r.Word}
+		b.X, _ = strconv.Atoi(m[1])
+		b.Y, _ = strconv.Atoi(m[2])
+		b.W, _ = strconv.Atoi(m[3])
+		b.H, _ = strconv.Atoi(m[4])
+		out = append(out, b)
+	}
+	return out
+}
+
+// nearPx reports whether got is within 2 output pixels of want: pointer positions go through the
+// CSS scale of the canvas, so a drag lands on the nearest pixel, not an exact one.
+func nearPx(got, want int) bool { return math.Abs(float64(got-want)) <= 2 }
+
+func (s *appSite) markedWords() []string {
+	s.t.Helper()
+	raw := pageEval[[]byte](s, `[...document.querySelectorAll("#prompt-marks mark[data-word]")].map(m => m.dataset.word + "=" + m.textContent)`)
+	var out []string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+func appLayout(s *appSite) {
+	s.typeInto("prompt", "a mug and a dog on the beach")
+	s.waitText("prompt-tokens", "10 / 77 tokens")
+	size := pageEval[int](s, `+document.getElementById("layout-canvas").dataset.width`)
+	px := func(f float64) int { return int(math.Round(f * float64(size))) }
+
+	s.selectOption("#new-word", "mug")
+	s.drag(0.1, 0.1, 0.45, 0.6)
+	s.selectOption("#new-word", "dog")
+	s.drag(0.55, 0.4, 0.95, 0.95)
+	b := s.boxes()
+	if len(b) != 2 || b[0].Word != "mug" || b[1].Word != "dog" {
+		s.t.Fatalf("boxes after drawing two: %+v", b)
+	}
+	if !nearPx(b[0].X, px(0.1)) || !nearPx(b[0].Y, px(0.1)) || !nearPx(b[0].W, px(0.35)) || !nearPx(b[0].H, px(0.5)) {
+		s.t.Errorf("mug box %+v, want about %d,%d %dx%d", b[0], px(0.1), px(0.1), px(0.35), px(0.5))
+	}
+	// The layout words are marked in the prompt as they are placed.
+	if got := s.markedWords(); !slices.Equal(got, []string{"mug=mug", "dog=dog"}) {
+		s.t.Errorf("marked words %v", got)
+	}
+
+	// Move the dog box by its body, then resize it by its bottom-right corner.
+	before := b[1]
+	s.drag(0.75, 0.7, 0.65, 0.6)
+	b = s.boxes()
+	if !nearPx(b[1].X, before.X-px(0.1)) || !nearPx(b[1].Y, before.Y-px(0.1)) || b[1].W != before.W || b[1].H != before.H {
+		s.t.Errorf("moved dog box %+v from %+v", b[1], before)
+	}
+	moved := b[1]
+	cx, cy := float64(moved.X+moved.W)/float64(size), float64(moved.Y+moved.H)/float64(size)
+	s.drag(cx, cy, cx+0.03, cy+0.03)
+	b = s.boxes()
+	if b[1].X != moved.X || b[1].Y != moved.Y || !nearPx(b[1].W, moved.W+px(0.03)) || !nearPx(b[1].H, moved.H+px(0.03)) {
+		s.t.Errorf("resized dog box %+v from %+v", b[1], moved)
+	}
+
+	// The keyboard does the same: arrows move by one latent cell, Shift+arrows resize.
+	resized := b[1]
+	s.do(chromedp.Focus(chromedp.ID("layout-canvas")))
+	s.key(kb.ArrowLeft)
+	s.key(kb.ArrowUp, chromedp.ModifierShift)
+	b = s.boxes()
+	if b[1].X != resized.X-8 || b[1].H != resized.H-8 || b[1].Y != resized.Y || b[1].W != resized.W {
+		s.t.Errorf("after ArrowLeft and Shift+ArrowUp: %+v from %+v", b[1], resized)
+	}
+	if got := s.text("layout-live"); !strings.Contains(got, "Box 2 of 2 selected") {
+		s.t.Errorf("screen reader announcement %q", got)
+	}
+	// Delete removes the selected box; the table's Delete button does too; draw it again.
+	s.key(kb.Delete)
+	if n := len(s.boxes()); n != 1 {
+		s.t.Fatalf("%d boxes after Delete", n)
+	}
+	s.drag(0.55, 0.4, 0.95, 0.95)
+	if b := s.boxes(); len(b) != 2 || b[1].Word != "dog" {
+		s.t.Fatalf("boxes after drawing again: %+v", b)
+	}
+}
+
+func appLayoutJSON(s *appSite) {
+	want := s.boxes()
+	s.forgetDownload("layout.json")
+	s.click("#layout-export")
+	data := s.downloaded("layout.json")
+	l, err := layout.Parse(data)
+	if err != nil {
+		s.t.Fatalf("exported layout does not parse: %v\n%s", err, data)
+	}
+	if len(l.Subjects) != 2 || l.Subjects[0].Word != "mug" || l.Subjects[1].Word != "dog" || len(l.Subjects[1].Boxes) != 1 {
+		s.t.Fatalf("exported layout %+v", l)
+	}
+	size := float64(pageEval[int](s, `+document.getElementById("layout-canvas").dataset.width`))
+	if x0 := l.Subjects[1].Boxes[0].X0 * size; math.Abs(x0-float64(want[1].X)) > 0.01 {
+		s.t.Errorf("exported dog box starts at %v px, the page showed %d", x0, want[1].X)
+	}
+
+	s.click("#box-clear")
+	if n := len(s.boxes()); n != 0 {
+		s.t.Fatalf("%d boxes after clearing", n)
+	}
+	s.upload("layout-import", filepath.Join(s.dlDir, "layout.json"))
+	s.waitText("layout-message", "Imported layout.json: 2 boxes")
+	if got := s.boxes(); !slices.Equal(got, want) {
+		s.t.Errorf("imported boxes %+v, exported %+v", got, want)
+	}
+}
+
+func (s *appSite) subjectWords() []string {
+	s.t.Helper()
+	raw := pageEval[[]byte](s, `[...document.querySelectorAll("#subject-list tr td.word")].map(td => td.textContent)`)
+	var out []string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+func appLibrary(s *appSite, f appResidualFiles) {
+	s.upload("residual-import", f.dogPT)
+	s.waitText("library-message", "Imported dog (from dog.pt)")
+	s.upload("residual-import", f.mugOurs)
+	s.waitText("library-message", "Imported mug (from mug.safetensors)")
+	if got := s.subjectWords(); !slices.Equal(got, []string{"dog", "mug"}) {
+		s.t.Fatalf("library %v", got)
+	}
+	if got := s.text("prompt-words"); !strings.Contains(got, "Subjects: dogmug") && !strings.Contains(got, "Subjects: mugdog") {
+		s.t.Errorf("bound subjects %q", got)
+	}
+	// The same residual again is recognised, not duplicated.
+	s.upload("residual-import", f.dogPT)
+	s.waitText("library-message", `already in the library as "dog"`)
+
+	// Rename dog to rex: the boxes follow, the prompt is left as typed.
+	s.click(`button[aria-label="Rename dog"]`)
+	s.do(chromedp.Focus(chromedp.CSS(`input[aria-label="New word for dog"]`)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent("rex\r"))
+	s.waitText("library-message", "Renamed dog to rex.")
+	if got := s.subjectWords(); !slices.Equal(got, []string{"mug", "rex"}) {
+		s.t.Fatalf("library after rename %v", got)
+	}
+	if b := s.boxes(); b[1].Word != "rex" {
+		s.t.Errorf("dog's box is bound to %q after the rename", b[1].Word)
+	}
+
+	// Export: the file says the new word and holds the same vector.
+	s.forgetDownload("rex.safetensors")
+	s.click(`button[aria-label="Export rex"]`)
+	r, err := residual.Unmarshal(s.downloaded("rex.safetensors"))
+	if err != nil {
+		s.t.Fatalf("exported residual: %v", err)
+	}
+	if r.Word != "rex" || !slices.Equal(r.Data, f.dogVector) {
+		s.t.Errorf("exported residual word %q, %d values", r.Word, len(r.Data))
+	}
+
+	// Delete, then undo.
+	s.click(`button[aria-label="Delete rex"]`)
+	s.waitText("library-message", "Deleted rex.")
+	if got := s.subjectWords(); !slices.Equal(got, []string{"mug"}) {
+		s.t.Fatalf("library after delete %v", got)
+	}
+	s.click(`button[aria-label="Undo deleting rex"]`)
+	s.waitText("library-message", "Restored rex.")
+
+	// The library lives in IndexedDB: a reload keeps it.
+	s.open()
+	if got := s.subjectWords(); !slices.Equal(got, []string{"mug", "rex"}) {
+		s.t.Errorf("library after reload %v", got)
+	}
+}
+
+func appBadInput(s *appSite, f appResidualFiles) {
+	library := s.subjectWords()
+	for _, c := range []struct{ file, want string }{
+		{f.broken, "broken.safetensors: residual file"},
+		{f.otherModel, "was made for sd1 text encoder 01234567"},
+		{f.wrongWidth, "is " + strconv.Itoa(len(f.mugVector)/2) + " wide, this text encoder is " + strconv.Itoa(len(f.mugVector)) + " wide"},
+		{f.huge, "huge.pt: 5.2 MB, more than the 4.2 MB this accepts"},
+	} {
+		s.upload("residual-import", c.file)
+		s.waitText("library-message", c.want)
+		if !strings.Contains(pageEval[string](s, `document.getElementById("library-message").className`), "bad") {
+			s.t.Errorf("message for %s not shown as an error", filepath.Base(c.file))
+		}
+	}
+	if got := s.subjectWords(); !slices.Equal(got, library) {
+		s.t.Errorf("refused files changed the library: %v -> %v", library, got)
+	}
+
+	// A layout word missing from the prompt, then a prompt over the token limit.
+	s.typeInto("prompt", "a mug on the beach")
+	s.waitText("prompt-message", `"rex" has boxes in the layout but is not in the prompt`)
+	if pageEval[string](s, `document.getElementById("prompt").getAttribute("aria-invalid")`) != "true" {
+		s.t.Error("prompt not marked invalid")
+	}
+	s.typeInto("prompt", strings.Repeat("tree ", 80)+"rex and mug")
+	s.waitText("prompt-message", "shorten it by")
+	if !pageEval[bool](s, `!!document.querySelector("#prompt-marks mark.over")`) {
+		s.t.Error("the cut-off end of the prompt is not marked")
+	}
+	s.typeInto("prompt", "a mug and a rex on the beach")
+	s.waitFor(`document.getElementById("prompt-message").textContent === ""`, "the prompt problems to clear")
+
+	// A broken layout file changes nothing.
+	boxes := s.boxes()
+	s.upload("layout-import", s.writeFile("bad.json", []byte(`{"version": 1, "subjects": [{"word": "rex", "boxes": [{"x0": 2}]}]}`)))
+	s.waitText("layout-message", "bad.json was not imported")
+	if got := s.boxes(); !slices.Equal(got, boxes) {
+		s.t.Errorf("a refused layout changed the boxes: %+v -> %+v", boxes, got)
+	}
+}
+
+// appOfficialConfig writes the official guidance configuration of the fixtures' layout run, from
+// the settings cases.json records (the format of Cones-V2's guidance_config_example.json).
+func appOfficialConfig(s *appSite) string {
+	s.t.Helper()
+	var cases struct {
+		LayoutSampling struct {
+			Prompt       string                       `json:"prompt"`
+			SubjectList  [][]any                      `json:"subject_list"`
+			ColorContext map[string][2]any            `json:"color_context"`
+			Residuals    map[string]string            `json:"residuals"`
+			Runs         []map[string]json.RawMessage `json:"runs"`
+		} `json:"layout_sampling"`
+	}
+	b, err := os.ReadFile(filepath.Join(s.variant.ExpectedDir(), "cases.json"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		s.t.Fatal(err)
+	}
+	ls := cases.LayoutSampling
+	run := ls.Runs[0]
+	conf := []map[string]any{{
+		"prompt": ls.Prompt, "residual_dict": ls.Residuals, "color_context": ls.ColorContext,
+		"guidance_steps": run["guidance_steps"], "guidance_weight": run["guidance_weight"],
+		"weight_negative": run["weight_negative"], "layout": "layout.png", "subject_list": ls.SubjectList,
+	}}
+	out, err := json.Marshal(conf)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.writeFile("guidance_config.json", out)
+}
+
+func appOfficial(s *appSite) {
+	conf := appOfficialConfig(s)
+	png := filepath.Join(s.variant.ExpectedDir(), "layout.png")
+	s.upload("official-import", png, conf)
+	msg := s.waitText("layout-message", "subject regions")
+	b := s.boxes()
+	words := []string{}
+	for _, r := range b {
+		words = append(words, r.Word)
+	}
+	slices.Sort(words)
+	if !slices.Equal(words, []string{"dog", "mug"}) {
+		s.t.Fatalf("official layout regions %+v", b)
+	}
+	if !strings.Contains(msg, "Import the residuals of dog") {
+		s.t.Errorf("message %q does not name the missing residual", msg)
+	}
+	if got := pageEval[string](s, `document.getElementById("prompt").value`); !strings.Contains(got, "mug") || !strings.Contains(got, "dog") {
+		s.t.Errorf("prompt %q not taken from the configuration", got)
+	}
+	// The imported regions are fixed masks: the keyboard does not move them.
+	before := s.boxes()
+	s.do(chromedp.Focus(chromedp.ID("layout-canvas")))
+	s.key("]")
+	s.key(kb.ArrowRight)
+	if got := s.boxes(); !slices.Equal(got, before) {
+		s.t.Errorf("a mask region moved: %+v -> %+v", before, got)
+	}
+}
+
+func appSaveModel(s *appSite) {
+	s.click("#model-load")
+	s.waitText("model-offline", "saved and verified")
+	if got := s.text("download-text"); !strings.Contains(got, "(100.0%)") {
+		s.t.Errorf("download progress %q", got)
+	}
+	if pageEval[float64](s, `document.getElementById("download-progress").value`) != 1 {
+		s.t.Error("download bar not full")
+	}
+	// The engine has not landed: the page says so instead of pretending.
+	s.waitText("model-message", "no GPU engine")
+}
+
+func appOffline(s *appSite) {
+	words := s.subjectWords()
+	name := s.text("model-name")
+	s.stop()
+	s.open()
+	if got := s.waitText("model-offline", "saved and verified"); got == "" {
+		s.t.Fatal("offline copy not found after the server stopped")
+	}
+	if got := s.text("model-name"); got != name {
+		s.t.Errorf("offline model name %q, online %q", got, name)
+	}
+	if got := s.subjectWords(); !slices.Equal(got, words) {
+		s.t.Errorf("offline library %v, online %v", got, words)
+	}
+	s.typeInto("prompt", "a mug and a rex on the beach")
+	s.waitText("prompt-tokens", "10 / 77 tokens")
+	if got := s.markedWords(); len(got) == 0 {
+		s.t.Error("no subject words marked offline")
+	}
+	s.waitText("download-text", "saved in this browser")
+}

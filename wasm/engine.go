@@ -1,0 +1,72 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"image"
+
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/wasm/settings"
+)
+
+// Engine is all the page needs from the GPU engine (webgpu/): load the model folder onto the
+// GPU with byte progress, generate with per-step progress and a latent preview, honour
+// cancellation. The page never computes an image itself; without an engine, generating is
+// unavailable and the page says so.
+type Engine interface {
+	// Load reads the model from the model folder at base (a same-origin URL ending in "/",
+	// fetched with Range requests) onto the GPU, calling progress with bytes uploaded so far.
+	Load(ctx context.Context, base string, progress func(done, total int64)) (ModelInfo, error)
+	// Samplers lists the sampler names Generate accepts.
+	Samplers() []string
+	// Generate runs one sampling of req, calling step after every step.
+	Generate(ctx context.Context, req *Request, step func(Step)) (*image.RGBA, error)
+	// Close frees the GPU resources.
+	Close()
+}
+
+// ModelInfo is what the engine tells the page about the loaded model.
+type ModelInfo struct {
+	Name         string // e.g. "stable-diffusion-2-1-base"
+	Family       string // residual compatibility family
+	Fingerprint  string // text encoder fingerprint residual files carry
+	Width        int    // text embedding width (residual length)
+	DefaultSize  int    // native image size in pixels
+	GPUBytes     int64  // GPU memory the weights take
+	GPUSummary   string // adapter and whether it has room, for people
+	MaxTokens    int    // the text encoder's context (77)
+	LatentFactor int    // image pixels per latent cell (8)
+}
+
+// Request is one generation: the settings as the person chose them, resolved against the
+// tokenizer and the subject library.
+type Request struct {
+	Settings settings.Settings
+	IDs      []int // padded prompt token ids (MaxTokens of them)
+	// Residuals to add to the conditional text embedding, each at its word's token positions.
+	Residuals []Residual
+	// Layout guides the cross-attention; Positions[i] are the token positions of subject i.
+	Layout    *layout.Layout
+	Positions [][]int
+}
+
+// Residual is one subject bound to the prompt: its vectors (one per token of its word, Tokens
+// rows of Width) and every occurrence of the word (Tokens positions each, position 0 being
+// <|startoftext|>). Row i is added at the i-th position of each occurrence.
+type Residual struct {
+	Word          string
+	Tokens, Width int
+	Vector        []float32
+	Occurrences   [][]int
+}
+
+// Step is reported after every sampling step.
+type Step struct {
+	Index, Total int
+	Preview      *image.RGBA // low-resolution view of the current latents; may be nil
+}
+
+// ErrNoEngine says this build of the page has no GPU engine to generate with.
+var ErrNoEngine = errors.New("this build has no GPU engine yet, so images cannot be generated; everything else on the page works")

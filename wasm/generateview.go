@@ -1,0 +1,301 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/wasm/library"
+	"github.com/cones2web/cones2/wasm/settings"
+)
+
+// formFields are the settings form's controls, by their settings.Form names.
+func (a *app) formFields() map[string]js.Value {
+	return map[string]js.Value{
+		"sampler": a.el.sampler, "steps": a.el.steps, "guided_steps": a.el.guidedSteps,
+		"guidance_weight": a.el.guidanceWeight, "cfg": a.el.cfg, "seed": a.el.seed,
+		"width": a.el.width, "height": a.el.height, "prompt": a.el.prompt,
+	}
+}
+
+func (a *app) wireSettings() {
+	on(a.el.settings, "submit", func(ev js.Value) {
+		ev.Call("preventDefault")
+		a.startGeneration()
+	})
+	on(a.el.settings, "input", func(js.Value) { a.saveDraft() })
+	on(a.el.dice, "click", func(js.Value) {
+		a.el.seed.Set("value", strconv.FormatUint(rand.Uint64N(1<<32), 10))
+		a.el.seed.Call("setAttribute", "aria-invalid", "false")
+		a.saveDraft()
+	})
+	on(a.el.generateCancel, "click", func(js.Value) {
+		if a.run != nil {
+			a.run.cancel()
+			setText(a.el.stepText, "Cancelling…")
+		}
+	})
+}
+
+// readSettings reads the form; every bad field is marked and named, and nothing is cleared.
+func (a *app) readSettings() (settings.Settings, error) {
+	form := settings.Form{}
+	for name, v := range a.formFields() {
+		form[name] = v.Get("value").String()
+		v.Call("setAttribute", "aria-invalid", "false")
+	}
+	s, err := settings.FromForm(form)
+	if err == nil {
+		var samplers []string
+		if a.engine != nil {
+			samplers = a.engine.Samplers()
+		}
+		err = s.Validate(samplers)
+	}
+	for _, fe := range settings.Fields(err) {
+		if v, ok := a.formFields()[fe.Field]; ok {
+			v.Call("setAttribute", "aria-invalid", "true")
+		}
+	}
+	return s, err
+}
+
+// fillSettings puts stored settings back into the form, prompt and layout ("use these settings
+// again"). Subjects it needs that the library no longer has are named.
+func (a *app) fillSettings(s settings.Settings) {
+	for name, v := range s.ToForm() {
+		if el, ok := a.formFields()[name]; ok {
+			el.Set("value", v)
+			el.Call("setAttribute", "aria-invalid", "false")
+		}
+	}
+	a.sizeChanged()
+	var notes []string
+	if len(s.Layout) > 0 {
+		l, err := layout.Parse(s.Layout)
+		if err == nil {
+			err = a.ed.SetLayout(l)
+		}
+		if err != nil {
+			notes = append(notes, "the layout could not be restored: "+err.Error())
+		}
+		a.maskCanvases = map[int]js.Value{}
+	}
+	var missing []string
+	for _, sub := range s.Subjects {
+		found := false
+		for _, have := range a.subjects {
+			found = found || have.ID == sub.Residual
+		}
+		if !found {
+			missing = append(missing, sub.Word)
+		}
+	}
+	if len(missing) > 0 {
+		notes = append(notes, "import the subjects "+strings.Join(missing, ", ")+" again: they are no longer in the library")
+	}
+	a.layoutChanged(false)
+	msg := "Settings restored from the gallery."
+	if len(notes) > 0 {
+		msg += " Note: " + strings.Join(notes, "; ") + "."
+	}
+	message(a.el.settingsMessage, msg, len(missing) > 0)
+	a.el.prompt.Call("focus")
+}
+
+// generation is one run in progress.
+type generation struct {
+	cancel context.CancelFunc
+}
+
+// startGeneration checks everything a run needs and says what is wrong, all at once, before
+// touching the GPU.
+func (a *app) startGeneration() {
+	if a.run != nil {
+		return
+	}
+	s, err := a.readSettings()
+	var problems []string
+	if err != nil {
+		for _, fe := range settings.Fields(err) {
+			problems = append(problems, fieldLabel(fe.Field)+": "+fe.Msg)
+		}
+	}
+	req, reqProblems := a.buildRequest(&s)
+	problems = append(problems, reqProblems...)
+	if a.engine == nil {
+		problems = append(problems, "Load the model first (Model, above).")
+	}
+	if len(problems) > 0 {
+		message(a.el.settingsMessage, "Not generated:\n"+strings.Join(problems, "\n"), true)
+		return
+	}
+	message(a.el.settingsMessage, "", false)
+	ctx, cancel := context.WithCancel(a.ctx)
+	a.run = &generation{cancel: cancel}
+	go a.generate(ctx, req)
+}
+
+func fieldLabel(field string) string {
+	switch field {
+	case "guided_steps":
+		return "Guided steps"
+	case "guidance_weight":
+		return "Guidance weight"
+	case "cfg":
+		return "CFG scale"
+	}
+	return strings.ToUpper(field[:1]) + field[1:]
+}
+
+// buildRequest resolves the settings against the tokenizer, the layout and the library.
+func (a *app) buildRequest(s *settings.Settings) (*Request, []string) {
+	var problems []string
+	if a.tok == nil {
+		return nil, []string{"The tokenizer is not loaded, so the prompt cannot be read."}
+	}
+	a.analyzePrompt()
+	for _, p := range a.analysis.Problems {
+		problems = append(problems, p.Error())
+	}
+	l, err := a.currentLayout()
+	if err != nil {
+		problems = append(problems, "Layout: "+err.Error())
+	}
+	ids, err := a.tok.EncodePadded(s.Prompt)
+	if err != nil && len(problems) == 0 {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	req := &Request{Settings: *s, IDs: ids, Layout: l}
+	for _, sub := range l.Subjects {
+		var pos []int
+		for _, b := range a.analysis.Bindings {
+			if strings.EqualFold(b.Word, sub.Word) {
+				for _, occ := range b.Positions {
+					pos = append(pos, occ...)
+				}
+			}
+		}
+		req.Positions = append(req.Positions, pos)
+	}
+	for _, b := range a.analysis.Bindings {
+		if !b.Residual {
+			continue
+		}
+		sub, _ := a.subjectFor(b.Word)
+		r, err := a.boundResidual(sub, b.Positions)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("Subject %s: %v", sub.Word, err))
+			continue
+		}
+		req.Residuals = append(req.Residuals, r)
+		req.Settings.Subjects = append(req.Settings.Subjects, settings.Subject{Word: sub.Word, Residual: sub.ID})
+	}
+	if enc, err := layout.Encode(l); err == nil {
+		req.Settings.Layout = enc
+	}
+	req.Settings.Model = a.model.info.Name
+	return req, problems
+}
+
+// generate runs the engine and files the result in the gallery. The controls keep their place
+// and size during the run (only their state changes), so nothing jumps.
+func (a *app) generate(ctx context.Context, req *Request) {
+	defer a.guard("generating")
+	defer func() {
+		a.run.cancel()
+		a.run = nil
+		setDisabled(a.el.generateStart, a.engine == nil)
+		setDisabled(a.el.generateCancel, true)
+		a.el.main.Call("setAttribute", "aria-busy", "false")
+	}()
+	setDisabled(a.el.generateStart, true)
+	setDisabled(a.el.generateCancel, false)
+	a.el.main.Call("setAttribute", "aria-busy", "true")
+	total := req.Settings.Steps
+	a.el.stepProgress.Set("max", total)
+	a.el.stepProgress.Set("value", 0)
+	setText(a.el.stepText, fmt.Sprintf("Starting %d steps…", total))
+	start := time.Now()
+	img, err := a.engine.Generate(ctx, req, func(st Step) {
+		a.el.stepProgress.Set("value", st.Index+1)
+		setText(a.el.stepText, fmt.Sprintf("Step %d of %d", st.Index+1, st.Total))
+		if st.Preview != nil {
+			a.drawPreview(st.Preview)
+		}
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			setText(a.el.stepText, "Cancelled.")
+			message(a.el.settingsMessage, "Generation cancelled; your settings are unchanged.", false)
+			return
+		}
+		a.engineFailed(err)
+		setText(a.el.stepText, "Failed.")
+		message(a.el.settingsMessage, "Not generated: "+err.Error(), true)
+		return
+	}
+	a.drawPreview(img)
+	setText(a.el.stepText, fmt.Sprintf("Done: %d steps in %.1f s.", total, time.Since(start).Seconds()))
+	if err := a.addToGallery(img, req.Settings); err != nil {
+		message(a.el.galleryMessage, "The image could not be saved: "+err.Error(), true)
+	}
+}
+
+// drawPreview shows an image (a latent preview or the result) in the fixed-size preview canvas.
+func (a *app) drawPreview(img *image.RGBA) {
+	c := a.el.preview
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if c.Get("width").Int() != w || c.Get("height").Int() != h {
+		c.Set("width", w)
+		c.Set("height", h)
+	}
+	ctx := c.Call("getContext", "2d")
+	data := ctx.Call("createImageData", w, h)
+	px := img.Pix
+	if img.Stride != 4*w || len(px) != 4*w*h {
+		px = make([]byte, 0, 4*w*h)
+		for y := range h {
+			off := img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y)
+			px = append(px, img.Pix[off:off+4*w]...)
+		}
+	}
+	js.CopyBytesToJS(data.Get("data"), px)
+	ctx.Call("putImageData", data, 0, 0)
+}
+
+func (a *app) addToGallery(img *image.RGBA, s settings.Settings) error {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return err
+	}
+	it, err := library.NewItem(buf.Bytes(), s, time.Now())
+	if err != nil {
+		return err
+	}
+	if a.store != nil {
+		if err := a.store.putItem(a.ctx, it); err != nil {
+			a.items = append(a.items, it)
+			a.renderGallery()
+			return fmt.Errorf("%w (the image is shown but will not last past this page)", err)
+		}
+	}
+	a.items = append(a.items, it)
+	a.renderGallery()
+	message(a.el.galleryMessage, "Added to the gallery.", false)
+	return nil
+}

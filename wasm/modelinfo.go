@@ -1,0 +1,187 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"syscall/js"
+
+	"github.com/cones2web/cones2/wasm/offline"
+	"github.com/cones2web/cones2/weights"
+)
+
+// modelState is what the page knows about the served model, before and after the engine loads it.
+type modelState struct {
+	manifestBytes []byte
+	manifest      *weights.Manifest
+	files         []offline.File
+	cacheName     string
+	saved         bool // a complete, verified offline copy exists
+
+	folder      *weights.Folder
+	family      string // residual compatibility, from the text encoder config
+	fingerprint string // the text encoder's weights, as residual files record them
+	width       int    // text embedding width = residual length
+
+	gpu     *gpuFacts
+	info    ModelInfo // from the engine once loaded
+	loading bool
+}
+
+// configFiles are the small files that describe the model (read before any weight).
+var configFiles = []string{
+	"model_index.json", "text_encoder/config.json", "unet/config.json", "vae/config.json",
+	"scheduler/scheduler_config.json",
+}
+
+// readManifest fetches and parses the model's manifest.json.
+func (a *app) readManifest(ctx context.Context) error {
+	b, err := fetchBytes(ctx, offline.ManifestURL, 64<<20)
+	if err != nil {
+		return err
+	}
+	m, err := weights.ParseManifest(b)
+	if err != nil {
+		return err
+	}
+	a.model.manifestBytes, a.model.manifest = b, m
+	a.model.cacheName = offline.CacheName(b)
+	a.model.files = a.model.files[:0]
+	for _, f := range m.Files {
+		a.model.files = append(a.model.files, offline.File{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
+	}
+	return nil
+}
+
+// readIdentity parses the configs and computes the text encoder's family and fingerprint, the
+// two things a residual file must match. The fingerprint reads a few small tensor prefixes with
+// Range requests, planned from the manifest's tensor table.
+func (a *app) readIdentity(ctx context.Context) error {
+	files := memFS{}
+	for _, name := range configFiles {
+		b, err := fetchBytes(ctx, offline.ModelBase+name, 1<<20)
+		if err != nil {
+			return err
+		}
+		files[name] = b
+	}
+	folder, err := weights.OpenFS(files)
+	if err != nil {
+		return fmt.Errorf("model configs: %w", err)
+	}
+	model, err := folder.Describe()
+	if err != nil {
+		return fmt.Errorf("model configs: %w", err)
+	}
+	headers, err := a.model.manifest.Weights(weights.TextEncoderDir)
+	if err != nil {
+		return err
+	}
+	binding, err := weights.Bind(model.TextEncoder, headers)
+	if err != nil {
+		return fmt.Errorf("text encoder: %w", err)
+	}
+	fp, err := weights.TextEncoderFingerprint(model.TextEncoder, rangeReader(ctx, binding))
+	if err != nil {
+		return fmt.Errorf("text encoder: %w", err)
+	}
+	a.model.folder = folder
+	a.model.family = weights.ModelFamily(folder.TextEncoder)
+	a.model.fingerprint = fp
+	a.model.width = folder.TextEncoder.HiddenSize
+	return nil
+}
+
+// rangeReader reads the first n values of a bound parameter with one Range request.
+func rangeReader(ctx context.Context, b *weights.Binding) weights.TensorReader {
+	return func(name string, n int) ([]float32, error) {
+		s, ok := b.Source(name)
+		if !ok || !s.Tensor.DType.IsFloat() {
+			return nil, fmt.Errorf("%s: no floating-point tensor bound", name)
+		}
+		size := int64(n * s.Tensor.DType.Size())
+		if n < 0 || size > s.Tensor.End-s.Tensor.Begin {
+			return nil, fmt.Errorf("%s: %d values asked of a %d-byte tensor", name, n, s.Tensor.End-s.Tensor.Begin)
+		}
+		raw, err := fetchRange(ctx, offline.ModelBase+s.File, s.Tensor.Begin, size)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return weights.DecodeFloat32(s.Tensor.DType, raw)
+	}
+}
+
+// fetchRange GETs n bytes at off of a same-origin file (the service worker answers from the
+// saved copy when there is one).
+func fetchRange(ctx context.Context, url string, off, n int64) ([]byte, error) {
+	headers := js.Global().Get("Headers").New()
+	headers.Call("set", "Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
+	resp, err := await(ctx, js.Global().Call("fetch", url, map[string]any{"headers": headers}))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	status := resp.Get("status").Int()
+	if status != 206 && status != 200 {
+		return nil, fmt.Errorf("fetch %s: HTTP %d", url, status)
+	}
+	buf, err := await(ctx, resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", url, err)
+	}
+	b := bytesOf(buf)
+	if status == 200 { // a server that ignores ranges sends the whole file
+		if int64(len(b)) < off+n {
+			return nil, fmt.Errorf("fetch %s: %d bytes, want %d at %d", url, len(b), n, off)
+		}
+		b = b[off : off+n]
+	}
+	if int64(len(b)) != n {
+		return nil, fmt.Errorf("fetch %s: %d bytes, want %d", url, len(b), n)
+	}
+	return b, nil
+}
+
+// modelSummary names the model for people: pipeline class, family, text width and native size.
+func (m *modelState) modelSummary() string {
+	if m.info.Name != "" {
+		return m.info.Name
+	}
+	if m.folder == nil {
+		return "–"
+	}
+	f := m.folder
+	return fmt.Sprintf("%s · %s text encoder (%d wide) · %d px · fingerprint %s",
+		f.Index.ClassName, m.family, f.TextEncoder.HiddenSize, f.UNet.SampleSize*m.latentFactor(), m.fingerprint)
+}
+
+// latentFactor is how many image pixels one latent cell covers: 2^(VAE levels - 1), 8 for SD.
+func (m *modelState) latentFactor() int {
+	if m.folder == nil || len(m.folder.VAE.BlockOutChannels) == 0 {
+		return 8
+	}
+	return 1 << (len(m.folder.VAE.BlockOutChannels) - 1)
+}
+
+// largestTensor is the biggest tensor of the model in bytes: it must fit one GPU binding.
+func (m *modelState) largestTensor() (name string, size int64) {
+	if m.manifest == nil {
+		return "", 0
+	}
+	for _, f := range m.manifest.Files {
+		for _, t := range f.Tensors {
+			if n := t.Range[1] - t.Range[0]; n > size {
+				name, size = f.Path+": "+t.Name, n
+			}
+		}
+	}
+	return name, size
+}
+
+func (m *modelState) totalBytes() int64 {
+	var n int64
+	for _, f := range m.files {
+		n += f.Size
+	}
+	return n
+}

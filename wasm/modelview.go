@@ -1,0 +1,226 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall/js"
+
+	"github.com/cones2web/cones2/wasm/library"
+	"github.com/cones2web/cones2/wasm/offline"
+	"github.com/cones2web/cones2/wasm/settings"
+	"github.com/cones2web/cones2/webgpu"
+)
+
+// gpuFacts is what the page can tell about the GPU before loading anything.
+type gpuFacts struct {
+	info   string
+	limits webgpu.Limits
+	f16    bool
+	err    error // ErrNoWebGPU, ErrNoAdapter, ...
+}
+
+func (a *app) wireModel() {
+	on(a.el.modelLoad, "click", func(js.Value) { go a.loadModel() })
+}
+
+// inspectModel fills the model panel: GPU, model, size, offline copy. A saved model is loaded
+// at once (that is the offline start); otherwise the person starts the download.
+func (a *app) inspectModel() {
+	a.inspectGPU()
+	if err := a.readManifest(a.ctx); err != nil {
+		message(a.el.modelMessage, "The model cannot be read: "+err.Error()+". Start the server with a model folder (`make run`).", true)
+		a.setStatus("No model.")
+		return
+	}
+	setText(a.el.modelSize, fmt.Sprintf("%s in %d files", library.HumanBytes(a.model.totalBytes()), len(a.model.files)))
+	if err := a.readIdentity(a.ctx); err != nil {
+		message(a.el.modelMessage, "The model's configuration is not usable: "+err.Error(), true)
+	}
+	setText(a.el.modelName, a.model.modelSummary())
+	a.useNativeSize()
+	a.model.saved = a.savedModel(a.ctx)
+	a.showOffline()
+	a.showGPUFit()
+	switch {
+	case a.model.gpu.err != nil:
+		a.setStatus("This browser cannot generate images here; the layout editor and the library work.")
+		setText(a.el.modelLoad, "Save the model for offline use")
+		setDisabled(a.el.modelLoad, a.model.saved)
+	case a.model.saved:
+		a.setStatus("Loading the saved model…")
+		go a.loadModel()
+	default:
+		setText(a.el.modelLoad, fmt.Sprintf("Download and load the model (%s)", library.HumanBytes(a.model.totalBytes())))
+		setDisabled(a.el.modelLoad, false)
+		a.setStatus("Ready. Load the model to generate images.")
+	}
+}
+
+// useNativeSize sets the output size to the model's own (512 for SD 2.1-base, 128 for the tiny
+// test models) unless the person already chose one.
+func (a *app) useNativeSize() {
+	if a.sizeChosen || a.model.folder == nil {
+		return
+	}
+	n := a.model.folder.UNet.SampleSize * a.model.latentFactor()
+	if n < settings.MinSize || n > settings.MaxSize {
+		return
+	}
+	a.el.width.Set("value", n)
+	a.el.height.Set("value", n)
+	a.sizeChanged()
+}
+
+func (a *app) inspectGPU() {
+	g := &gpuFacts{}
+	a.model.gpu = g
+	ad, err := webgpu.RequestAdapter(a.ctx)
+	if err != nil {
+		g.err = err
+		setText(a.el.gpuName, "none")
+		setText(a.el.gpuMemory, "–")
+		message(a.el.modelMessage, gpuMessage(err), true)
+		return
+	}
+	g.info, g.limits, g.f16 = strings.TrimSpace(ad.Info), ad.Limits, ad.Features["shader-f16"]
+	if g.info == "" {
+		g.info = "a WebGPU adapter (the browser does not name it)"
+	}
+	f16 := "no"
+	if g.f16 {
+		f16 = "yes"
+	}
+	setText(a.el.gpuName, fmt.Sprintf("%s (shader-f16: %s)", g.info, f16))
+}
+
+// gpuMessage explains a missing GPU in terms of what the person can do.
+func gpuMessage(err error) string {
+	switch {
+	case errors.Is(err, webgpu.ErrNoWebGPU):
+		return "This browser has no WebGPU, so it cannot generate images. Use a recent Chrome, Edge or Safari (or enable WebGPU in the browser's settings). The layout editor, the prompt and the subject library still work."
+	case errors.Is(err, webgpu.ErrNoAdapter):
+		return "WebGPU is there but the browser offers no GPU (hardware acceleration off, or the GPU is blocklisted). Images cannot be generated here."
+	}
+	return "The GPU could not be opened: " + err.Error()
+}
+
+// showGPUFit says whether the model's largest tensor fits the GPU's buffer limits. WebGPU does
+// not tell a page how much memory the GPU has, so that part is an estimate, said as such.
+func (a *app) showGPUFit() {
+	g := a.model.gpu
+	if g == nil || g.err != nil {
+		return
+	}
+	name, largest := a.model.largestTensor()
+	bind := min(g.limits.MaxStorageBufferBindingSize, g.limits.MaxBufferSize)
+	text := fmt.Sprintf("largest buffer %s; the weights need about %s of GPU memory (WebGPU does not report the total)",
+		library.HumanBytes(int64(bind)), library.HumanBytes(a.model.totalBytes()))
+	if largest > 0 && uint64(largest) > bind {
+		text = fmt.Sprintf("not enough: %s is %s but this GPU binds at most %s", name, library.HumanBytes(largest), library.HumanBytes(int64(bind)))
+		message(a.el.modelMessage, "This GPU's limits are too small for this model: "+text+".", true)
+	}
+	setText(a.el.gpuMemory, text)
+}
+
+func (a *app) showOffline() {
+	switch {
+	case !hasCaches():
+		setText(a.el.modelOffline, "not possible in this browser")
+	case a.model.saved:
+		setText(a.el.modelOffline, "saved and verified: works without the server")
+	default:
+		setText(a.el.modelOffline, "not saved yet")
+	}
+}
+
+// loadModel saves the model for offline use (if it is not yet) and loads it onto the GPU.
+func (a *app) loadModel() {
+	defer a.guard("loading the model")
+	if a.model.loading || a.model.manifest == nil {
+		return
+	}
+	a.model.loading = true
+	defer func() { a.model.loading = false }()
+	setDisabled(a.el.modelLoad, true)
+	message(a.el.modelMessage, "", false)
+	ctx := a.ctx
+	if !a.model.saved && hasCaches() {
+		a.setStatus("Downloading the model…")
+		err := a.saveModel(ctx, func(p offline.Progress) {
+			a.el.downloadProgress.Set("value", p.Fraction())
+			setText(a.el.downloadText, p.String())
+		})
+		if err != nil {
+			message(a.el.modelMessage, "The model was not saved: "+err.Error()+". Press the button to try again; files already checked are kept.", true)
+			setDisabled(a.el.modelLoad, false)
+			a.setStatus("The model download stopped.")
+			return
+		}
+		a.model.saved = true
+		a.showOffline()
+	} else if a.model.saved {
+		a.el.downloadProgress.Set("value", 1)
+		setText(a.el.downloadText, "saved in this browser: "+offline.Progress{Done: a.model.totalBytes(), Total: a.model.totalBytes()}.String())
+	}
+	if a.model.gpu != nil && a.model.gpu.err != nil {
+		a.setStatus("The model is saved; this browser cannot run it (no WebGPU).")
+		return
+	}
+	a.loadEngine(ctx)
+}
+
+// loadEngine opens the GPU engine and uploads the weights with byte progress.
+func (a *app) loadEngine(ctx context.Context) {
+	e, err := openEngine(ctx)
+	if err != nil {
+		message(a.el.modelMessage, "Generation is unavailable: "+err.Error(), true)
+		setText(a.el.uploadText, "–")
+		a.setStatus("Ready, without generation.")
+		return
+	}
+	a.setStatus("Uploading the model to the GPU…")
+	info, err := e.Load(ctx, offline.ModelBase, func(done, total int64) {
+		p := offline.Progress{Done: done, Total: total}
+		a.el.uploadProgress.Set("value", p.Fraction())
+		setText(a.el.uploadText, p.String())
+	})
+	if err != nil {
+		e.Close()
+		message(a.el.modelMessage, "The model could not be loaded onto the GPU: "+err.Error(), true)
+		setDisabled(a.el.modelLoad, false)
+		a.setStatus("The model is not loaded.")
+		return
+	}
+	a.engine = e
+	a.model.info = info
+	setText(a.el.modelName, a.model.modelSummary())
+	if info.GPUSummary != "" {
+		setText(a.el.gpuMemory, info.GPUSummary)
+	}
+	fillOptions(a.el.sampler, e.Samplers(), a.el.sampler.Get("value").String(), "")
+	setDisabled(a.el.generateStart, false)
+	setText(a.el.modelLoad, "Model loaded")
+	a.setStatus("Ready.")
+}
+
+// engineFailed reacts to an engine error: a lost GPU device makes the engine unusable, so the
+// page drops it and offers to load the model again; other errors leave it loaded.
+func (a *app) engineFailed(err error) {
+	if !errors.Is(err, webgpu.ErrDeviceLost) {
+		return
+	}
+	if a.engine != nil {
+		a.engine.Close()
+		a.engine = nil
+	}
+	a.alert("The GPU was lost (" + err.Error() + "). Your prompt, layout, subjects and images are kept. Load the model again to continue.")
+	setText(a.el.modelLoad, "Load the model again")
+	setDisabled(a.el.modelLoad, false)
+	setDisabled(a.el.generateStart, true)
+	a.el.uploadProgress.Set("value", 0)
+	setText(a.el.uploadText, "–")
+}

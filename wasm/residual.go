@@ -1,0 +1,113 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/cones2web/cones2/cones/residual"
+	"github.com/cones2web/cones2/wasm/library"
+)
+
+// modelID is the loaded model as residual files name it, and the text encoder's width.
+func (a *app) modelID() (residual.Model, int, error) {
+	if a.model.fingerprint == "" {
+		return residual.Model{}, 0, errors.New("the model's text encoder is not known (its files could not be read), so residuals cannot be checked against it")
+	}
+	return residual.Model{Family: a.model.family, TextEncoder: a.model.fingerprint}, a.model.width, nil
+}
+
+// importResidual reads a residual file: ours (.safetensors, which says which model it was made
+// for, and is refused for another one) or the official .pt (which does not say, so it is taken
+// for the loaded model if its width fits). The library keeps it in our format either way.
+func (a *app) importResidual(name string, data []byte) (library.Subject, error) {
+	m, width, err := a.modelID()
+	if err != nil {
+		return library.Subject{}, err
+	}
+	var r *residual.Residual
+	file := data
+	switch ext := strings.ToLower(path.Ext(name)); ext {
+	case ".pt":
+		if r, err = residual.ImportPT(name, data, ""); err != nil {
+			return library.Subject{}, err
+		}
+		r.Model, r.Created = m, time.Now().UTC()
+		if err = r.Check(m, width); err != nil {
+			return library.Subject{}, err
+		}
+		if file, err = r.Marshal(); err != nil {
+			return library.Subject{}, err
+		}
+	case ".safetensors":
+		if r, err = residual.Load(data, m, width); err != nil {
+			return library.Subject{}, err
+		}
+	default:
+		return library.Subject{}, fmt.Errorf("not a residual file: use our .safetensors files or the official .pt files")
+	}
+	if err := library.CheckWord(r.Word); err != nil {
+		return library.Subject{}, fmt.Errorf("its word cannot be used in a prompt: %w", err)
+	}
+	return subjectOf(r, file, name), nil
+}
+
+func subjectOf(r *residual.Residual, file []byte, source string) library.Subject {
+	return library.Subject{
+		ID: library.VectorID(r.Data), Word: r.Word, Model: r.Model.Family, Fingerprint: r.Model.TextEncoder,
+		Width: r.Width, Size: len(file), Source: source, Added: time.Now().UTC(), Data: file,
+	}
+}
+
+// renameResidual rewrites the file with the new word: the exported file must say the word the
+// person uses. The ID (the vector) stays.
+func renameResidual(s library.Subject, word string) (library.Subject, error) {
+	r, err := residual.Unmarshal(s.Data)
+	if err != nil {
+		return library.Subject{}, err
+	}
+	r.Word = word
+	file, err := r.Marshal()
+	if err != nil {
+		return library.Subject{}, err
+	}
+	s.Word, s.Data, s.Size = word, file, len(file)
+	return s, nil
+}
+
+// checkStoredResidual verifies a subject read back from IndexedDB: its file parses and is the
+// residual its record names.
+func checkStoredResidual(s library.Subject) error {
+	r, err := residual.Unmarshal(s.Data)
+	if err != nil {
+		return fmt.Errorf("stored subject %q: %w", s.Word, err)
+	}
+	if library.VectorID(r.Data) != s.ID || r.Word != s.Word {
+		return fmt.Errorf("stored subject %q: its file does not match its record", s.Word)
+	}
+	return nil
+}
+
+// boundResidual is a library subject ready for the engine: checked against the loaded model and
+// against the prompt's tokenisation of its word (one vector per token).
+func (a *app) boundResidual(s library.Subject, occurrences [][]int) (Residual, error) {
+	m, width, err := a.modelID()
+	if err != nil {
+		return Residual{}, err
+	}
+	r, err := residual.Load(s.Data, m, width)
+	if err != nil {
+		return Residual{}, err
+	}
+	for _, occ := range occurrences {
+		if len(occ) != r.Tokens {
+			return Residual{}, fmt.Errorf("%q is %d tokens in this prompt but the residual has %d vectors; it was made with another tokenizer",
+				s.Word, len(occ), r.Tokens)
+		}
+	}
+	return Residual{Word: s.Word, Tokens: r.Tokens, Width: r.Width, Vector: r.Data, Occurrences: occurrences}, nil
+}
