@@ -8,12 +8,25 @@ export CONES_FIXTURES ?= $(abspath ../shared/fixtures)
 # Pure-Go packages that must also compile for the browser.
 WASM_PKGS := ./cones/... ./weights/... ./internal/...
 
-.PHONY: run test vet wasm-check fmt-check clean
+.PHONY: run web test vet wasm-check wasm-test fmt-check clean
 
-run:
-	$(GO) run ./cmd/cones serve -addr $(ADDR)
+MODEL    ?= build/model
+WEB      := build/web
 
-test: fmt-check vet wasm-check
+run: web $(MODEL)/manifest.json
+	$(GO) run ./cmd/cones serve -addr $(ADDR) -model $(MODEL) -web $(WEB)
+
+# The page: Go compiled to wasm plus Go's own loader script.
+web:
+	mkdir -p $(WEB)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEB)/app.wasm ./wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEB)/wasm_exec.js
+
+# The default model until a trained one is embedded: a seeded random model in the fixtures' sizes.
+build/model/manifest.json:
+	$(GO) run ./cmd/weights tiny -out build/model -seed 0
+
+test: fmt-check vet wasm-check wasm-test
 	$(GO) test -count=1 -timeout 60m ./...
 
 fmt-check:
@@ -27,6 +40,10 @@ vet:
 
 wasm-check:
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null $(WASM_PKGS)
+
+# The pure-Go core also runs its tests as wasm (under Node), the way the browser runs it.
+wasm-test:
+	PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./cones/...
 
 clean:
 	rm -rf build
