@@ -3,11 +3,14 @@ package generate
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
 
 	"github.com/cones2web/cones2/cones/noise"
+	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/engine/internal/conesfixture"
 	"github.com/cones2web/cones2/server/engine/sd"
@@ -35,16 +38,27 @@ func generator(t testing.TB, v fixture.Variant) *Generator {
 	return g
 }
 
-// fixtureResiduals reads the residuals named in cases.layout_sampling.residuals.
-func fixtureResiduals(t testing.TB, v fixture.Variant, ls conesfixture.LayoutSampling) []Residual {
+// fixtureResiduals imports the official .pt residuals named in cases.layout_sampling.residuals.
+func fixtureResiduals(t testing.TB, v fixture.Variant, ls conesfixture.LayoutSampling) []*residual.Residual {
+	t.Helper()
 	var words []string
 	for w := range ls.Residuals {
 		words = append(words, w)
 	}
 	sort.Strings(words)
-	var out []Residual
+	var out []*residual.Residual
 	for _, w := range words {
-		out = append(out, Residual{Word: w, Vector: v.Tensor(t, "residual."+w).F32})
+		p := filepath.Join(v.Dir, ls.Residuals[w])
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := residual.ImportPT(p, data, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fixture.AssertClose(t, "residual "+w, r.Data, v.Tensor(t, "residual."+w).F32, 0)
+		out = append(out, r)
 	}
 	return out
 }

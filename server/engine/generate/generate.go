@@ -7,6 +7,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/noise"
+	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/sample"
 	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/cones/tokenizer"
@@ -14,19 +15,15 @@ import (
 	"github.com/cones2web/cones2/weights"
 )
 
-// Residual is one subject's Cones 2 residual: the shift of its word's text embedding.
-type Residual struct {
-	Word   string
-	Vector []float32 // the text encoder's width (1024 for SD 2.x, 768 for SD 1.x)
-}
-
 // Request is one generation.
 type Request struct {
 	Settings
 	// Layout places subjects; nil generates without layout edits (guided steps still take the
 	// self-recurrence, as the official code does with an empty layout).
-	Layout    *layout.Layout
-	Residuals []Residual
+	Layout *layout.Layout
+	// Residuals are the subjects' residual embeddings (cones/residual), each checked against the
+	// loaded text encoder's model and width.
+	Residuals []*residual.Residual
 	// Noise replaces the seeded generator (tests replay recorded draws); nil uses
 	// noise.New(Seed).
 	Noise noise.Source
@@ -56,11 +53,11 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	d, err := g.denoiser(req, s)
+	sched, err := g.scheduler(s.Sampler)
 	if err != nil {
 		return nil, err
 	}
-	sched, err := g.scheduler(s.Sampler)
+	d, err := g.denoiser(req, s)
 	if err != nil {
 		return nil, err
 	}
@@ -146,28 +143,35 @@ func (g *Generator) denoiser(req Request, s Settings) (*denoiser, error) {
 	return d, nil
 }
 
-// addResiduals adds each residual to the conditional embedding (row 1 of text) at the tokens
-// of its word's first occurrence in the prompt.
-func (g *Generator) addResiduals(text weights.Tensor, prompt string, rs []Residual) error {
+// addResiduals adds each residual to the conditional embedding (row 1 of text): its i-th vector
+// at the i-th token of its word's first occurrence in the prompt.
+func (g *Generator) addResiduals(text weights.Tensor, prompt string, rs []*residual.Residual) error {
 	n, width := text.Shape[1], text.Shape[2]
 	cond := text.Data[n*width:]
 	for _, r := range rs {
-		if len(r.Vector) != width {
-			return fmt.Errorf("generate: residual %q has %d values, but this model's text encoder is %d wide (a residual made for another model?)",
-				r.Word, len(r.Vector), width)
+		if err := r.Check(g.Model(), width); err != nil {
+			return fmt.Errorf("generate: %w", err)
 		}
 		pos, err := g.Tokenizer.Positions(prompt, r.Word)
 		if err != nil {
 			return fmt.Errorf("generate: residual %q: %w", r.Word, err)
 		}
-		for _, p := range pos {
+		if len(pos) != r.Tokens || len(r.Data) != r.Tokens*width {
+			return fmt.Errorf("generate: residual %q has %d vectors (one per token of its word), but the word is %d token(s) in this prompt", r.Word, r.Tokens, len(pos))
+		}
+		for i, p := range pos {
 			row := cond[p*width : (p+1)*width]
-			for i, v := range r.Vector {
-				row[i] += v
+			for j, v := range r.Row(i) {
+				row[j] += v
 			}
 		}
 	}
 	return nil
+}
+
+// Model identifies the loaded text encoder the way residual files record it.
+func (g *Generator) Model() residual.Model {
+	return residual.Model{Family: g.Pipeline.Family, TextEncoder: g.Pipeline.Fingerprint}
 }
 
 // grids rasterises the layout at the image size (each subject's map on every occurrence of its

@@ -19,6 +19,9 @@ type Pipeline struct {
 	TextEncoder *TextEncoder
 	UNet        *UNet
 	VAE         *VAE
+	// Family and Fingerprint identify the text encoder (weights.ModelFamily and
+	// weights.TextEncoderFingerprint), as residual files record the model they were made for.
+	Family, Fingerprint string
 }
 
 // Load opens the diffusers folder dir, describes its networks from their configs and loads their
@@ -51,6 +54,12 @@ func Load(dir string, backend backends.Backend) (*Pipeline, error) {
 		}
 		if err := addVariables(p.Context, c.scope, loaded); err != nil {
 			return nil, fmt.Errorf("model folder %s: %s: %w", dir, c.component, err)
+		}
+		if c.component == weights.TextEncoderDir {
+			p.Family = weights.ModelFamily(f.TextEncoder)
+			if p.Fingerprint, err = weights.TextEncoderFingerprint(m.TextEncoder, weights.MapReader(loaded)); err != nil {
+				return nil, fmt.Errorf("model folder %s: %w", dir, err)
+			}
 		}
 	}
 	p.TextEncoder = &TextEncoder{Desc: m.TextEncoder, exec: newExecutor(backend, p.Context)}
