@@ -281,6 +281,24 @@ func (s *appSite) upload(inputID string, paths ...string) {
 	s.do(chromedp.SetUploadFiles(chromedp.ID(inputID), paths))
 }
 
+// dropFiles drags files from the desktop onto an element and drops them there.
+func (s *appSite) dropFiles(sel string, paths ...string) {
+	s.t.Helper()
+	raw := pageEval[[]byte](s, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: "center"});
+		const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`, sel))
+	var at [2]float64
+	if err := json.Unmarshal(raw, &at); err != nil {
+		s.t.Fatal(err)
+	}
+	data := &input.DragData{Items: []*input.DragDataItem{}, Files: paths, DragOperationsMask: 1}
+	for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
+		_, err := chromedp.Call(s.ctx, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: at[0], Y: at[1], Data: data})
+		if err != nil {
+			s.t.Fatalf("drag %s: %v", typ, err)
+		}
+	}
+}
+
 // typeInto replaces a field's text by typing, key by key.
 func (s *appSite) typeInto(id, text string) {
 	s.t.Helper()
@@ -332,6 +350,28 @@ func (s *appSite) drag(x0, y0, x1, y1 float64) {
 	}
 	actions = append(actions, chromedp.MouseEvent(chromedp.MouseReleased, bx, by, left))
 	s.do(actions...)
+}
+
+// touchDrag drags one finger across the canvas (the page must be emulating touch).
+func (s *appSite) touchDrag(x0, y0, x1, y1 float64) {
+	s.t.Helper()
+	ax, ay := s.canvasPoint(x0, y0)
+	bx, by := s.canvasPoint(x1, y1)
+	touch := func(typ input.DispatchTouchEventType, pts ...*input.TouchPoint) {
+		if pts == nil {
+			pts = []*input.TouchPoint{}
+		}
+		if _, err := chromedp.Call(s.ctx, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts}); err != nil {
+			s.t.Fatalf("touch %s: %v", typ, err)
+		}
+	}
+	touch(input.DispatchTouchEventTypeTouchStart, &input.TouchPoint{X: ax, Y: ay})
+	const steps = 6
+	for i := 1; i <= steps; i++ {
+		f := float64(i) / steps
+		touch(input.DispatchTouchEventTypeTouchMove, &input.TouchPoint{X: ax + f*(bx-ax), Y: ay + f*(by-ay)})
+	}
+	touch(input.DispatchTouchEventTypeTouchEnd)
 }
 
 // key presses keys with the canvas focused.

@@ -35,6 +35,7 @@ func TestApp(t *testing.T) {
 	t.Run("layout JSON export and import", func(t *testing.T) { s.t = t; appLayoutJSON(s) })
 	t.Run("subject library", func(t *testing.T) { s.t = t; appLibrary(s, files) })
 	t.Run("bad input gets a message and loses nothing", func(t *testing.T) { s.t = t; appBadInput(s, files) })
+	t.Run("phone width, touch and keyboard", func(t *testing.T) { s.t = t; appPhoneAndKeyboard(s) })
 	t.Run("official layout import", func(t *testing.T) { s.t = t; appOfficial(s) })
 	t.Run("model saved for offline use", func(t *testing.T) { s.t = t; appSaveModel(s) })
 	s.t = t
@@ -311,7 +312,7 @@ func (s *appSite) subjectWords() []string {
 func appLibrary(s *appSite, f appResidualFiles) {
 	s.upload("residual-import", f.dogPT)
 	s.waitText("library-message", "Imported dog (from dog.pt)")
-	s.upload("residual-import", f.mugOurs)
+	s.dropFiles("#drop-zone", f.mugOurs) // dragged from the desktop onto the library
 	s.waitText("library-message", "Imported mug (from mug.safetensors)")
 	if got := s.subjectWords(); !slices.Equal(got, []string{"dog", "mug"}) {
 		s.t.Fatalf("library %v", got)
@@ -401,6 +402,45 @@ func appBadInput(s *appSite, f appResidualFiles) {
 	s.waitText("layout-message", "bad.json was not imported")
 	if got := s.boxes(); !slices.Equal(got, boxes) {
 		s.t.Errorf("a refused layout changed the boxes: %+v -> %+v", boxes, got)
+	}
+}
+
+func appPhoneAndKeyboard(s *appSite) {
+	s.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateTouch))
+	defer s.do(chromedp.EmulateViewport(1280, 1000))
+	s.open()
+	if over := pageEval[float64](s, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+		s.t.Errorf("the page is %v px wider than a phone's screen", over)
+		s.t.Logf("too wide: %v", pageEval[[]string](s, `[...document.querySelectorAll("*")].filter(e =>
+			e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + "#" + e.id + "." + e.className).slice(0, 10)`))
+	}
+	if w := pageEval[float64](s, `document.getElementById("layout-canvas").getBoundingClientRect().width`); w > 390 {
+		s.t.Errorf("the canvas is %v px wide on a 390 px screen", w)
+	}
+	// Draw a box with a finger.
+	n := len(s.boxes())
+	s.touchDrag(0.05, 0.7, 0.25, 0.95) // below the mug box, left of the rex box
+	if b := s.boxes(); len(b) != n+1 {
+		s.t.Fatalf("%d boxes after a touch drag, want %d", len(b), n+1)
+	} else if last := b[n]; !nearPx(last.W, int(math.Round(0.2*float64(pageEval[int](s, `+document.getElementById("layout-canvas").dataset.width`))))) {
+		s.t.Errorf("touch-drawn box %+v", last)
+	}
+	s.click(fmt.Sprintf(`button[aria-label="Delete box %d"]`, n+1))
+
+	// Every control has a name a screen reader can say.
+	unnamed := pageEval[[]string](s, `[...document.querySelectorAll("button, input, select, textarea, canvas[tabindex]")].filter(e => {
+		if (e.getAttribute("aria-label")) return false;
+		if (e.tagName === "BUTTON") return e.textContent.trim() === "";
+		return !(e.id && document.querySelector('label[for="' + e.id + '"]'));
+	}).map(e => e.outerHTML.slice(0, 80))`)
+	if len(unnamed) > 0 {
+		s.t.Errorf("controls without an accessible name: %q", unnamed)
+	}
+	// Keyboard focus is visible.
+	s.do(chromedp.Focus(chromedp.ID("prompt")))
+	s.key("\t")
+	if style := pageEval[string](s, `getComputedStyle(document.activeElement).outlineStyle`); style == "none" {
+		s.t.Errorf("focused %s shows no outline", pageEval[string](s, `document.activeElement.id`))
 	}
 }
 
