@@ -190,6 +190,10 @@ func (g *Generator) grids(l *layout.Layout, s Settings, lh, lw, textLen int) (ma
 			positions[i] = append(positions[i], o...)
 		}
 	}
+	l, err := l.ResizeMasks(s.Width, s.Height) // a colour layout drawn at another size, as the official code resizes its PNG
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
 	wt, err := l.Build(s.Height, s.Width, positions)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)

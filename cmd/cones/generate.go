@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/cones/residual"
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/engine/generate"
+	"github.com/cones2web/cones2/server/engine/sd"
+)
+
+const generateUsage = `usage: cones generate -model DIR -prompt TEXT -out IMAGE.png [flags]
+
+Generates one image with Cones 2 on the CPU reference engine (GoMLX; GOMLX_BACKEND picks the
+backend). Subjects are residual files (ours, or the official .pt files) placed by a layout: our
+JSON of boxes, or the official colour PNG with its configuration JSON (-layout config.json
+-layout-png layout.png), whose prompt, guidance settings and residual_dict are used unless a
+flag overrides them. Defaults are the official ones.
+
+flags:
+`
+
+// generateFlags are the command's flags.
+type generateFlags struct {
+	model, prompt, layout, layoutPNG, out, latents, sampler string
+	residuals                                               multiFlag
+	steps, guidanceSteps, width, height                     int
+	guidanceWeight, negativeWeight, cfg                     float64
+	seed                                                    uint64
+	set                                                     map[string]bool // flags given on the command line
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func parseGenerateFlags(args []string) (*generateFlags, error) {
+	f := &generateFlags{set: map[string]bool{}}
+	fl := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fl.Usage = func() { fmt.Fprint(fl.Output(), generateUsage); fl.PrintDefaults() }
+	d := generate.Defaults()
+	fl.StringVar(&f.model, "model", "", "diffusers model folder (required)")
+	fl.StringVar(&f.prompt, "prompt", "", "the prompt; subject words must occur in it")
+	fl.StringVar(&f.layout, "layout", "", "layout: our JSON of boxes, or the official configuration JSON with -layout-png")
+	fl.StringVar(&f.layoutPNG, "layout-png", "", "the official colour layout PNG (one flat colour per subject)")
+	fl.Var(&f.residuals, "residual", "a subject's residual file, ours or official .pt, as PATH or WORD=PATH (repeatable; the word defaults to the file's name for .pt)")
+	fl.IntVar(&f.steps, "steps", d.Steps, "inference steps")
+	fl.IntVar(&f.guidanceSteps, "guidance-steps", d.GuidanceSteps, "leading steps with layout guidance and self-recurrence")
+	fl.Float64Var(&f.guidanceWeight, "guidance-weight", d.GuidanceWeight, "layout guidance weight")
+	fl.Float64Var(&f.negativeWeight, "negative-weight", layout.DefaultNegative, "layout weight outside a subject's region")
+	fl.Float64Var(&f.cfg, "cfg", d.CFGScale, "classifier-free guidance scale")
+	fl.StringVar(&f.sampler, "sampler", d.Sampler, "sampler: lms (official, order 1), ddim, euler, dpmpp2m, dpmsolver or pndm")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed of the noise generator")
+	fl.IntVar(&f.width, "width", 0, "image width in pixels (0: the model's native size)")
+	fl.IntVar(&f.height, "height", 0, "image height in pixels (0: the model's native size)")
+	fl.StringVar(&f.out, "out", "", "PNG file to write, with the settings in a tEXt chunk (required)")
+	fl.StringVar(&f.latents, "latents", "", "also write the final latents to this safetensors file")
+	if err := fl.Parse(args); err != nil {
+		return nil, err
+	}
+	if fl.NArg() > 0 {
+		return nil, fmt.Errorf("generate: unexpected argument %q (flags only)", fl.Arg(0))
+	}
+	fl.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	switch {
+	case f.model == "":
+		return nil, errors.New("generate: -model is required")
+	case f.out == "":
+		return nil, errors.New("generate: -out is required")
+	case f.layoutPNG != "" && f.layout == "":
+		return nil, errors.New("generate: -layout-png needs the official configuration JSON in -layout")
+	}
+	return f, nil
+}
+
+func runGenerate(args []string) error {
+	f, err := parseGenerateFlags(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	req, err := f.request()
+	if err != nil {
+		return err
+	}
+	backend, err := sd.NewBackend()
+	if err != nil {
+		return err
+	}
+	p, err := sd.Load(f.model, backend)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.Load(filepath.Join(f.model, "tokenizer"))
+	if err != nil {
+		return err
+	}
+	bar := newProgressBar(os.Stderr, req.Steps)
+	req.OnStep = bar.update
+	res, err := (&generate.Generator{Pipeline: p, Tokenizer: tok}).Generate(ctx, req.Request)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	return writeOutputs(f, req, res)
+}
+
+// request is a generation request with what the outputs record about it.
+type request struct {
+	generate.Request
+	residualFiles map[string][]byte // word -> the file's bytes, for the settings' content ids
+}
+
+// request reads the layout and residual files and merges the settings.
+func (f *generateFlags) request() (*request, error) {
+	s := generate.Defaults()
+	s.Prompt, s.Steps, s.GuidanceSteps, s.GuidanceWeight = f.prompt, f.steps, f.guidanceSteps, f.guidanceWeight
+	s.CFGScale, s.Sampler, s.Seed, s.Width, s.Height = f.cfg, f.sampler, f.seed, f.width, f.height
+	r := &request{Request: generate.Request{Settings: s}, residualFiles: map[string][]byte{}}
+	official, err := f.readLayout(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Layout != nil && f.set["negative-weight"] {
+		r.Layout.Negative = f.negativeWeight
+	}
+	specs := []string(f.residuals)
+	if len(specs) == 0 && official != nil {
+		specs = officialResiduals(official, filepath.Dir(f.layout))
+	}
+	for _, spec := range specs {
+		if err := r.addResidual(spec); err != nil {
+			return nil, err
+		}
+	}
+	if r.Prompt == "" {
+		return nil, errors.New("generate: -prompt is required (or an official configuration that has one)")
+	}
+	return r, nil
+}
+
+// readLayout reads -layout (and -layout-png). For an official configuration it also takes the
+// prompt and guidance settings the flags do not set, and returns the configuration.
+func (f *generateFlags) readLayout(r *request) (*layout.Sampling, error) {
+	if f.layout == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(f.layout)
+	if err != nil {
+		return nil, fmt.Errorf("generate: layout: %w", err)
+	}
+	if f.layoutPNG == "" {
+		if r.Layout, err = layout.Parse(data); err != nil {
+			return nil, fmt.Errorf("generate: %s: %w", f.layout, err)
+		}
+		return nil, nil
+	}
+	png, err := os.ReadFile(f.layoutPNG)
+	if err != nil {
+		return nil, fmt.Errorf("generate: layout image: %w", err)
+	}
+	l, o, err := layout.ImportOfficial(data, png)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %s: %w", f.layout, err)
+	}
+	r.Layout = l
+	if !f.set["prompt"] {
+		r.Prompt = o.Prompt
+	}
+	if !f.set["guidance-steps"] {
+		r.GuidanceSteps = o.GuidanceSteps
+	}
+	if !f.set["guidance-weight"] {
+		r.GuidanceWeight = o.GuidanceWeight
+	}
+	return o, nil
+}
+
+// officialResiduals lists the residual_dict files of the subject_list words, relative to dir.
+func officialResiduals(o *layout.Sampling, dir string) []string {
+	var out []string
+	for _, st := range o.SubjectList {
+		if p, ok := o.Residuals[st.Word]; ok {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+			out = append(out, st.Word+"="+p)
+		}
+	}
+	return out
+}
+
+// addResidual reads one -residual spec: PATH or WORD=PATH, a .pt file or ours.
+func (r *request) addResidual(spec string) error {
+	word, path, ok := strings.Cut(spec, "=")
+	if !ok {
+		word, path = "", spec
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("generate: residual: %w", err)
+	}
+	var res *residual.Residual
+	if strings.EqualFold(filepath.Ext(path), ".pt") {
+		res, err = residual.ImportPT(path, data, word)
+	} else if res, err = residual.Unmarshal(data); err == nil && word != "" && word != res.Word {
+		err = fmt.Errorf("the file is for %q, not %q", res.Word, word)
+	}
+	if err != nil {
+		return fmt.Errorf("generate: residual %s: %w", path, err)
+	}
+	if _, dup := r.residualFiles[res.Word]; dup {
+		return fmt.Errorf("generate: two residuals for %q", res.Word)
+	}
+	r.residualFiles[res.Word] = data
+	r.Residuals = append(r.Residuals, res)
+	return nil
+}

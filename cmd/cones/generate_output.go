@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/server/engine/generate"
+	"github.com/cones2web/cones2/wasm/pngtext"
+	"github.com/cones2web/cones2/wasm/settings"
+	"github.com/cones2web/cones2/weights"
+)
+
+// writeOutputs writes the PNG (settings in a tEXt chunk, in the page's format so that its
+// gallery can reuse them) and, when asked, the final latents.
+func writeOutputs(f *generateFlags, req *request, res *generate.Result) error {
+	st := recordSettings(f, req, res)
+	text, err := st.Marshal()
+	if err != nil {
+		return err
+	}
+	img, err := encodePNG(res)
+	if err != nil {
+		return err
+	}
+	if img, err = pngtext.Write(img, settings.PNGKeyword, string(text)); err != nil {
+		return fmt.Errorf("generate: png settings: %w", err)
+	}
+	if err := os.WriteFile(f.out, img, 0o644); err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	if f.latents == "" {
+		return nil
+	}
+	return writeLatents(f.latents, res.Latents, string(text))
+}
+
+// recordSettings describes the run in the page's settings format.
+func recordSettings(f *generateFlags, req *request, res *generate.Result) settings.Settings {
+	s := res.Settings
+	st := settings.Settings{Format: settings.Format, Model: filepath.Base(filepath.Clean(f.model)), Prompt: s.Prompt,
+		Sampler: s.Sampler, Steps: s.Steps, GuidedSteps: s.GuidanceSteps, GuidanceWeight: s.GuidanceWeight, CFG: s.CFGScale,
+		Seed: s.Seed, Width: s.Width, Height: s.Height}
+	words := make([]string, 0, len(req.residualFiles))
+	for w := range req.residualFiles {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	for _, w := range words {
+		sum := sha256.Sum256(req.residualFiles[w])
+		st.Subjects = append(st.Subjects, settings.Subject{Word: w, Residual: hex.EncodeToString(sum[:])})
+	}
+	if req.Layout != nil {
+		if js, err := layout.Encode(req.Layout); err == nil { // colour (mask) layouts stay in their PNG
+			st.Layout = js
+		}
+	}
+	return st
+}
+
+// encodePNG encodes the result's RGB pixels as an 8-bit RGB PNG.
+func encodePNG(res *generate.Result) ([]byte, error) {
+	w, h := res.Settings.Width, res.Settings.Height
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for p := 0; p < w*h; p++ {
+		copy(img.Pix[4*p:], res.Pixels[3*p:3*p+3])
+		img.Pix[4*p+3] = 255
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("generate: png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writeLatents writes the latents as a safetensors file with one float32 tensor "latents"
+// (NCHW) and the settings in its metadata.
+func writeLatents(path string, lat weights.Tensor, settingsJSON string) error {
+	t := weights.OutTensor{Name: "latents", DType: weights.F32, Shape: lat.Shape, Bytes: func() ([]byte, error) {
+		b := make([]byte, 0, 4*len(lat.Data))
+		for _, v := range lat.Data {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+		return b, nil
+	}}
+	var buf bytes.Buffer
+	if err := weights.WriteSafetensors(&buf, []weights.OutTensor{t}, map[string]string{"settings": settingsJSON}); err != nil {
+		return fmt.Errorf("generate: latents: %w", err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	return nil
+}
