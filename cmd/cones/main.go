@@ -23,6 +23,7 @@ const usage = `usage: cones <command> [flags]
 
 commands:
   serve      serve the web app and the model weights
+  generate   generate an image with Cones 2 on the CPU reference engine
 `
 
 func run(args []string) error {
@@ -34,6 +35,8 @@ func run(args []string) error {
 	switch cmd {
 	case "serve":
 		return runServe(rest)
+	case "generate":
+		return runGenerate(rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return nil
