@@ -19,15 +19,20 @@ type ScoreEdit interface {
 // boolean broadcastable to [batch, heads, queries, keys] whose false entries are excluded; edit,
 // when not nil, changes the raw scores. The result is [batch, queries, width].
 func Attention(q, k, v *Node, heads int, mask *Node, edit ScoreEdit) *Node {
+	return AttentionApply(AttentionProbs(q, k, heads, mask, edit), v)
+}
+
+// AttentionProbs is the first half of Attention: the attention probabilities
+// softmax((Q·Kᵀ [+ edit])/sqrt(d)) per head, [batch, heads, queries, keys].
+func AttentionProbs(q, k *Node, heads int, mask *Node, edit ScoreEdit) *Node {
 	b, n, width := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2)
 	m := k.Shape().Dim(1)
-	if heads <= 0 || width%heads != 0 || k.Shape().Dim(2) != width || v.Shape().Dim(2) != width {
-		panic(fmt.Errorf("nn: attention of q %s, k %s, v %s with %d heads", q.Shape(), k.Shape(), v.Shape(), heads))
+	if heads <= 0 || width%heads != 0 || k.Shape().Dim(2) != width {
+		panic(fmt.Errorf("nn: attention of q %s and k %s with %d heads", q.Shape(), k.Shape(), heads))
 	}
 	d := width / heads
 	qh := Reshape(q, b, n, heads, d)
 	kh := Reshape(k, b, m, heads, d)
-	vh := Reshape(v, b, m, heads, d)
 	scores := DotGeneral(qh, []int{3}, []int{0, 2}, kh, []int{3}, []int{0, 2}) // [b, heads, n, m]
 	if edit != nil {
 		scores = edit.EditScores(scores)
@@ -37,7 +42,18 @@ func Attention(q, k, v *Node, heads int, mask *Node, edit ScoreEdit) *Node {
 		full := BroadcastToDims(ExpandLeftToRank(mask, 4), scores.Shape().Dimensions...)
 		scores = Where(full, scores, Scalar(scores.Graph(), scores.DType(), maskedScore))
 	}
-	probs := Softmax(scores, -1)
+	return Softmax(scores, -1)
+}
+
+// AttentionApply is the second half of Attention: probabilities [batch, heads, queries, keys]
+// times v ([batch, keys, width]), heads merged back: [batch, queries, width].
+func AttentionApply(probs, v *Node) *Node {
+	b, heads, n, m := probs.Shape().Dim(0), probs.Shape().Dim(1), probs.Shape().Dim(2), probs.Shape().Dim(3)
+	width := v.Shape().Dim(2)
+	if v.Shape().Dim(0) != b || v.Shape().Dim(1) != m || width%heads != 0 {
+		panic(fmt.Errorf("nn: attention probabilities %s do not fit values %s", probs.Shape(), v.Shape()))
+	}
+	vh := Reshape(v, b, m, heads, width/heads)
 	out := DotGeneral(probs, []int{3}, []int{0, 1}, vh, []int{1}, []int{0, 2}) // [b, heads, n, d]
 	return Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, n, width)
 }

@@ -50,7 +50,11 @@ func (b builder) attention(x, context *Node, d weights.Attention, edit nn.ScoreE
 	if d.Causal {
 		mask = nn.CausalMask(x.Graph(), x.Shape().Dim(1))
 	}
-	return b.linear(nn.Attention(q, k, v, d.Heads, mask, edit), d.Out)
+	probs := nn.AttentionProbs(q, k, d.Heads, mask, edit)
+	if d.Cross && b.probe != nil {
+		b.probe.maps = append(b.probe.maps, ReduceMean(probs, 1)) // [batch, queries, keys], heads averaged
+	}
+	return b.linear(nn.AttentionApply(probs, v), d.Out)
 }
 
 // resnet is ResnetBlock2D; temb is the time embedding ([batch, temb]) or nil in the VAE.

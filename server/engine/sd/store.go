@@ -56,7 +56,12 @@ type builder struct {
 	ctx  *context.Context
 	g    *Graph
 	root string // TextEncoderScope, UNetScope or VAEScope
+	// probe, when not nil, collects the cross-attention probabilities of every layer.
+	probe *attentionProbe
 }
+
+// attentionProbe collects cross-attention maps while a graph is built, in forward order.
+type attentionProbe struct{ maps []*Node }
 
 // param returns the variable of a described parameter. A missing one means the store was not
 // loaded from this description: a programming error, raised the GoMLX way (executors turn the

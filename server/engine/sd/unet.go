@@ -27,13 +27,19 @@ type Guidance struct {
 	Strength []float32
 }
 
-// QueryLengths lists the distinct query lengths of the UNet's cross-attention layers for a latent
-// of h×w, largest first: the grids a Guidance must provide.
-func (u *UNet) QueryLengths(h, w int) []int {
-	var out []int
+// LayerGrid is the query grid of one cross-attention layer for a given latent size.
+type LayerGrid struct {
+	Name          string // the Transformer2DModel, e.g. "down_blocks.0.attentions.1"
+	Height, Width int    // its grid; queries = Height×Width
+}
+
+// CrossAttentionGrids lists every cross-attention layer's grid for a latent of h×w, in forward
+// order (the order of Desc.Transformers()).
+func (u *UNet) CrossAttentionGrids(h, w int) []LayerGrid {
+	var out []LayerGrid
 	add := func(blk weights.Block) {
-		if blk.HasAttention() && !slices.Contains(out, h*w) {
-			out = append(out, h*w)
+		for _, a := range blk.Attentions {
+			out = append(out, LayerGrid{Name: a.Name, Height: h, Width: w})
 		}
 	}
 	for _, blk := range u.Desc.Down {
@@ -43,6 +49,24 @@ func (u *UNet) QueryLengths(h, w int) []int {
 		}
 	}
 	add(u.Desc.Mid)
+	for _, blk := range u.Desc.Up {
+		add(blk)
+		if blk.Upsample != nil {
+			h, w = 2*h, 2*w
+		}
+	}
+	return out
+}
+
+// QueryLengths lists the distinct query lengths of the UNet's cross-attention layers for a latent
+// of h×w, largest first: the grids a Guidance must provide.
+func (u *UNet) QueryLengths(h, w int) []int {
+	var out []int
+	for _, g := range u.CrossAttentionGrids(h, w) {
+		if n := g.Height * g.Width; !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
 	return out
 }
 
@@ -50,8 +74,45 @@ func (u *UNet) QueryLengths(h, w int) []int {
 // item (or one for all), and text ([batch, length, cross_attention_dim]), with layout guidance
 // when g is not nil. It returns the model output in the sample's shape.
 func (u *UNet) Predict(sample weights.Tensor, timesteps []float32, text weights.Tensor, g *Guidance) (weights.Tensor, error) {
-	if err := u.check(sample, timesteps, text, g); err != nil {
+	out, err := u.predict(sample, timesteps, text, g, false)
+	if err != nil {
 		return weights.Tensor{}, err
+	}
+	shape := slices.Clone(sample.Shape)
+	shape[1] = u.Desc.Config.OutChannels
+	return weights.Tensor{Shape: shape, Data: out[0]}, nil
+}
+
+// AttentionMap is one cross-attention layer's attention probabilities, averaged over heads.
+type AttentionMap struct {
+	LayerGrid
+	Probs weights.Tensor // [batch, queries, keys]
+}
+
+// CrossAttentionMaps is Predict that returns the attention probabilities of every
+// cross-attention layer instead of the output, in forward order: what each pixel of each layer
+// attends to (layout guidance visible), for inspection and tests.
+func (u *UNet) CrossAttentionMaps(sample weights.Tensor, timesteps []float32, text weights.Tensor, g *Guidance) ([]AttentionMap, error) {
+	out, err := u.predict(sample, timesteps, text, g, true)
+	if err != nil {
+		return nil, err
+	}
+	grids := u.CrossAttentionGrids(sample.Shape[2], sample.Shape[3])
+	if len(out)-1 != len(grids) {
+		return nil, fmt.Errorf("unet: %d attention maps for %d cross-attention layers", len(out)-1, len(grids))
+	}
+	maps := make([]AttentionMap, len(grids))
+	for i, lg := range grids {
+		maps[i] = AttentionMap{LayerGrid: lg, Probs: weights.Tensor{
+			Shape: []int{sample.Shape[0], lg.Height * lg.Width, text.Shape[1]}, Data: out[i+1]}}
+	}
+	return maps, nil
+}
+
+// predict runs the plain, guided or probed UNet graph and returns its outputs.
+func (u *UNet) predict(sample weights.Tensor, timesteps []float32, text weights.Tensor, g *Guidance, probe bool) ([][]float32, error) {
+	if err := u.check(sample, timesteps, text, g); err != nil {
+		return nil, err
 	}
 	bs := sample.Shape[0]
 	if len(timesteps) == 1 && bs > 1 {
@@ -72,6 +133,9 @@ func (u *UNet) Predict(sample weights.Tensor, timesteps []float32, text weights.
 			inputs = append(inputs, tensors.FromFlatDataAndDimensions(g.Grids[n], n, text.Shape[1]))
 		}
 	}
+	if probe {
+		kind += "_probed"
+	}
 	out, err := u.exec.run(kind, func(ctx *context.Context, in []*Node) []*Node {
 		var guide *Guide
 		if len(in) > 3 {
@@ -80,14 +144,16 @@ func (u *UNet) Predict(sample weights.Tensor, timesteps []float32, text weights.
 				guide.Grids[w.Shape().Dim(0)] = w
 			}
 		}
-		return []*Node{UNetGraph(ctx, u.Desc, in[0], in[1], in[2], guide)}
+		if !probe {
+			return []*Node{UNetGraph(ctx, u.Desc, in[0], in[1], in[2], guide)}
+		}
+		res, maps := UNetAttentionGraph(ctx, u.Desc, in[0], in[1], in[2], guide)
+		return append([]*Node{res}, maps...)
 	}, inputs...)
 	if err != nil {
-		return weights.Tensor{}, fmt.Errorf("unet: %w", err)
+		return nil, fmt.Errorf("unet: %w", err)
 	}
-	shape := slices.Clone(sample.Shape)
-	shape[1] = u.Desc.Config.OutChannels
-	return weights.Tensor{Shape: shape, Data: out[0]}, nil
+	return out, nil
 }
 
 // check validates the inputs of Predict against the config.

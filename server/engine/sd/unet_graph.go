@@ -37,7 +37,18 @@ func (gd *Guide) edit(n int) nn.ScoreEdit {
 // model output ([batch, out, h, w]: epsilon or v, as the model was trained). guide, when not
 // nil, applies Cones 2 layout guidance in every cross-attention layer.
 func UNetGraph(ctx *context.Context, d *weights.UNet, sample, tproj, text *Node, guide *Guide) *Node {
-	b := builder{ctx: ctx, g: sample.Graph(), root: UNetScope}
+	return unetGraph(builder{ctx: ctx, g: sample.Graph(), root: UNetScope}, d, sample, tproj, text, guide)
+}
+
+// UNetAttentionGraph is UNetGraph that also returns the probabilities of every cross-attention
+// layer, in forward order (d.Transformers()), each averaged over heads: [batch, queries, keys].
+func UNetAttentionGraph(ctx *context.Context, d *weights.UNet, sample, tproj, text *Node, guide *Guide) (*Node, []*Node) {
+	b := builder{ctx: ctx, g: sample.Graph(), root: UNetScope, probe: &attentionProbe{}}
+	out := unetGraph(b, d, sample, tproj, text, guide)
+	return out, b.probe.maps
+}
+
+func unetGraph(b builder, d *weights.UNet, sample, tproj, text *Node, guide *Guide) *Node {
 	temb := b.linear(nn.SiLU(b.linear(tproj, d.TimeEmbedding.Linear1)), d.TimeEmbedding.Linear2)
 	h := b.conv(TransposeAllAxes(sample, 0, 2, 3, 1), d.ConvIn, 1)
 	skips := []*Node{h}
