@@ -35,6 +35,12 @@ func (e *Encoder) Copy(src *Buffer, srcOff uint64, dst *Buffer, dstOff, size uin
 	e.enc.Call("copyBufferToBuffer", src.v, float64(srcOff), dst.v, float64(dstOff), float64(size))
 }
 
+// Clear records zeroing the whole buffer (closing the open compute pass).
+func (e *Encoder) Clear(b *Buffer) {
+	e.endPass()
+	e.enc.Call("clearBuffer", b.v)
+}
+
 // Dispatches is the number of dispatches recorded so far.
 func (e *Encoder) Dispatches() int { return e.n }
 

@@ -179,3 +179,13 @@ type TooLargeError struct {
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("graph: %s needs a %d-byte buffer, more than the %d bytes the GPU can bind", e.Tensor, e.Bytes, e.Limit)
 }
+
+// WeightDType is how a parameter of the given shape is stored on the GPU: matrices (linear,
+// convolution and embedding weights) in f16 when f16 is set, vectors (biases, norms) always f32.
+// The graphs and the weight loader both follow it.
+func WeightDType(shape []int, f16 bool) wgsl.DType {
+	if f16 && len(shape) >= 2 {
+		return wgsl.F16
+	}
+	return wgsl.F32
+}

@@ -69,6 +69,15 @@ func TestGraphsUseEveryParameter(t *testing.T) {
 				{"unet", un, names(m.UNet.Params())},
 				{"vae", vae, names(append(m.VAE.PostQuantConv.Params(), m.VAE.Decoder.Params()...))},
 			} {
+				shapes := map[string][]int{}
+				for _, p := range append(append(m.TextEncoder.Params(), m.UNet.Params()...), m.VAE.Params()...) {
+					shapes[p.Name] = p.Shape
+				}
+				for _, tn := range c.g.Tensors {
+					if tn.Kind == Weight && tn.DType != WeightDType(shapes[tn.Param], true) {
+						t.Errorf("%s: %s stored as %s, WeightDType says %s", c.what, tn.Param, tn.DType, WeightDType(shapes[tn.Param], true))
+					}
+				}
 				got := c.g.WeightParams()
 				slices.Sort(got)
 				if !slices.Equal(got, c.want) {

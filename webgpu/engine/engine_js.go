@@ -1,0 +1,154 @@
+//go:build js && wasm
+
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cones2web/cones2/webgpu"
+	"github.com/cones2web/cones2/webgpu/compute"
+	"github.com/cones2web/cones2/webgpu/graph"
+	"github.com/cones2web/cones2/weights"
+)
+
+// LoadOptions configure Load.
+type LoadOptions struct {
+	// URL is the model folder on the server (diffusers layout; manifest.json optional).
+	URL string
+	// F32 keeps matrix weights in float32 (the parity tests); the default stores them f16.
+	F32 bool
+	// Device reuses an existing device; nil requests one from the browser's adapter.
+	Device *webgpu.Device
+	// OnProgress is called as weight bytes arrive.
+	OnProgress func(LoadProgress)
+}
+
+// Engine is a loaded model on one GPU device.
+type Engine struct {
+	Dev    *webgpu.Device
+	Folder *weights.Folder
+	Model  *weights.Model
+	F16    bool
+	run    *compute.Runner
+	w      map[string]*Weight
+	progs  map[string]*Program // cached programs by shape key
+}
+
+// Load requests the GPU, reads the folder's configs and safetensors headers (Range requests),
+// binds them strictly against the model description, and streams the weights of the text
+// encoder, the UNet and the VAE decoder into GPU buffers.
+func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
+	dev := o.Device
+	if dev == nil {
+		ad, err := webgpu.RequestAdapter(ctx)
+		if err != nil {
+			return nil, err
+		}
+		dev, err = ad.RequestDevice(ctx, webgpu.DeviceOptions{Need: webgpu.Kernels(), What: "the Stable Diffusion kernels"})
+		if err != nil {
+			return nil, err
+		}
+	}
+	base := folderURL(o.URL)
+	f, err := weights.OpenFS(httpFS{ctx: ctx, base: base})
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", base, err)
+	}
+	m, err := f.Describe()
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", base, err)
+	}
+	e := &Engine{Dev: dev, Folder: f, Model: m, F16: !o.F32, run: compute.New(dev), w: map[string]*Weight{},
+		progs: map[string]*Program{}}
+	// A weight larger than the device can bind can never run: say so before downloading.
+	for _, p := range append(append(m.TextEncoder.Params(), m.UNet.Params()...), m.VAE.Decoder.Params()...) {
+		if n := uint64(graph.WeightDType(p.Shape, e.F16).Size(p.NumElements())); n > dev.Limits.Binding() {
+			return nil, &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: "weight " + p.Name, Want: n, Have: dev.Limits.Binding()}
+		}
+	}
+	vaeKeep := func(n string) bool {
+		return strings.HasPrefix(n, "decoder.") || strings.HasPrefix(n, "post_quant_conv.")
+	}
+	for _, c := range []struct {
+		name string
+		m    weights.Module
+		keep func(string) bool
+	}{
+		{weights.TextEncoderDir, m.TextEncoder, func(string) bool { return true }},
+		{weights.UNetDir, m.UNet, func(string) bool { return true }},
+		{weights.VAEDir, m.VAE, vaeKeep},
+	} {
+		var done int64
+		report := func(n int64) {
+			done += n
+			if o.OnProgress != nil {
+				o.OnProgress(LoadProgress{Component: c.name, Done: done})
+			}
+		}
+		ws, _, err := loadComponent(ctx, dev, f, base, c.name, c.m, c.keep, e.F16, report)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("load %s: %w", base, err)
+		}
+		for k, v := range ws {
+			e.w[k] = v
+		}
+	}
+	if err := dev.Done(ctx); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("load %s: %w", base, err)
+	}
+	return e, nil
+}
+
+// Close frees every GPU buffer of the engine (the device stays).
+func (e *Engine) Close() {
+	for _, p := range e.progs {
+		p.Release()
+	}
+	release(e.w)
+	e.progs, e.w = nil, nil
+}
+
+// WeightBytes is the GPU memory held by the weights.
+func (e *Engine) WeightBytes() uint64 {
+	var n uint64
+	for _, w := range e.w {
+		n += w.Buf.Size()
+	}
+	return n
+}
+
+// Plan reports the GPU memory a generation at width x height needs on this device.
+func (e *Engine) Plan(width, height int) (graph.Memory, error) {
+	return graph.PlanPipeline(e.Model, graph.PipelineOptions{Width: width, Height: height, F16: e.F16, Limit: e.Dev.Limits.Binding()})
+}
+
+// program returns the cached program under key, building it with build on first use.
+func (e *Engine) program(ctx context.Context, key string, build func() (*graph.Graph, error), bind map[string]*webgpu.Buffer) (*Program, error) {
+	if p, ok := e.progs[key]; ok {
+		return p, nil
+	}
+	g, err := build()
+	if err != nil {
+		return nil, err
+	}
+	p, err := NewProgram(ctx, e.run, g, e.w, bind)
+	if err != nil {
+		return nil, err
+	}
+	e.progs[key] = p
+	return p, nil
+}
+
+// drop releases a cached program.
+func (e *Engine) drop(key string) {
+	if p, ok := e.progs[key]; ok {
+		p.Release()
+		delete(e.progs, key)
+	}
+}
+
+func (e *Engine) limit() uint64 { return e.Dev.Limits.Binding() }

@@ -1,0 +1,145 @@
+//go:build js && wasm
+
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/cones2web/cones2/cones/sample"
+	"github.com/cones2web/cones2/webgpu"
+	"github.com/cones2web/cones2/webgpu/graph"
+)
+
+// Generate runs one Cones 2 generation: the text encoder on [negative, prompt] with the
+// residuals added to the prompt's embedding, the shared denoising loop of cones/sample with the
+// GPU UNet (both CFG halves as batch 2, layout guidance in the conditional half), and the VAE
+// decode. Cancel ctx to stop between steps; OnStep reports progress.
+func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
+	u := e.Model.UNet
+	f := e.Model.VAE.DownsampleFactor()
+	if r.Width <= 0 || r.Height <= 0 || r.Width%f != 0 || r.Height%f != 0 {
+		return nil, fmt.Errorf("generate: image %dx%d is not a positive multiple of %d", r.Width, r.Height, f)
+	}
+	h, w := r.Height/f, r.Width/f
+	if r.Layout != nil && (r.Layout.H != r.Height || r.Layout.W != r.Width) {
+		return nil, fmt.Errorf("generate: layout rasterised at %dx%d for a %dx%d image", r.Layout.W, r.Layout.H, r.Width, r.Height)
+	}
+	text, err := e.conditioning(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	ctxBuf, err := text.Buffer("context")
+	if err != nil {
+		return nil, err
+	}
+	o := graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Layout != nil, EditBatch: 1,
+		CFG: true, CFGScale: r.CFGScale}
+	key := fmt.Sprintf("generate/%+v", o)
+	unet, err := e.program(ctx, key, func() (*graph.Graph, error) { return graph.UNet(u, o) },
+		map[string]*webgpu.Buffer{"context": ctxBuf})
+	if err != nil {
+		return nil, fmt.Errorf("generate: unet: %w", err)
+	}
+	if r.Layout != nil {
+		maps := map[int][]float32{}
+		for name, id := range unet.G.Inputs {
+			n := unet.G.Tensors[id].Len / 77
+			if name != graph.LayoutInput(n) {
+				continue
+			}
+			grid, err := r.Layout.Grid(n)
+			if err != nil {
+				return nil, fmt.Errorf("generate: layout: %w", err)
+			}
+			maps[n] = grid.Data
+		}
+		if err := setLayout(unet, maps); err != nil {
+			return nil, fmt.Errorf("generate: layout: %w", err)
+		}
+	}
+	d := &denoiser{p: unet, batch: 2, weight: r.GuidanceWeight}
+	latents, err := sample.Run(ctx, d, sample.Config{Scheduler: r.Scheduler, Steps: r.Steps, GuidanceSteps: r.GuidanceSteps,
+		Noise: r.Noise, LatentLen: u.Config.InChannels * h * w, OnStep: func(p sample.Progress) {
+			if r.OnStep != nil {
+				r.OnStep(p.Step, p.Total, p.Latents)
+			}
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	dec, err := e.Decode(ctx, latents, h, w, DecodeOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return &Result{Width: dec.Width, Height: dec.Height, RGBA: dec.RGBA, Latents: latents}, nil
+}
+
+// conditioning runs the text encoder on [negative, prompt] and adds the residuals to the
+// prompt's embedding, leaving the result in the program's "context" output on the GPU.
+func (e *Engine) conditioning(ctx context.Context, r Request) (*Program, error) {
+	te := e.Model.TextEncoder
+	p, err := e.program(ctx, "conditioning", func() (*graph.Graph, error) {
+		return graph.TextEncoder(te, graph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit(), Residual: true})
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("text encoder: %w", err)
+	}
+	l, d := te.Config.MaxPositionEmbeddings, te.Width()
+	if err := setIDs(p, l, te.Config.VocabSize, [][]int{r.Negative, r.Prompt}); err != nil {
+		return nil, fmt.Errorf("text encoder: %w", err)
+	}
+	delta := make([]float32, l*d)
+	for i, res := range r.Residuals {
+		if res.Token < 0 || res.Token >= l {
+			return nil, fmt.Errorf("residual %d: token %d outside 0..%d", i, res.Token, l-1)
+		}
+		if len(res.Vector) != d {
+			return nil, fmt.Errorf("residual %d has %d values, the text encoder's width is %d", i, len(res.Vector), d)
+		}
+		for j, v := range res.Vector {
+			delta[res.Token*d+j] += v
+		}
+	}
+	if err := p.SetF32("delta", 0, delta); err != nil {
+		return nil, err
+	}
+	if err := p.Run(); err != nil {
+		return nil, fmt.Errorf("text encoder: %w", err)
+	}
+	return p, nil
+}
+
+// denoiser is the engine side of cones/sample: the GPU UNet over [unconditional, conditional]
+// with CFG on the GPU. Per step it uploads the latent (twice) and the step's scalars, submits
+// the whole evaluation once, and reads back only the combined output (one latent).
+type denoiser struct {
+	p      *Program
+	batch  int
+	weight float64
+}
+
+func (d *denoiser) Denoise(ctx context.Context, x []float32, s sample.Step) ([]float32, error) {
+	for b := range d.batch {
+		if err := d.p.SetF32("sample", b*len(x), x); err != nil {
+			return nil, err
+		}
+	}
+	sc := graph.UNetScalars(d.batch)
+	scal := make([]float32, sc.Len)
+	for b := range d.batch {
+		scal[sc.T+b] = float32(s.Timestep)
+	}
+	if s.Guided {
+		sig := float64(s.GuideSigma)
+		scal[sc.Coef] = float32(d.weight * math.Log(1+sig*sig))
+	}
+	if err := d.p.SetF32("scalars", 0, scal); err != nil {
+		return nil, err
+	}
+	if err := d.p.Run(); err != nil {
+		return nil, err
+	}
+	return d.p.ReadF32(ctx, "guided")
+}
