@@ -119,7 +119,7 @@ func (u *UNet) predict(sample weights.Tensor, timesteps []float32, text weights.
 		timesteps = slices.Repeat(timesteps, bs)
 	}
 	tp := u.Desc.TimeProj
-	tproj := nn.TimestepEmbedding(timesteps, tp.Channels, tp.FlipSinToCos, tp.FreqShift)
+	tproj := timestepProjection(timesteps, tp)
 	inputs := []*tensors.Tensor{
 		tensors.FromFlatDataAndDimensions(sample.Data, sample.Shape...),
 		tensors.FromFlatDataAndDimensions(tproj, bs, tp.Channels),
@@ -213,4 +213,9 @@ func checkTensor(what string, t weights.Tensor, rank int) error {
 		return &ShapeError{What: what, Problem: fmt.Sprintf("%d values for shape %v (%d)", len(t.Data), t.Shape, n)}
 	}
 	return nil
+}
+
+// timestepProjection is the UNet's sinusoidal timestep projection (time_proj), on the host.
+func timestepProjection(timesteps []float32, tp weights.Timesteps) []float32 {
+	return nn.TimestepEmbedding(timesteps, tp.Channels, tp.FlipSinToCos, tp.FreqShift)
 }
