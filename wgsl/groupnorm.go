@@ -26,7 +26,7 @@ func (GroupNorm) Bindings() []Binding {
 }
 
 func (k GroupNorm) Source() (string, error) {
-	return Expand("groupnorm.wgsl", Defines{"SILU": k.SiLU})
+	return Expand("groupnorm.wgsl", Defines{"SILU": k.SiLU, "WG": 64})
 }
 
 func (k GroupNorm) Grid(pa any) ([3]uint32, error) {

@@ -16,7 +16,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size({{WG}})
 fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let g = wid.x;
   let b = wid.y;
@@ -25,17 +25,17 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   let ib = p.in_off + b * p.in_b + g * n;
   let ob = p.out_off + b * p.out_b + g * n;
   var s = 0.0;
-  for (var i = li; i < n; i += 256u) {
+  for (var i = li; i < n; i += {{WG}}u) {
     s += src[ib + i];
   }
   let mean = wg_sum(li, s) / f32(n);
   var q = 0.0;
-  for (var i = li; i < n; i += 256u) {
+  for (var i = li; i < n; i += {{WG}}u) {
     let d = src[ib + i] - mean;
     q += d * d;
   }
   let rstd = 1.0 / sqrt(wg_sum(li, q) / f32(n) + p.eps);
-  for (var i = li; i < n; i += 256u) {
+  for (var i = li; i < n; i += {{WG}}u) {
     let ch = g * cpg + i / p.hw;
     var y = (src[ib + i] - mean) * rstd * gamma[p.gamma_off + ch] + beta[p.beta_off + ch];
 #if SILU

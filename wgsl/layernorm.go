@@ -3,7 +3,12 @@ package wgsl
 import "math"
 
 // LayerNorm is the layer-normalisation family (layernorm.wgsl) over rows of a row-major matrix.
-type LayerNorm struct{}
+type LayerNorm struct {
+	RowPerThread bool // one thread per row (narrow rows); else a workgroup per row
+}
+
+// NarrowRow is the widest row LayerNorm handles one thread per row.
+const NarrowRow = 128
 
 // LayerNormParams mirrors struct Params in layernorm.wgsl.
 type LayerNormParams struct {
@@ -19,12 +24,17 @@ func (LayerNorm) Bindings() []Binding {
 		{Name: "dst", Type: F32, Write: true}}
 }
 
-func (LayerNorm) Source() (string, error) { return Expand("layernorm.wgsl", Defines{}) }
+func (k LayerNorm) Source() (string, error) {
+	return Expand("layernorm.wgsl", Defines{"ROW_PER_THREAD": k.RowPerThread, "WG": 128})
+}
 
 func (k LayerNorm) Grid(pa any) ([3]uint32, error) {
 	p, err := paramsAs[LayerNormParams](k.Family(), pa)
 	if err != nil {
 		return [3]uint32{}, err
+	}
+	if k.RowPerThread {
+		return grid1(ceilDiv(p.Rows, 64)), nil
 	}
 	return grid1(p.Rows), nil
 }

@@ -52,7 +52,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let n0 = wid.x * TN;
   let abase = p.a_off + b1 * p.a_b1 + b2 * p.a_b2;
   let bbase = p.b_off + b1 * p.b_b1 + b2 * p.b_b2;
-  var acc: array<array<f32, 4>, 4>;
+  // Accumulators as four vec4 registers (row i, column j = ci[j]): private arrays indexed in
+  // loops end up in memory on some adapters (SwiftShader runs 4-6x slower with them).
+  var c0 = vec4<f32>();
+  var c1 = vec4<f32>();
+  var c2 = vec4<f32>();
+  var c3 = vec4<f32>();
   for (var k0 = 0u; k0 < p.k; k0 += TK) {
     for (var l = 0u; l < 4u; l++) {
       let e = li + 256u * l;
@@ -72,20 +77,18 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
-      var ar: array<f32, 4>;
-      var br: array<f32, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        ar[i] = at[kk * TM + lid.y + 16u * i];
-        br[i] = bt[kk * TN + lid.x + 16u * i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i][j] += ar[i] * br[j];
-        }
-      }
+      let ab = kk * TM + lid.y;
+      let bb = kk * TN + lid.x;
+      let av = vec4<f32>(at[ab], at[ab + 16u], at[ab + 32u], at[ab + 48u]);
+      let bv = vec4<f32>(bt[bb], bt[bb + 16u], bt[bb + 32u], bt[bb + 48u]);
+      c0 += av.x * bv;
+      c1 += av.y * bv;
+      c2 += av.z * bv;
+      c3 += av.w * bv;
     }
     workgroupBarrier();
   }
+  let acc = array<vec4<f32>, 4>(c0, c1, c2, c3);
   let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
   let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
   for (var i = 0u; i < 4u; i++) {

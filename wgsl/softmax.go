@@ -14,7 +14,7 @@ func (Softmax) Family() string { return "softmax" }
 
 func (Softmax) Bindings() []Binding { return []Binding{{Name: "x", Type: F32, Write: true}} }
 
-func (Softmax) Source() (string, error) { return Expand("softmax.wgsl", Defines{}) }
+func (Softmax) Source() (string, error) { return Expand("softmax.wgsl", Defines{"WG": 256}) }
 
 func (k Softmax) Grid(pa any) ([3]uint32, error) {
 	p, err := paramsAs[SoftmaxParams](k.Family(), pa)

@@ -25,7 +25,7 @@ func Variants() []Kernel {
 			}
 		}
 	}
-	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, Softmax{}, Concat{}, Timestep{}, Pixels{}, Blend{})
+	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, LayerNorm{RowPerThread: true}, Softmax{}, Concat{}, Timestep{}, Pixels{}, Blend{})
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}

@@ -42,13 +42,16 @@ func TestGroupNorm(t *testing.T) {
 }
 
 func TestLayerNorm(t *testing.T) {
-	for _, c := range []struct{ rows, c uint32 }{{1, 1}, {77, 32}, {3, 1030}, {154, 1024}} {
-		name := fmt.Sprintf("rows=%d,c=%d", c.rows, c.c)
+	for _, c := range []struct {
+		rows, c uint32
+		perThread bool
+	}{{1, 1, true}, {1, 1, false}, {77, 32, true}, {77, 32, false}, {130, 100, true}, {3, 1030, false}, {154, 1024, false}} {
+		name := fmt.Sprintf("rows=%d,c=%d,row_per_thread=%v", c.rows, c.c, c.perThread)
 		t.Run(name, func(t *testing.T) {
 			r := rng(name)
 			p := wgsl.LayerNormParams{Rows: c.rows, C: c.c, InOff: 3, OutOff: 0, GammaOff: 0, BetaOff: 2, Eps: 1e-5}
 			in := randF(r, int(3+c.rows*c.c), 2)
-			check(t, wgsl.LayerNorm{}, p, []wgsl.Mem{in, randF(r, int(c.c), 1), randF(r, int(2+c.c), 1),
+			check(t, wgsl.LayerNorm{RowPerThread: c.perThread}, p, []wgsl.Mem{in, randF(r, int(c.c), 1), randF(r, int(2+c.c), 1),
 				randF(r, int(c.rows*c.c), 1)}, 1e-5)
 		})
 	}

@@ -138,7 +138,7 @@ func (b *builder) layerNorm(x Seq, l weights.LayerNorm) Seq {
 	}
 	out := seq(b.act(l.Name, x.Rows()*x.C), x.B, x.L, x.C)
 	p := wgsl.LayerNormParams{Rows: u(x.Rows()), C: u(x.C), Eps: float32(l.Eps)}
-	b.op(l.Name, wgsl.LayerNorm{}, p, x.T, b.weight(l.Name+".weight", l.Dim, false),
+	b.op(l.Name, wgsl.LayerNorm{RowPerThread: x.C <= wgsl.NarrowRow}, p, x.T, b.weight(l.Name+".weight", l.Dim, false),
 		b.weight(l.Name+".bias", l.Dim, false), out.T)
 	return out
 }
