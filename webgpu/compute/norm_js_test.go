@@ -43,7 +43,7 @@ func TestGroupNorm(t *testing.T) {
 
 func TestLayerNorm(t *testing.T) {
 	for _, c := range []struct {
-		rows, c uint32
+		rows, c   uint32
 		perThread bool
 	}{{1, 1, true}, {1, 1, false}, {77, 32, true}, {77, 32, false}, {130, 100, true}, {3, 1030, false}, {154, 1024, false}} {
 		name := fmt.Sprintf("rows=%d,c=%d,row_per_thread=%v", c.rows, c.c, c.perThread)
