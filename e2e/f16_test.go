@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/cones2web/cones2/internal/fixture"
+)
+
+// Tolerances of the engine with f16 weights (activations and accumulation stay f32): max abs
+// error against the official float32 numbers, about twice what was measured on SwiftShader
+// (sd15 / sd21base): text encoder 1.03e-3 / 1.11e-3, UNet 1.37e-3 / 1.40e-3, VAE decode
+// 3.59e-3 / 2.57e-3, final latents of layout_sampling.run0 1.79e-2 / 1.93e-2 (rms 5.2e-3), and
+// the run's image 100% within one level of the reference in both.
+const (
+	f16TextTol    = 3e-3
+	f16UNetTol    = 3e-3
+	f16VAETol     = 8e-3
+	f16LatentsTol = 4e-2
+)
+
+// TestF16Weights runs the component fixtures and one guided sampling run with f16 weights.
+func TestF16Weights(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			h := loadHarness(t, v, false)
+			if h.info["f16"] != true {
+				t.Fatalf("engine not in f16 mode: %v", h.info)
+			}
+			ids := v.Tensor(t, "text_encoder.input_ids")
+			rows := make([][]int, ids.Shape[0])
+			for i := range rows {
+				for _, id := range ids.I64[i*ids.Shape[1] : (i+1)*ids.Shape[1]] {
+					rows[i] = append(rows[i], int(id))
+				}
+			}
+			var te f32
+			h.call(t, "textEncoder", map[string]any{"IDs": rows}, &te)
+			fixture.AssertClose(t, "f16 last_hidden_state", te, v.Tensor(t, "text_encoder.last_hidden_state").F32, f16TextTol)
+
+			for _, ts := range []float64{999, 1} {
+				key := fmt.Sprintf("unet.t%g", ts)
+				sample := v.Tensor(t, key+".sample")
+				var out f32
+				h.call(t, "unet", map[string]any{"Batch": sample.Shape[0], "H": sample.Shape[2], "W": sample.Shape[3],
+					"Sample": f32(sample.F32), "Context": f32(v.Tensor(t, key+".encoder_hidden_states").F32), "Timestep": ts}, &out)
+				fixture.AssertClose(t, "f16 "+key, out, v.Tensor(t, key+".out").F32, f16UNetTol)
+			}
+
+			lat := v.Tensor(t, "vae.decode.latents")
+			var dec struct {
+				Image f32
+				RGBA  []byte
+			}
+			h.call(t, "decode", map[string]any{"Latents": f32(lat.F32), "H": lat.Shape[2], "W": lat.Shape[3]}, &dec)
+			fixture.AssertClose(t, "f16 vae.decode.out", dec.Image, v.Tensor(t, "vae.decode.out").F32, f16VAETol)
+
+			ls := readLayoutCases(t, v)
+			r := ls.Runs[0]
+			var out struct {
+				Latents f32
+				RGBA    []byte
+			}
+			h.call(t, "sample", samplingRequest(t, v, ls, 0), &out)
+			want := v.Tensor(t, r.Key+".final_latents").F32
+			fixture.AssertClose(t, "f16 "+r.Key+".final_latents", out.Latents, want, f16LatentsTol)
+			var rms float64
+			for i := range want {
+				d := float64(out.Latents[i] - want[i])
+				rms += d * d
+			}
+			t.Logf("f16 %s.final_latents: rms error %.3g", r.Key, math.Sqrt(rms/float64(len(want))))
+			checkImage(t, "f16 "+r.Key+".image", out.RGBA, v.Tensor(t, r.Key+".image").U8, 1, 0.99)
+		})
+	}
+}
