@@ -220,3 +220,41 @@ func TestVAEDecodeFixture(t *testing.T) {
 		})
 	}
 }
+
+// TestUNetSplitWork runs the UNet fixture with every split path forced: a binding limit that
+// makes the feed-forward run in row chunks and attention scores come in query chunks, and the
+// self-attention through the chunked matmul + softmax path instead of the online-softmax kernel.
+func TestUNetSplitWork(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			m := loadModel(t, v)
+			key := "unet.t999"
+			sample := v.Tensor(t, key+".sample")
+			o := UNetOptions{Batch: sample.Shape[0], H: sample.Shape[2], W: sample.Shape[3], Limit: 300 << 10, FlashMaxHeadDim: 1}
+			g, err := UNet(m.desc.UNet, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var chunks, softmax int
+			for _, op := range g.Ops {
+				switch op.Kernel.(type) {
+				case wgsl.Softmax:
+					softmax++
+				case wgsl.Eltwise:
+					if op.Kernel.(wgsl.Eltwise).Op == wgsl.EltGEGLU {
+						chunks++
+					}
+				}
+			}
+			nt := len(m.desc.UNet.Transformers())
+			if chunks <= nt || softmax <= nt {
+				t.Fatalf("%d GEGLU and %d softmax dispatches for %d transformers: the work was not split", chunks, softmax, nt)
+			}
+			scal := make([]float32, UNetScalars(o.Batch).Len)
+			scal[0], scal[1] = 999, 999
+			out := m.run(t, g, weights.UNetDir, map[string]wgsl.Mem{"sample": {F: sample.F32},
+				"context": {F: v.Tensor(t, key+".encoder_hidden_states").F32}, "scalars": {F: scal}})
+			fixture.AssertClose(t, key+" (split)", out["out"].F, v.Tensor(t, key+".out").F32, 1e-4)
+		})
+	}
+}

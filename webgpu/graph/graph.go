@@ -102,6 +102,7 @@ type builder struct {
 	f16    bool   // store matrix weights as f16
 	limit  uint64 // largest buffer a kernel may bind, in bytes
 	params map[string]ID
+	flash  int // widest head for the online-softmax kernel (0: wgsl.MaxFlashHeadDim)
 	err    error
 }
 

@@ -166,7 +166,7 @@ func (b *builder) attention(name string, q, k, v Seq, heads, dh int, scale float
 	if edit != nil {
 		b.scoreStd(name, q, k, heads, dh, edit)
 	}
-	if dh <= b.flashMax() {
+	if dh <= b.flashMax() || causal || edit != nil {
 		kern, err := wgsl.NewAttention(dh, causal, edit != nil)
 		if err != nil {
 			b.fail(err)
@@ -185,16 +185,17 @@ func (b *builder) attention(name string, q, k, v Seq, heads, dh int, scale float
 		b.op(name, kern, p, append(args, out.T)...)
 		return out
 	}
-	if causal || edit != nil {
-		b.fail(fmt.Errorf("graph: %s: head width %d > %d with a causal mask or layout edit", name, dh, b.flashMax()))
-		return out
-	}
 	b.chunkedAttention(name, q, k, v, heads, dh, scale, out)
 	return out
 }
 
 // flashMax is the widest head the online-softmax kernel takes in this graph.
-func (b *builder) flashMax() int { return wgsl.MaxFlashHeadDim }
+func (b *builder) flashMax() int {
+	if b.flash > 0 {
+		return b.flash
+	}
+	return wgsl.MaxFlashHeadDim
+}
 
 // chunkedAttention is attention for wide heads: for chunks of queries, S = scale·Q·Kᵀ (matmul),
 // softmax rows in place, O = S·V (matmul). One score buffer, reused by every chunk.

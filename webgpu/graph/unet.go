@@ -21,6 +21,9 @@ type UNetOptions struct {
 	// CFG adds output "guided" = out[0] + CFGScale·(out[1] - out[0]) (Batch must be 2).
 	CFG      bool
 	CFGScale float64
+	// FlashMaxHeadDim, when positive, lowers the widest head that uses the online-softmax kernel;
+	// wider non-causal, unedited heads take the chunked matmul + softmax path (tests of that path).
+	FlashMaxHeadDim int
 }
 
 // Scalars is the layout of a graph's "scalars" input: small per-run values written before each
@@ -66,6 +69,7 @@ func UNet(u *weights.UNet, o UNetOptions) (*Graph, error) {
 		return nil, fmt.Errorf("graph: edit batch %d of %d", o.EditBatch, o.Batch)
 	}
 	b := newBuilder(o.F16, limitOr(o.Limit))
+	b.flash = o.FlashMaxHeadDim
 	sc := UNetScalars(o.Batch)
 	scal := b.input("scalars", wgsl.F32, sc.Len)
 	sample := Map{T: b.input("sample", wgsl.F32, o.Batch*c.InChannels*o.H*o.W), B: o.Batch, C: c.InChannels, H: o.H, W: o.W}
