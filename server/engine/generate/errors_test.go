@@ -51,6 +51,7 @@ func TestGenerateBadInput(t *testing.T) {
 		{"size too large", Request{Settings: sized(settings("a dog"), 128, 100000)}, nil, "size"},
 		{"unknown sampler", Request{Settings: sampler(settings("a dog"), "heun9")}, is(schedule.ErrUnknownSampler), "heun9"},
 		{"no steps", Request{Settings: steps(settings("a dog"), 0)}, nil, "steps 0"},
+		{"pndm with self-recurrence", Request{Settings: sampler(settings("a dog"), "pndm")}, nil, "pndm"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

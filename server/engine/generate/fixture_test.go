@@ -17,7 +17,10 @@ import (
 	"github.com/cones2web/cones2/weights"
 )
 
-var generators sync.Map // variant dir -> *Generator
+var (
+	generators     sync.Map // variant dir -> *Generator
+	newTestBackend = sync.OnceValues(sd.NewBackend)
+)
 
 // generator loads a fixture model once per test binary, so its graphs compile once.
 func generator(t testing.TB, v fixture.Variant) *Generator {
@@ -25,7 +28,7 @@ func generator(t testing.TB, v fixture.Variant) *Generator {
 	if g, ok := generators.Load(v.Dir); ok {
 		return g.(*Generator)
 	}
-	b, err := sd.NewBackend()
+	b, err := newTestBackend()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,8 @@ type Request struct {
 	Noise noise.Source
 	// OnStep, when not nil, is called after every denoising step.
 	OnStep func(sample.Progress)
+	// LatentsOnly skips the VAE decode: the Result has latents and no pixels.
+	LatentsOnly bool
 }
 
 // Result is a generated image and the latents it was decoded from.
@@ -71,6 +73,9 @@ func (g *Generator) Generate(ctx context.Context, req Request) (*Result, error) 
 		return nil, err
 	}
 	latents := weights.Tensor{Shape: d.latShape, Data: lat}
+	if req.LatentsOnly {
+		return &Result{Settings: s, Latents: latents}, nil
+	}
 	img, err := g.Pipeline.VAE.Decode(latents)
 	if err != nil {
 		return nil, err
@@ -91,6 +96,11 @@ func (g *Generator) resolve(s Settings) (Settings, error) {
 	}
 	if s.Height == 0 {
 		s.Height = native
+	}
+	if s.Sampler == "pndm" && s.GuidanceSteps > 0 {
+		// PLMS cannot take a step twice: diffusers' step_plms moves the timestep forward on its
+		// second call, past the end of the schedule at the first step.
+		return s, fmt.Errorf("generate: the pndm sampler cannot repeat a step for self-recurrence; use another sampler or 0 guidance steps")
 	}
 	if step := f * m.UNet.DownsampleFactor(); s.Width%step != 0 || s.Height%step != 0 {
 		return s, fmt.Errorf("generate: size %dx%d: width and height must be multiples of %d for this model", s.Width, s.Height, step)

@@ -12,21 +12,19 @@ import (
 )
 
 var (
-	backendOnce sync.Once
-	testBackend backends.Backend
-	pipelines   sync.Map // variant dir -> *Pipeline
+	// newTestBackend is the backend every test shares: simplego unless $GOMLX_BACKEND says
+	// otherwise (the same graphs then run on XLA).
+	newTestBackend = sync.OnceValues(NewBackend)
+	pipelines      sync.Map // variant dir -> *Pipeline
 )
 
 func backend(t testing.TB) backends.Backend {
 	t.Helper()
-	backendOnce.Do(func() {
-		b, err := NewBackend()
-		if err != nil {
-			t.Fatal(err)
-		}
-		testBackend = b
-	})
-	return testBackend
+	b, err := newTestBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // pipeline loads a fixture model folder once per test binary: its graphs compile once and are
