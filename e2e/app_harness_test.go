@@ -44,6 +44,7 @@ type appSite struct {
 
 	stopServer context.CancelFunc
 	served     chan error
+	addr       string // the server's address, kept across restarts: the origin owns the caches
 
 	ctx    context.Context // the tab
 	cancel context.CancelFunc
@@ -94,6 +95,7 @@ func startAppSite(t *testing.T) *appSite {
 	if _, err := weights.Convert(s.variant.Dir, s.modelDir, weights.ConvertOptions{}); err != nil {
 		t.Fatalf("convert %s for serving: %v", s.variant.Name, err)
 	}
+	s.addr = "127.0.0.1:0"
 	s.startServer()
 	s.startBrowser(exe)
 	t.Cleanup(s.close)
@@ -132,10 +134,11 @@ func (s *appSite) startServer() {
 	addr := make(chan net.Addr, 1)
 	s.served = make(chan error, 1)
 	s.stopServer = cancel
-	go func() { s.served <- srv.ListenAndServe(ctx, "127.0.0.1:0", func(a net.Addr) { addr <- a }) }()
+	go func() { s.served <- srv.ListenAndServe(ctx, s.addr, func(a net.Addr) { addr <- a }) }()
 	select {
 	case a := <-addr:
-		s.url = "http://" + a.String() + "/"
+		s.addr = a.String()
+		s.url = "http://" + s.addr + "/"
 	case err := <-s.served:
 		s.t.Fatalf("server: %v", err)
 	}
@@ -240,7 +243,8 @@ func (s *appSite) text(id string) string {
 	return pageEval[string](s, fmt.Sprintf("document.getElementById(%q).textContent", id))
 }
 
-// waitFor polls a JavaScript condition until it holds; what says what is awaited.
+// waitFor polls a JavaScript condition (a value or a promise) until it holds; what says what
+// is awaited.
 func (s *appSite) waitFor(cond, what string) {
 	s.t.Helper()
 	s.waitForWithin(cond, what, 2*time.Minute)
@@ -250,12 +254,15 @@ func (s *appSite) waitForWithin(cond, what string, limit time.Duration) {
 	s.t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		ok := pageEval[bool](s, "!!("+cond+")")
+		// The condition may be a promise (Cache Storage answers asynchronously).
+		ok := pageEval[bool](s, "Promise.resolve("+cond+").then(v => !!v)")
 		if ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("gave up waiting for %s (%s); status: %q", what, cond, s.text("status"))
+			s.t.Fatalf("gave up waiting for %s (%s); the page says: %s", what, cond, pageEval[string](s,
+				`["status", "alert", "model-message", "prompt-message", "layout-message", "settings-message", "step-text"].map(id =>
+					id + ": " + JSON.stringify(document.getElementById(id).textContent)).join("; ")`))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -264,8 +271,13 @@ func (s *appSite) waitForWithin(cond, what string, limit time.Duration) {
 // waitText waits until the element's text contains want and returns the text.
 func (s *appSite) waitText(id, want string) string {
 	s.t.Helper()
-	s.waitFor(fmt.Sprintf("document.getElementById(%q).textContent.includes(%q)", id, want),
-		fmt.Sprintf("#%s to say %q", id, want))
+	return s.waitTextWithin(id, want, 2*time.Minute)
+}
+
+func (s *appSite) waitTextWithin(id, want string, limit time.Duration) string {
+	s.t.Helper()
+	s.waitForWithin(fmt.Sprintf("document.getElementById(%q).textContent.includes(%q)", id, want),
+		fmt.Sprintf("#%s to say %q", id, want), limit)
 	return s.text(id)
 }
 
@@ -411,6 +423,14 @@ func (s *appSite) downloaded(name string) []byte {
 // forgetDownload removes a downloaded file so the next download of that name is seen.
 func (s *appSite) forgetDownload(name string) {
 	os.Remove(filepath.Join(s.dlDir, name))
+}
+
+// writeWebFile adds a file to the build folder the server serves the app shell from.
+func (s *appSite) writeWebFile(name string, data []byte) {
+	s.t.Helper()
+	if err := os.WriteFile(filepath.Join(s.webDir, name), data, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // writeFile writes a file for the page to import and returns its path.

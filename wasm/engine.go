@@ -17,8 +17,9 @@ import (
 // unavailable and the page says so.
 type Engine interface {
 	// Load reads the model from the model folder at base (a same-origin URL ending in "/",
-	// fetched with Range requests) onto the GPU, calling progress with bytes uploaded so far.
-	Load(ctx context.Context, base string, progress func(done, total int64)) (ModelInfo, error)
+	// fetched with Range requests) onto the GPU, calling progress with the bytes of one
+	// component (text_encoder, unet, vae) uploaded so far.
+	Load(ctx context.Context, base string, progress func(component string, done int64)) (ModelInfo, error)
 	// Samplers lists the sampler names Generate accepts.
 	Samplers() []string
 	// Generate runs one sampling of req, calling step after every step.
@@ -29,15 +30,8 @@ type Engine interface {
 
 // ModelInfo is what the engine tells the page about the loaded model.
 type ModelInfo struct {
-	Name         string // e.g. "stable-diffusion-2-1-base"
-	Family       string // residual compatibility family
-	Fingerprint  string // text encoder fingerprint residual files carry
-	Width        int    // text embedding width (residual length)
-	DefaultSize  int    // native image size in pixels
-	GPUBytes     int64  // GPU memory the weights take
-	GPUSummary   string // adapter and whether it has room, for people
-	MaxTokens    int    // the text encoder's context (77)
-	LatentFactor int    // image pixels per latent cell (8)
+	GPUBytes   int64  // GPU memory the weights take
+	GPUSummary string // what the GPU holds and whether a generation fits, for people
 }
 
 // Request is one generation: the settings as the person chose them, resolved against the
@@ -45,6 +39,7 @@ type ModelInfo struct {
 type Request struct {
 	Settings settings.Settings
 	IDs      []int // padded prompt token ids (MaxTokens of them)
+	Negative []int // padded token ids of the unconditional prompt ("")
 	// Residuals to add to the conditional text embedding, each at its word's token positions.
 	Residuals []Residual
 	// Layout guides the cross-attention; Positions[i] are the token positions of subject i.

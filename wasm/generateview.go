@@ -208,7 +208,10 @@ func (a *app) buildRequest(s *settings.Settings) (*Request, []string) {
 	if enc, err := layout.Encode(l); err == nil {
 		req.Settings.Layout = enc
 	}
-	req.Settings.Model = a.model.info.Name
+	req.Settings.Model = a.model.family + " " + a.model.fingerprint
+	if req.Negative, err = a.tok.EncodePadded(""); err != nil {
+		problems = append(problems, err.Error())
+	}
 	return req, problems
 }
 

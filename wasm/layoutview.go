@@ -148,6 +148,7 @@ func (a *app) sizeChanged() {
 	}
 	a.resizeCanvas()
 	a.layoutChanged(false)
+	a.showGPUFit()
 }
 
 // resizeCanvas gives the canvas the output's shape. Its backing store is the output size times

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall/js"
 
 	"github.com/cones2web/cones2/wasm/offline"
@@ -20,9 +21,10 @@ type modelState struct {
 	saved         bool // a complete, verified offline copy exists
 
 	folder      *weights.Folder
-	family      string // residual compatibility, from the text encoder config
-	fingerprint string // the text encoder's weights, as residual files record them
-	width       int    // text embedding width = residual length
+	desc        *weights.Model // the networks' description, for the GPU memory plan
+	family      string         // residual compatibility, from the text encoder config
+	fingerprint string         // the text encoder's weights, as residual files record them
+	width       int            // text embedding width = residual length
 
 	gpu     *gpuFacts
 	info    ModelInfo // from the engine once loaded
@@ -86,7 +88,7 @@ func (a *app) readIdentity(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("text encoder: %w", err)
 	}
-	a.model.folder = folder
+	a.model.folder, a.model.desc = folder, model
 	a.model.family = weights.ModelFamily(folder.TextEncoder)
 	a.model.fingerprint = fp
 	a.model.width = folder.TextEncoder.HiddenSize
@@ -144,9 +146,6 @@ func fetchRange(ctx context.Context, url string, off, n int64) ([]byte, error) {
 
 // modelSummary names the model for people: pipeline class, family, text width and native size.
 func (m *modelState) modelSummary() string {
-	if m.info.Name != "" {
-		return m.info.Name
-	}
 	if m.folder == nil {
 		return "–"
 	}
@@ -163,19 +162,24 @@ func (m *modelState) latentFactor() int {
 	return 1 << (len(m.folder.VAE.BlockOutChannels) - 1)
 }
 
-// largestTensor is the biggest tensor of the model in bytes: it must fit one GPU binding.
-func (m *modelState) largestTensor() (name string, size int64) {
+// uploadTotals are the bytes of weights the engine uploads per component, from the manifest's
+// tensor table: all of the text encoder and the UNet, the VAE's decoder side only (generation
+// never encodes an image).
+func (m *modelState) uploadTotals() map[string]int64 {
+	out := map[string]int64{}
 	if m.manifest == nil {
-		return "", 0
+		return out
 	}
 	for _, f := range m.manifest.Files {
+		comp, _, _ := strings.Cut(f.Path, "/")
 		for _, t := range f.Tensors {
-			if n := t.Range[1] - t.Range[0]; n > size {
-				name, size = f.Path+": "+t.Name, n
+			if comp == weights.VAEDir && !strings.HasPrefix(t.Name, "decoder.") && !strings.HasPrefix(t.Name, "post_quant_conv.") {
+				continue
 			}
+			out[comp] += t.Range[1] - t.Range[0]
 		}
 	}
-	return name, size
+	return out
 }
 
 func (m *modelState) totalBytes() int64 {

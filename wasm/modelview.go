@@ -13,6 +13,7 @@ import (
 	"github.com/cones2web/cones2/wasm/offline"
 	"github.com/cones2web/cones2/wasm/settings"
 	"github.com/cones2web/cones2/webgpu"
+	"github.com/cones2web/cones2/webgpu/graph"
 )
 
 // gpuFacts is what the page can tell about the GPU before loading anything.
@@ -108,20 +109,28 @@ func gpuMessage(err error) string {
 	return "The GPU could not be opened: " + err.Error()
 }
 
-// showGPUFit says whether the model's largest tensor fits the GPU's buffer limits. WebGPU does
-// not tell a page how much memory the GPU has, so that part is an estimate, said as such.
+// showGPUFit says whether a generation at the chosen size fits this GPU: the engine's memory plan
+// (weights, the UNet's buffers, the larger of text encoder and decoder) against what WebGPU
+// reports. WebGPU does not tell a page the GPU's total memory, so the peak is stated for the
+// person to judge, and the per-buffer limit, which WebGPU does report, is checked.
 func (a *app) showGPUFit() {
 	g := a.model.gpu
-	if g == nil || g.err != nil {
+	if g == nil || g.err != nil || a.model.desc == nil {
 		return
 	}
-	name, largest := a.model.largestTensor()
+	w, h := a.ed.Size()
 	bind := min(g.limits.MaxStorageBufferBindingSize, g.limits.MaxBufferSize)
-	text := fmt.Sprintf("largest buffer %s; the weights need about %s of GPU memory (WebGPU does not report the total)",
-		library.HumanBytes(int64(bind)), library.HumanBytes(a.model.totalBytes()))
-	if largest > 0 && uint64(largest) > bind {
-		text = fmt.Sprintf("not enough: %s is %s but this GPU binds at most %s", name, library.HumanBytes(largest), library.HumanBytes(int64(bind)))
-		message(a.el.modelMessage, "This GPU's limits are too small for this model: "+text+".", true)
+	mem, err := graph.PlanPipeline(a.model.desc, graph.PipelineOptions{Width: w, Height: h, F16: true, Limit: bind})
+	if err != nil {
+		setText(a.el.gpuMemory, fmt.Sprintf("a %d×%d image cannot be planned on this GPU: %v", w, h, err))
+		return
+	}
+	text := fmt.Sprintf("a %d×%d image needs about %s at peak (weights %s); largest buffer %s of the %s this GPU allows. WebGPU does not report the GPU's total memory.",
+		w, h, library.HumanBytes(int64(mem.Peak)), library.HumanBytes(int64(mem.Weights)),
+		library.HumanBytes(int64(mem.Largest)), library.HumanBytes(int64(bind)))
+	if mem.Largest > bind {
+		text = fmt.Sprintf("not enough: a %d×%d image needs a %s buffer and this GPU allows %s; choose a smaller size",
+			w, h, library.HumanBytes(int64(mem.Largest)), library.HumanBytes(int64(bind)))
 	}
 	setText(a.el.gpuMemory, text)
 }
@@ -183,8 +192,19 @@ func (a *app) loadEngine(ctx context.Context) {
 		return
 	}
 	a.setStatus("Uploading the model to the GPU…")
-	info, err := e.Load(ctx, offline.ModelBase, func(done, total int64) {
-		p := offline.Progress{Done: done, Total: total}
+	totals := a.model.uploadTotals()
+	var total int64
+	for _, n := range totals {
+		total += n
+	}
+	done := map[string]int64{}
+	info, err := e.Load(ctx, offline.ModelBase, func(component string, n int64) {
+		done[component] = n
+		var sum int64
+		for _, v := range done {
+			sum += v
+		}
+		p := offline.Progress{Done: min(sum, total), Total: total}
 		a.el.uploadProgress.Set("value", p.Fraction())
 		setText(a.el.uploadText, p.String())
 	})
@@ -197,9 +217,10 @@ func (a *app) loadEngine(ctx context.Context) {
 	}
 	a.engine = e
 	a.model.info = info
+	a.el.uploadProgress.Set("value", 1)
 	setText(a.el.modelName, a.model.modelSummary())
 	if info.GPUSummary != "" {
-		setText(a.el.gpuMemory, info.GPUSummary)
+		setText(a.el.uploadText, info.GPUSummary)
 	}
 	fillOptions(a.el.sampler, e.Samplers(), a.el.sampler.Get("value").String(), "")
 	setDisabled(a.el.generateStart, false)
