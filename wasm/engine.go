@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"image"
 
 	"github.com/cones2web/cones2/cones/layout"
@@ -13,8 +12,7 @@ import (
 
 // Engine is all the page needs from the GPU engine (webgpu/): load the model folder onto the
 // GPU with byte progress, generate with per-step progress and a latent preview, honour
-// cancellation. The page never computes an image itself; without an engine, generating is
-// unavailable and the page says so.
+// cancellation. The page never computes an image itself. engine_webgpu.go adapts webgpu/engine.
 type Engine interface {
 	// Load reads the model from the model folder at base (a same-origin URL ending in "/",
 	// fetched with Range requests) onto the GPU, calling progress with the bytes of one
@@ -62,6 +60,3 @@ type Step struct {
 	Index, Total int
 	Preview      *image.RGBA // low-resolution view of the current latents; may be nil
 }
-
-// ErrNoEngine says this build of the page has no GPU engine to generate with.
-var ErrNoEngine = errors.New("this build has no GPU engine yet, so images cannot be generated; everything else on the page works")
