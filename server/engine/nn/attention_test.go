@@ -6,71 +6,18 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/server/engine/internal/gradcheck"
+	"github.com/cones2web/cones2/server/engine/internal/reference"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// attentionReference computes multi-head attention in float64 loops, with an optional causal
-// mask and an optional layout edit (w [n*m], strength per batch item), as the official code does.
+// attentionReference runs the plain-Go reference attention on float32 data (w nil: no edit).
 func attentionReference(q, k, v []float32, b, n, m, width, heads int, causal bool, w []float32, strength []float32) []float32 {
-	d := width / heads
-	out := make([]float32, b*n*width)
-	for bi := 0; bi < b; bi++ {
-		scores := make([]float64, heads*n*m)
-		for h := 0; h < heads; h++ {
-			for i := 0; i < n; i++ {
-				for j := 0; j < m; j++ {
-					s := 0.0
-					for e := 0; e < d; e++ {
-						s += float64(q[(bi*n+i)*width+h*d+e]) * float64(k[(bi*m+j)*width+h*d+e])
-					}
-					scores[(h*n+i)*m+j] = s
-				}
-			}
-		}
-		if w != nil {
-			mean, ss := 0.0, 0.0
-			for _, s := range scores {
-				mean += s
-			}
-			mean /= float64(len(scores))
-			for _, s := range scores {
-				ss += (s - mean) * (s - mean)
-			}
-			std := math.Sqrt(ss / float64(len(scores)-1))
-			for h := 0; h < heads; h++ {
-				for i := 0; i < n*m; i++ {
-					scores[h*n*m+i] += float64(strength[bi]) * float64(w[i]) * std
-				}
-			}
-		}
-		for h := 0; h < heads; h++ {
-			for i := 0; i < n; i++ {
-				row := scores[(h*n+i)*m : (h*n+i+1)*m]
-				mx := math.Inf(-1)
-				for j := range row {
-					row[j] /= math.Sqrt(float64(d))
-					if causal && j > i {
-						row[j] = math.Inf(-1)
-					}
-					mx = math.Max(mx, row[j])
-				}
-				sum := 0.0
-				for j := range row {
-					row[j] = math.Exp(row[j] - mx)
-					sum += row[j]
-				}
-				for e := 0; e < d; e++ {
-					acc := 0.0
-					for j := range row {
-						acc += row[j] / sum * float64(v[(bi*m+j)*width+h*d+e])
-					}
-					out[(bi*n+i)*width+h*d+e] = float32(acc)
-				}
-			}
-		}
+	var edit *reference.Edit
+	if w != nil {
+		edit = &reference.Edit{W: reference.F64(w), Strength: reference.F64(strength)}
 	}
-	return out
+	return reference.F32(reference.Attention(reference.F64(q), reference.F64(k), reference.F64(v), b, n, m, width, heads, causal, edit))
 }
 
 var attentionCases = []struct{ b, n, m, width, heads int }{

@@ -5,40 +5,16 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/server/engine/internal/gradcheck"
+	"github.com/cones2web/cones2/server/engine/internal/reference"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// convReference is a direct NHWC convolution in float64 loops: the ground truth for Conv2DWith.
+// convReference runs the plain-Go reference convolution on float32 data.
 func convReference(x []float32, b, h, w, cin int, k []float32, bias []float32, cout, kh, kw int, spec ConvSpec) ([]float32, int, int) {
-	geo := newConvGeometry(b, h, w, kh, kw, spec)
-	out := make([]float32, b*geo.outH*geo.outW*cout)
-	for n := 0; n < b; n++ {
-		for oy := 0; oy < geo.outH; oy++ {
-			for ox := 0; ox < geo.outW; ox++ {
-				for co := 0; co < cout; co++ {
-					sum := 0.0
-					if bias != nil {
-						sum = float64(bias[co])
-					}
-					for ky := 0; ky < kh; ky++ {
-						for kx := 0; kx < kw; kx++ {
-							y, xx := oy*geo.stride+ky-geo.pad[0], ox*geo.stride+kx-geo.pad[2]
-							if y < 0 || y >= geo.inH || xx < 0 || xx >= geo.inW {
-								continue
-							}
-							y, xx = y/geo.up, xx/geo.up
-							for ci := 0; ci < cin; ci++ {
-								sum += float64(x[((n*h+y)*w+xx)*cin+ci]) * float64(k[((co*cin+ci)*kh+ky)*kw+kx])
-							}
-						}
-					}
-					out[((n*geo.outH+oy)*geo.outW+ox)*cout+co] = float32(sum)
-				}
-			}
-		}
-	}
-	return out, geo.outH, geo.outW
+	out, oh, ow := reference.Conv2D(reference.F64(x), b, h, w, cin, reference.F64(k), reference.F64(bias), cout, kh,
+		reference.ConvSpec{Stride: spec.Stride, Up: spec.Upsample, Pad: spec.Pad})
+	return reference.F32(out), oh, ow
 }
 
 var convCases = []struct {

@@ -2,44 +2,17 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/cones2web/cones2/server/engine/internal/gradcheck"
+	"github.com/cones2web/cones2/server/engine/internal/reference"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// groupNormReference normalises x [b, positions, c] (channels last) over groups of channels.
+// groupNormReference runs the plain-Go reference group norm on float32 data.
 func groupNormReference(x []float32, b, p, c, groups int, weight, bias []float32, eps float64) []float32 {
-	out := make([]float32, len(x))
-	cg := c / groups
-	for bi := 0; bi < b; bi++ {
-		for gi := 0; gi < groups; gi++ {
-			var vals []float64
-			for pi := 0; pi < p; pi++ {
-				for ci := gi * cg; ci < (gi+1)*cg; ci++ {
-					vals = append(vals, float64(x[(bi*p+pi)*c+ci]))
-				}
-			}
-			mean, vr := 0.0, 0.0
-			for _, v := range vals {
-				mean += v
-			}
-			mean /= float64(len(vals))
-			for _, v := range vals {
-				vr += (v - mean) * (v - mean)
-			}
-			vr /= float64(len(vals))
-			for pi := 0; pi < p; pi++ {
-				for ci := gi * cg; ci < (gi+1)*cg; ci++ {
-					i := (bi*p+pi)*c + ci
-					out[i] = float32((float64(x[i])-mean)/math.Sqrt(vr+eps)*float64(weight[ci]) + float64(bias[ci]))
-				}
-			}
-		}
-	}
-	return out
+	return reference.F32(reference.GroupNorm(reference.F64(x), b, p, c, groups, reference.F64(weight), reference.F64(bias), eps))
 }
 
 func TestGroupNorm(t *testing.T) {
