@@ -179,3 +179,17 @@ func TestRunErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestEditStrengthAndCFG(t *testing.T) {
+	// guidance_weight 0.08 at σ = 5: 0.08·ln(26).
+	if got, want := EditStrength(0.08, 5), float32(0.08*3.258096538021482); got != want {
+		t.Fatalf("EditStrength(0.08, 5) = %v, want %v", got, want)
+	}
+	if EditStrength(0.08, 0) != 0 {
+		t.Fatal("no edit at σ = 0")
+	}
+	got := CombineCFG([]float32{1, -2}, []float32{3, -2}, 7.5)
+	if got[0] != 16 || got[1] != -2 {
+		t.Fatalf("CombineCFG = %v, want [16 -2]", got)
+	}
+}

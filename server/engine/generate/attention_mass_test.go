@@ -3,6 +3,7 @@ package generate
 import (
 	"testing"
 
+	"github.com/cones2web/cones2/cones/sample"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/engine/internal/conesfixture"
 	"github.com/cones2web/cones2/server/engine/sd"
@@ -18,16 +19,16 @@ func TestGuidanceMovesAttentionIntoRegions(t *testing.T) {
 			c := conesfixture.Read(t, v)
 			uc := c.UNetCones2
 			l := conesfixture.OfficialLayout(t, v, c.LayoutSampling, uc.WeightNegative)
-			sample, text := v.Tensor(t, "unet_cones2.sample"), v.Tensor(t, "unet_cones2.encoder_hidden_states")
+			lat, text := v.Tensor(t, "unet_cones2.sample"), v.Tensor(t, "unet_cones2.encoder_hidden_states")
 			s := Defaults()
 			s.Prompt = c.LayoutSampling.Prompt
 			f := g.Pipeline.Model.VAE.DownsampleFactor()
-			s.Height, s.Width = sample.Shape[2]*f, sample.Shape[3]*f
-			grids, err := g.grids(l, s, sample.Shape[2], sample.Shape[3], text.Shape[1])
+			s.Height, s.Width = lat.Shape[2]*f, lat.Shape[3]*f
+			grids, err := g.grids(l, s, lat.Shape[2], lat.Shape[3], text.Shape[1])
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := weights.Tensor{Shape: sample.Shape, Data: sample.F32}
+			in := weights.Tensor{Shape: lat.Shape, Data: lat.F32}
 			emb := weights.Tensor{Shape: text.Shape, Data: text.F32}
 			ts := []float32{float32(uc.Timestep)}
 			off, err := g.Pipeline.UNet.CrossAttentionMaps(in, ts, emb, nil)
@@ -35,7 +36,7 @@ func TestGuidanceMovesAttentionIntoRegions(t *testing.T) {
 				t.Fatal(err)
 			}
 			on, err := g.Pipeline.UNet.CrossAttentionMaps(in, ts, emb,
-				&sd.Guidance{Grids: grids, Strength: []float32{Strength(uc.GuidanceWeight, float32(uc.Sigma))}})
+				&sd.Guidance{Grids: grids, Strength: []float32{sample.EditStrength(uc.GuidanceWeight, float32(uc.Sigma))}})
 			if err != nil {
 				t.Fatal(err)
 			}

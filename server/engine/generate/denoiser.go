@@ -2,7 +2,6 @@ package generate
 
 import (
 	"context"
-	"math"
 	"slices"
 
 	"github.com/cones2web/cones2/cones/sample"
@@ -34,26 +33,11 @@ func (d *denoiser) Denoise(ctx context.Context, x []float32, s sample.Step) ([]f
 	batch := weights.Tensor{Shape: shape, Data: append(slices.Clone(x), x...)}
 	var g *sd.Guidance
 	if s.Guided && d.grids != nil {
-		g = &sd.Guidance{Grids: d.grids, Strength: []float32{0, Strength(d.weight, s.GuideSigma)}}
+		g = &sd.Guidance{Grids: d.grids, Strength: []float32{0, sample.EditStrength(d.weight, s.GuideSigma)}}
 	}
 	out, err := d.unet.Predict(batch, []float32{float32(s.Timestep)}, d.text, g)
 	if err != nil {
 		return nil, err
 	}
-	return CombineCFG(out.Data[:len(x)], out.Data[len(x):], d.cfg), nil
-}
-
-// Strength is the official edit scale guidance_weight·log(1+σ²), with σ² formed in float32 as
-// the official code does on its float32 sigma tensor.
-func Strength(guidanceWeight float64, sigma float32) float32 {
-	return float32(guidanceWeight * math.Log(float64(1+float32(sigma*sigma))))
-}
-
-// CombineCFG is uncond + scale·(cond − uncond), each operation rounded to float32 as PyTorch does.
-func CombineCFG(uncond, cond []float32, scale float32) []float32 {
-	out := make([]float32, len(uncond))
-	for i := range out {
-		out[i] = uncond[i] + float32(scale*(cond[i]-uncond[i]))
-	}
-	return out
+	return sample.CombineCFG(out.Data[:len(x)], out.Data[len(x):], d.cfg), nil
 }

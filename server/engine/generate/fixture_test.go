@@ -11,6 +11,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/noise"
 	"github.com/cones2web/cones2/cones/residual"
+	"github.com/cones2web/cones2/cones/sample"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/engine/internal/conesfixture"
 	"github.com/cones2web/cones2/server/engine/sd"
@@ -75,24 +76,24 @@ func TestUNetCones2Fixture(t *testing.T) {
 			c := conesfixture.Read(t, v)
 			uc := c.UNetCones2
 			l := conesfixture.OfficialLayout(t, v, c.LayoutSampling, uc.WeightNegative)
-			sample, text := v.Tensor(t, "unet_cones2.sample"), v.Tensor(t, "unet_cones2.encoder_hidden_states")
+			lat, text := v.Tensor(t, "unet_cones2.sample"), v.Tensor(t, "unet_cones2.encoder_hidden_states")
 			s := Defaults()
 			s.Prompt = c.LayoutSampling.Prompt
 			f := g.Pipeline.Model.VAE.DownsampleFactor()
-			s.Height, s.Width = sample.Shape[2]*f, sample.Shape[3]*f
-			grids, err := g.grids(l, s, sample.Shape[2], sample.Shape[3], text.Shape[1])
+			s.Height, s.Width = lat.Shape[2]*f, lat.Shape[3]*f
+			grids, err := g.grids(l, s, lat.Shape[2], lat.Shape[3], text.Shape[1])
 			if err != nil {
 				t.Fatal(err)
 			}
-			guide := &sd.Guidance{Grids: grids, Strength: []float32{Strength(uc.GuidanceWeight, float32(uc.Sigma))}}
-			got, err := g.Pipeline.UNet.Predict(weights.Tensor{Shape: sample.Shape, Data: sample.F32}, []float32{float32(uc.Timestep)},
+			guide := &sd.Guidance{Grids: grids, Strength: []float32{sample.EditStrength(uc.GuidanceWeight, float32(uc.Sigma))}}
+			got, err := g.Pipeline.UNet.Predict(weights.Tensor{Shape: lat.Shape, Data: lat.F32}, []float32{float32(uc.Timestep)},
 				weights.Tensor{Shape: text.Shape, Data: text.F32}, guide)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := v.Tensor(t, "unet_cones2.out").F32
 			fixture.AssertClose(t, "guided unet out", got.Data, want, 1e-4)
-			plain, err := g.Pipeline.UNet.Predict(weights.Tensor{Shape: sample.Shape, Data: sample.F32}, []float32{float32(uc.Timestep)},
+			plain, err := g.Pipeline.UNet.Predict(weights.Tensor{Shape: lat.Shape, Data: lat.F32}, []float32{float32(uc.Timestep)},
 				weights.Tensor{Shape: text.Shape, Data: text.F32}, nil)
 			if err != nil {
 				t.Fatal(err)
