@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/internal/fixture"
+	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/wgsl"
 )
 
@@ -131,5 +132,56 @@ func checkPixels(t *testing.T, rgba []byte, img []float32, maxDiff int) {
 		if rgba[4*i+3] != 255 {
 			t.Fatalf("pixel %d: alpha %d", i, rgba[4*i+3])
 		}
+	}
+}
+
+// TestVAETiledDecode decodes the fixture latents in 8x8-latent tiles (the path large images take
+// when the decoder's buffers exceed the device). Where a tile's blend weight is one (away from
+// its overlaps) the tiled image must equal the untiled decode of that tile's latents; elsewhere
+// tiling is an approximation (group norms see one tile, seams blend), so it is only logged.
+func TestVAETiledDecode(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	h := loadHarness(t, v, true)
+	full := v.Tensor(t, "vae.decode.latents")
+	// a 12x12 corner of the fixture latents: 2x2 tiles of 8x8 overlapping by 4 (keeps CI time down)
+	z, fw := full.Shape[1], full.Shape[3]
+	const lh, lw, tile, f = 12, 12, 8, 8
+	lat := struct{ F32 []float32 }{}
+	for ch := range z {
+		for y := range lh {
+			lat.F32 = append(lat.F32, full.F32[(ch*full.Shape[2]+y)*fw:(ch*full.Shape[2]+y)*fw+lw]...)
+		}
+	}
+	var tiled, whole struct{ Image f32 }
+	h.call(t, "decode", map[string]any{"Latents": f32(lat.F32), "H": lh, "W": lw, "Tile": tile}, &tiled)
+	h.call(t, "decode", map[string]any{"Latents": f32(lat.F32), "H": lh, "W": lw}, &whole)
+	worst, _, _ := fixture.MaxAbsDiff(tiled.Image, whole.Image)
+	t.Logf("tiled decode (8x8 latents): max abs difference %.3g from the untiled decode", worst)
+	// the first and last tiles of the plan, on the pixels where no neighbour blends in
+	plan := graph.TileGrid(lh, lw, tile, f)
+	if len(plan.Tiles) < 4 {
+		t.Fatalf("plan of %d tiles", len(plan.Tiles))
+	}
+	for _, tl := range []graph.Tile{plan.Tiles[0], plan.Tiles[len(plan.Tiles)-1]} {
+		c := struct{ y0, x0, py0, py1, px0, px1 int }{tl.Y, tl.X, tl.RampTop, f*tile - tl.RampBottom, tl.RampLeft, f*tile - tl.RampRight}
+		crop := make([]float32, 0, z*tile*tile)
+		for ch := range z {
+			for y := c.y0; y < c.y0+tile; y++ {
+				crop = append(crop, lat.F32[(ch*lh+y)*lw+c.x0:(ch*lh+y)*lw+c.x0+tile]...)
+			}
+		}
+		var one struct{ Image f32 }
+		h.call(t, "decode", map[string]any{"Latents": f32(crop), "H": tile, "W": tile}, &one)
+		var got, want []float32
+		W, w := f*lw, f*tile
+		for ch := range 3 {
+			for y := c.py0; y < c.py1; y++ {
+				for x := c.px0; x < c.px1; x++ {
+					want = append(want, one.Image[(ch*w+y)*w+x])
+					got = append(got, tiled.Image[(ch*f*lh+f*c.y0+y)*W+f*c.x0+x])
+				}
+			}
+		}
+		fixture.AssertClose(t, fmt.Sprintf("tile at latent (%d,%d), unblended pixels", c.y0, c.x0), got, want, 1e-5)
 	}
 }

@@ -30,6 +30,7 @@ func main() {
 		"decode":      method(decode),
 		"sample":      method(runSample),
 		"bench":       method(bench),
+		"loseDevice":  method(loseDevice),
 	}
 	js.Global().Set("conesHarness", js.ValueOf(api))
 	select {}
@@ -223,4 +224,11 @@ func runSample(ctx context.Context, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"latents": F32(out.Latents), "rgba": out.RGBA, "steps": steps}, nil
+}
+
+// loseDevice destroys the engine's device, as a driver reset would lose it.
+func loseDevice(ctx context.Context, raw json.RawMessage) (any, error) {
+	eng.Dev.Destroy()
+	<-eng.Dev.Lost()
+	return eng.Dev.Err().Error(), nil
 }

@@ -110,14 +110,17 @@ func PixelsGraph(h, w int) (*Graph, error) {
 	return b.finish()
 }
 
-// spans places tiles of side t over n with overlap t/4 (stride 3t/4), the last flush with the end.
+// spans places tiles of side t over n, overlapping by at least t/4 and spread evenly, the first
+// at 0 and the last flush with the end.
 func spans(n, t int) []int {
-	stride := t - t/4
-	var out []int
-	for s := 0; ; s += stride {
-		if s+t >= n {
-			return append(out, n-t)
-		}
-		out = append(out, s)
+	if n <= t {
+		return []int{0}
 	}
+	stride := t - t/4
+	k := (n-t+stride-1)/stride + 1 // tiles
+	out := make([]int, k)
+	for i := range out {
+		out[i] = i * (n - t) / (k - 1)
+	}
+	return out
 }
