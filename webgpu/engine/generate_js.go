@@ -5,7 +5,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/cones2web/cones2/cones/sample"
 	"github.com/cones2web/cones2/webgpu"
@@ -132,8 +131,7 @@ func (d *denoiser) Denoise(ctx context.Context, x []float32, s sample.Step) ([]f
 		scal[sc.T+b] = float32(s.Timestep)
 	}
 	if s.Guided {
-		sig := float64(s.GuideSigma)
-		scal[sc.Coef] = float32(d.weight * math.Log(1+sig*sig))
+		scal[sc.Coef] = sample.EditStrength(d.weight, s.GuideSigma)
 	}
 	if err := d.p.SetF32("scalars", 0, scal); err != nil {
 		return nil, err
