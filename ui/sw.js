@@ -60,8 +60,11 @@ async function model(req, path) {
   }
   const cache = await completeModel();
   const hit = cache && await cache.match(path);
-  if (!hit) return network();
-  return ranged(req, hit);
+  if (hit) return ranged(req, hit);
+  if (!cache) return network();
+  // Not part of the saved model (an optional file the engine probes for): the server decides
+  // when it is up; offline, the saved model is all there is.
+  return network().catch(() => new Response(null, { status: 404 }));
 }
 
 // ranged answers a (single) Range request from a full cached response; anything else gets the
