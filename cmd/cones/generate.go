@@ -23,8 +23,8 @@ const generateUsage = `usage: cones generate -model DIR -prompt TEXT -out IMAGE.
 Generates one image with Cones 2 on the CPU reference engine (GoMLX; GOMLX_BACKEND picks the
 backend). Subjects are residual files (ours, or the official .pt files) placed by a layout: our
 JSON of boxes, or the official colour PNG with its configuration JSON (-layout config.json
--layout-png layout.png), whose prompt, guidance settings and residual_dict are used unless a
-flag overrides them. Defaults are the official ones.
+-layout-png layout.png), whose prompt, guidance settings and residual_dict (paths relative to the
+configuration file) are used unless a flag overrides them. Defaults are the official ones.
 
 flags:
 `
