@@ -230,3 +230,43 @@ func TestPlanNoOverlap(t *testing.T) {
 		t.Errorf("planning saved less than 4x: %d of %d bytes", p.Bytes(), sum)
 	}
 }
+
+// TestFamiliesSD21Base checks the per-family FLOP counts of SD 2.1-base at 512x512 against the
+// closed form of the UNet's convolutions and attention (batch 2), and that they add up.
+func TestFamiliesSD21Base(t *testing.T) {
+	m := describeDir(t, fixture.External(t, "sd21-configs/stable-diffusion-2-1-base"))
+	g, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 64, W: 64, F16: true, Edit: true, EditBatch: 1, CFG: true, CFGScale: 7.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	n := 0
+	for _, f := range g.Families() {
+		sum += f.FLOPs
+		n += f.Dispatches
+		t.Logf("%-10s %4d dispatches %9.1f GFLOP", f.Family, f.Dispatches, f.FLOPs/1e9)
+	}
+	if n != len(g.Ops) || sum != g.FLOPs() {
+		t.Fatalf("families add to %d dispatches / %g FLOPs, graph has %d / %g", n, sum, len(g.Ops), g.FLOPs())
+	}
+	// conv_in alone: 2 samples x 320 x 64*64 x 4*9 multiply-adds
+	var convIn float64
+	for _, op := range g.Ops {
+		if op.Name == "conv_in" {
+			convIn = op.Kernel.FLOPs(op.Params)
+		}
+	}
+	if want := 2.0 * 2 * 320 * 4096 * 36; convIn != want {
+		t.Errorf("conv_in FLOPs %g, want %g", convIn, want)
+	}
+	// self-attention of the first level: 2 samples x 5 heads x 4096² x 64 x 2 (QK and PV) x 2
+	var att float64
+	for _, op := range g.Ops {
+		if op.Name == "down_blocks.0.attentions.0.transformer_blocks.0.attn1" {
+			att = op.Kernel.FLOPs(op.Params)
+		}
+	}
+	if want := 2.0 * 5 * 4096 * 4096 * 64 * 4; att != want {
+		t.Errorf("attn1 FLOPs %g, want %g", att, want)
+	}
+}
