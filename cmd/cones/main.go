@@ -24,6 +24,7 @@ const usage = `usage: cones <command> [flags]
 commands:
   serve      serve the web app and the model weights
   generate   generate an image with Cones 2 on the CPU reference engine
+  benchgpu   benchmark the WebGPU kernels in headless Chromium
 `
 
 func run(args []string) error {
@@ -37,6 +38,8 @@ func run(args []string) error {
 		return runServe(rest)
 	case "generate":
 		return runGenerate(rest)
+	case "benchgpu":
+		return runBenchGPU(rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(os.Stdout, usage)
 		return nil
