@@ -43,6 +43,7 @@ func (e *executor) run(kind string, fn graphFn, inputs ...*tensors.Tensor) ([][]
 	args := make([]any, len(inputs))
 	for i, in := range inputs {
 		args[i] = in
+		defer in.FinalizeAll() // release device copies now rather than at garbage collection
 	}
 	outs, err := exec.Exec(args...)
 	if err != nil {
