@@ -107,6 +107,9 @@ func TestUNetCones2Fixture(t *testing.T) {
 
 // The official layout_guidance_sampling runs, replayed from their recorded noise.
 func TestLayoutSamplingFixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the full official sampling runs take about a minute on 2 cores")
+	}
 	for _, v := range fixture.Variants(t) {
 		c := conesfixture.Read(t, v)
 		ls := c.LayoutSampling
