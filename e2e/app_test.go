@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -40,6 +42,7 @@ func TestApp(t *testing.T) {
 	t.Run("official layout import", func(t *testing.T) { s.t = t; appOfficial(s) })
 	t.Run("model saved for offline use", func(t *testing.T) { s.t = t; appSaveModel(s) })
 	t.Run("generate, gallery, download, reuse, cancel", func(t *testing.T) { s.t = t; appGenerate(s) })
+	t.Run("a lost GPU is said and survived", func(t *testing.T) { s.t = t; appGPULost(s) })
 	t.Run("a new build replaces the old files", func(t *testing.T) { s.t = t; appNewBuild(s) })
 	t.Run("works after the server stops", func(t *testing.T) { s.t = t; appOffline(s) })
 	s.t = t
@@ -442,6 +445,36 @@ func appPhoneAndKeyboard(s *appSite) {
 	s.key("\t")
 	if style := pageEval[string](s, `getComputedStyle(document.activeElement).outlineStyle`); style == "none" {
 		s.t.Errorf("focused %s shows no outline", pageEval[string](s, `document.activeElement.id`))
+	}
+}
+
+// appGPULost crashes the browser's GPU process under a loaded model: the page must say what
+// happened, keep the person's work, and load the model again on request.
+func appGPULost(s *appSite) {
+	prompt := pageEval[string](s, `document.getElementById("prompt").value`)
+	boxes, images := s.boxes(), s.galleryCount()
+	if _, err := chromedp.CallBrowser(s.ctx, browser.CrashGPUProcess, cdp.Empty{}); err != nil {
+		s.t.Fatalf("crash the GPU process: %v", err)
+	}
+	s.appSettings(2, 0, "3")
+	s.click("#generate-start")
+	s.waitText("alert", "The GPU was lost")
+	if got := pageEval[string](s, `document.getElementById("prompt").value`); got != prompt {
+		s.t.Errorf("prompt %q after the GPU was lost, was %q", got, prompt)
+	}
+	if got := s.boxes(); !slices.Equal(got, boxes) || s.galleryCount() != images {
+		s.t.Errorf("work lost with the GPU: boxes %+v -> %+v, %d images -> %d", boxes, got, images, s.galleryCount())
+	}
+	s.waitText("model-load", "Load the model again")
+	s.click("#model-load")
+	s.waitFor(`!document.getElementById("generate-start").disabled`, "the model to load again")
+	if !pageEval[bool](s, `document.getElementById("alert").hidden`) {
+		s.t.Error("the GPU-lost alert stays after the model loaded again")
+	}
+	s.click("#generate-start")
+	s.waitTextWithin("step-text", "Done: 2 steps", 10*time.Minute)
+	if s.galleryCount() != images+1 {
+		s.t.Errorf("no image after loading the model again")
 	}
 }
 

@@ -217,6 +217,7 @@ func (a *app) loadEngine(ctx context.Context) {
 	}
 	a.engine = e
 	a.model.info = info
+	a.alert("") // a lost GPU, if that is why the model was loaded again, is behind us
 	a.el.uploadProgress.Set("value", 1)
 	setText(a.el.modelName, a.model.modelSummary())
 	if info.GPUSummary != "" {
