@@ -9,8 +9,8 @@ import (
 	_ "image/png"
 	"slices"
 
-	_ "golang.org/x/image/webp"
 	"golang.org/x/image/draw"
+	_ "golang.org/x/image/webp"
 )
 
 // Formats are the image formats a subject's photos may come in (image.DecodeConfig's names).
