@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -97,6 +100,7 @@ type appResidualFiles struct {
 	dogVector          []float32
 	broken, otherModel string
 	wrongWidth, huge   string
+	narrowPT           string // an official .pt file of half the text encoder's width
 }
 
 func appTestResiduals(t *testing.T, s *appSite, id appIdentity) appResidualFiles {
@@ -140,7 +144,50 @@ func appTestResiduals(t *testing.T, s *appSite, id appIdentity) appResidualFiles
 		otherModel: s.writeFile("stranger.safetensors", ours(other, residual.Model{Family: "sd1", TextEncoder: "0123456789abcdef"})),
 		wrongWidth: s.writeFile("narrow.safetensors", ours(narrow, id.model)),
 		huge:       s.writeFile("huge.pt", make([]byte, 5<<20)),
+		narrowPT:   s.writeFile("narrowpt.pt", narrowedPT(t, dogPT, id.width)),
 	}
+}
+
+// narrowedPT rewrites a torch.save residual of shape [width] as one of shape [width/2] (a view
+// of the first half of the same storage): a valid .pt file made for a narrower text encoder.
+func narrowedPT(t *testing.T, pt []byte, width int) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(pt), int64(len(pt)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pickle's size and stride: BININT1 offset 0, BININT1 width, TUPLE1.
+	shape := []byte{'K', 0, 'K', byte(width), 0x85}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	patched := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f.Name, "data.pkl") && bytes.Contains(data, shape) {
+			data = bytes.Replace(data, shape, []byte{'K', 0, 'K', byte(width / 2), 0x85}, 1)
+			patched = true
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !patched || width > 255 {
+		t.Fatalf("the fixture's .pt file does not hold a [%d] tensor in the expected pickle form", width)
+	}
+	return out.Bytes()
 }
 
 func appStarts(s *appSite, id appIdentity) {
@@ -374,6 +421,7 @@ func appBadInput(s *appSite, f appResidualFiles) {
 		{f.broken, "broken.safetensors: residual file"},
 		{f.otherModel, "was made for sd1 text encoder 01234567"},
 		{f.wrongWidth, "is " + strconv.Itoa(len(f.mugVector)/2) + " wide, this text encoder is " + strconv.Itoa(len(f.mugVector)) + " wide"},
+		{f.narrowPT, `residual for "narrowpt" is ` + strconv.Itoa(len(f.dogVector)/2) + " wide, this text encoder is " + strconv.Itoa(len(f.dogVector)) + " wide"},
 		{f.huge, "huge.pt: 5.2 MB, more than the 4.2 MB this accepts"},
 	} {
 		s.upload("residual-import", c.file)

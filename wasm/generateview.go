@@ -253,10 +253,11 @@ func (a *app) generate(ctx context.Context, req *Request) {
 		return
 	}
 	a.drawPreview(img)
-	setText(a.el.stepText, fmt.Sprintf("Done: %d steps in %.1f s.", total, time.Since(start).Seconds()))
+	elapsed := time.Since(start)
 	if err := a.addToGallery(img, req.Settings); err != nil {
 		message(a.el.galleryMessage, "The image could not be saved: "+err.Error(), true)
 	}
+	setText(a.el.stepText, fmt.Sprintf("Done: %d steps in %.1f s.", total, elapsed.Seconds()))
 }
 
 // drawPreview shows an image (a latent preview or the result) in the fixed-size preview canvas.
