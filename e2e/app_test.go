@@ -646,11 +646,16 @@ func appSaveModel(s *appSite) {
 	}
 }
 
-// appSettings puts a small, fast run into the form (SwiftShader is slow), typed like a person.
+// appSettings puts a small, fast run into the form (SwiftShader is slow: 64×64 pixels, a few
+// steps), typed like a person.
 func (s *appSite) appSettings(steps, guided int, seed string) {
 	s.typeInto("steps", strconv.Itoa(steps))
 	s.typeInto("guided_steps", strconv.Itoa(guided))
 	s.typeInto("seed", seed)
+	for _, id := range []string{"width", "height"} {
+		s.typeInto(id, "64")
+		s.do(chromedp.Blur(chromedp.ID(id))) // a changed field commits on leaving it
+	}
 }
 
 // rects are the positions of the page's sections, to see that nothing moves during a run.
@@ -704,7 +709,7 @@ func appGenerate(s *appSite) {
 	if err != nil {
 		s.t.Fatalf("downloaded %s: %v", name, err)
 	}
-	if got.Seed != 1234 || got.Steps != 3 || got.GuidedSteps != 2 || got.Prompt != "a mug and a rex on the beach" || len(got.Subjects) != 2 {
+	if got.Seed != 1234 || got.Steps != 3 || got.GuidedSteps != 2 || got.Width != 64 || got.Prompt != "a mug and a rex on the beach" || len(got.Subjects) != 2 {
 		s.t.Errorf("settings in the PNG: %+v", got)
 	}
 

@@ -67,7 +67,12 @@ func (g *gpuEngine) Generate(ctx context.Context, req *Request, step func(Step))
 		}
 	}
 	if req.Layout != nil && len(req.Layout.Subjects) > 0 {
-		if r.Layout, err = req.Layout.Build(s.Height, s.Width, req.Positions); err != nil {
+		// An imported colour layout keeps its own resolution; the output size may differ.
+		l, err := req.Layout.ResizeMasks(s.Width, s.Height)
+		if err == nil {
+			r.Layout, err = l.Build(s.Height, s.Width, req.Positions)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
 		}
 	}
