@@ -192,3 +192,19 @@ func TestGalleryItemCarriesSettings(t *testing.T) {
 		t.Error("NewItem accepted a non-PNG")
 	}
 }
+
+func FuzzUnmarshalSubject(f *testing.F) {
+	s := subject("dog", "residual bytes")
+	meta, _ := s.MarshalMeta()
+	f.Add(meta, s.Data)
+	f.Add([]byte(`{"word":"x","size":0}`), []byte{})
+	f.Fuzz(func(t *testing.T, meta, data []byte) {
+		got, err := UnmarshalSubject(meta, data)
+		if err != nil {
+			return
+		}
+		if CheckWord(got.Word) != nil || got.Size != len(data) {
+			t.Fatalf("accepted a record that breaks the rules: %+v", got)
+		}
+	})
+}

@@ -35,3 +35,23 @@ func TestDraftRejects(t *testing.T) {
 		}
 	}
 }
+
+func FuzzUnmarshalDraft(f *testing.F) {
+	b, _ := MarshalDraft(Draft{Form: Form{"prompt": "a dog", "seed": "1"}, Layout: json.RawMessage(`{"version":1,"subjects":[]}`)})
+	f.Add(b)
+	f.Add([]byte(`{"format":"cones2-draft/1","form":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := UnmarshalDraft(b)
+		if err != nil {
+			return
+		}
+		out, err := MarshalDraft(d)
+		if err != nil {
+			t.Fatalf("a read draft does not write: %v", err)
+		}
+		again, err := UnmarshalDraft(out)
+		if err != nil || len(again.Form) != len(d.Form) {
+			t.Fatalf("round trip: %v %+v %+v", err, again, d)
+		}
+	})
+}
