@@ -12,12 +12,13 @@ import (
 type BufferUsage uint32
 
 const (
-	UsageMapRead  BufferUsage = 0x0001
-	UsageMapWrite BufferUsage = 0x0002
-	UsageCopySrc  BufferUsage = 0x0004
-	UsageCopyDst  BufferUsage = 0x0008
-	UsageUniform  BufferUsage = 0x0040
-	UsageStorage  BufferUsage = 0x0080
+	UsageMapRead      BufferUsage = 0x0001
+	UsageMapWrite     BufferUsage = 0x0002
+	UsageCopySrc      BufferUsage = 0x0004
+	UsageCopyDst      BufferUsage = 0x0008
+	UsageUniform      BufferUsage = 0x0040
+	UsageStorage      BufferUsage = 0x0080
+	UsageQueryResolve BufferUsage = 0x0200
 )
 
 // Buffer is a GPUBuffer.

@@ -9,12 +9,13 @@ struct Params {
 #if F16
 @group(0) @binding(2) var<storage, read> tok: array<u32>;
 @group(0) @binding(3) var<storage, read> pos: array<u32>;
-fn h(a: ptr<storage, array<u32>, read>, i: u32) -> f32 {
-  let v = unpack2x16float((*a)[i >> 1u]);
+// (no pointer parameters: naga, in Firefox and wgpu, does not take storage pointers as arguments)
+fn half(w: u32, i: u32) -> f32 {
+  let v = unpack2x16float(w);
   return select(v.x, v.y, (i & 1u) == 1u);
 }
-fn load_tok(i: u32) -> f32 { return h(&tok, i); }
-fn load_pos(i: u32) -> f32 { return h(&pos, i); }
+fn load_tok(i: u32) -> f32 { return half(tok[i >> 1u], i); }
+fn load_pos(i: u32) -> f32 { return half(pos[i >> 1u], i); }
 #else
 @group(0) @binding(2) var<storage, read> tok: array<f32>;
 @group(0) @binding(3) var<storage, read> pos: array<f32>;

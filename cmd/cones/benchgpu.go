@@ -25,7 +25,9 @@ func runBenchGPU(args []string) error {
 	model := fl.String("model", filepath.Join(root, "sd21base"), "model folder to benchmark (diffusers layout)")
 	size := fl.Int("size", 0, "image side in pixels (default: the model's sample size)")
 	f32 := fl.Bool("f32", false, "keep weights in float32 (default f16)")
-	gpu := fl.Bool("gpu", false, "use the host GPU instead of SwiftShader")
+	gpu := fl.Bool("gpu", false, "use the host GPU instead of SwiftShader (Chromium)")
+	deno := fl.String("deno", "", "run the harness under this Deno binary (native WebGPU, no browser) instead of Chromium")
+	synthetic := fl.Bool("synthetic", false, "random weights from the model folder's configs (for full-size configs without weights)")
 	reps := fl.Int("reps", 3, "repetitions per measurement")
 	flopsCfg := fl.String("flops", filepath.Join(root, "external", "sd21-configs", "stable-diffusion-2-1-base"),
 		"config folder whose FLOP counts to print")
@@ -35,14 +37,24 @@ func runBenchGPU(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	if err := benchPage(ctx, *model, *size, *f32, *gpu, *reps); err != nil {
+	o := benchOptions{model: *model, size: *size, f32: *f32, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic}
+	if err := benchPage(ctx, o); err != nil {
 		return err
 	}
 	return printFLOPs(*flopsCfg, *flopsSize)
 }
 
-func benchPage(ctx context.Context, model string, size int, f32, gpu bool, reps int) error {
-	f, err := weights.Open(model)
+type benchOptions struct {
+	model     string
+	size      int
+	f32, gpu  bool
+	reps      int
+	deno      string
+	synthetic bool
+}
+
+func benchPage(ctx context.Context, o benchOptions) error {
+	f, err := weights.Open(o.model)
 	if err != nil {
 		return err
 	}
@@ -50,6 +62,7 @@ func benchPage(ctx context.Context, model string, size int, f32, gpu bool, reps 
 	if err != nil {
 		return err
 	}
+	size := o.size
 	if size == 0 {
 		size = m.VAE.Config.SampleSize
 	}
@@ -64,53 +77,79 @@ func benchPage(ctx context.Context, model string, size int, f32, gpu bool, reps 
 	}
 	defer os.RemoveAll(bin)
 	fmt.Fprintln(os.Stderr, "benchgpu: building the harness for js/wasm")
-	if err := headless.BuildWasm(mod, "./e2e/harness", filepath.Join(bin, "harness.wasm")); err != nil {
+	wasm := filepath.Join(bin, "harness.wasm")
+	if err := headless.BuildWasm(mod, "./e2e/harness", wasm); err != nil {
 		return err
 	}
-	srv, err := headless.NewServer(map[string]string{"bin": bin, "model": model})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	b, err := headless.Start(ctx, headless.Options{GPU: gpu, Log: func(s string) { fmt.Fprintln(os.Stderr, "browser:", s) }})
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	p, err := b.Open(srv.URL)
-	if err != nil {
-		return err
-	}
-	if err := p.Start(ctx, "/bin/harness.wasm", nil, nil); err != nil {
-		return err
-	}
-	call := func(method string, req any) (string, error) {
-		raw, _ := json.Marshal(req)
-		var s string
-		err := p.Eval(ctx, fmt.Sprintf("conesHarness.%s(%s)", method, strconv.Quote(string(raw))), &s)
-		return s, err
-	}
-	start := time.Now()
-	info, err := call("load", map[string]any{"URL": "/model", "F32": f32})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("model %s loaded in %v: %s\n\n", model, time.Since(start).Round(time.Millisecond), info)
+	cmds := []headless.Command{{Method: "load", Arg: map[string]any{"URL": "/model", "F32": o.f32, "Synthetic": o.synthetic}}}
 	for _, g := range []string{"text", "unet", "vae"} {
-		s, err := call("bench", map[string]any{"Graph": g, "H": lat, "W": lat, "Reps": reps})
-		if err != nil {
-			return fmt.Errorf("bench %s: %w", g, err)
-		}
-		var out struct{ Text string }
-		if err := json.Unmarshal([]byte(s), &out); err != nil {
+		cmds = append(cmds, headless.Command{Method: "bench", Arg: map[string]any{"Graph": g, "H": lat, "W": lat, "Reps": o.reps}})
+	}
+	var answers []headless.Answer
+	if o.deno != "" {
+		// Deno serves the folder's parent so that /model is the folder
+		link := filepath.Join(bin, "root")
+		if err := os.MkdirAll(link, 0o755); err != nil {
 			return err
 		}
-		if g == "unet" {
+		abs, _ := filepath.Abs(o.model)
+		if err := os.Symlink(abs, filepath.Join(link, "model")); err != nil {
+			return err
+		}
+		answers, err = headless.RunDeno(ctx, o.deno, wasm, link, cmds, func(s string) { fmt.Fprintln(os.Stderr, "deno:", s) })
+	} else {
+		answers, err = chromiumAnswers(ctx, bin, o, cmds)
+	}
+	if err != nil {
+		return err
+	}
+	for i, a := range answers {
+		if i == 0 {
+			fmt.Printf("model %s (synthetic weights: %v) loaded in %.0f ms: %s\n\n", o.model, o.synthetic, a.MS, a.Out)
+			continue
+		}
+		var out struct{ Text string }
+		if err := json.Unmarshal(a.Out, &out); err != nil {
+			return err
+		}
+		if i == 2 {
 			fmt.Printf("one denoising step = one UNet evaluation (batch 2, layout edit, CFG) at %dx%d px:\n", size, size)
 		}
 		fmt.Println(out.Text)
 	}
 	return nil
+}
+
+// chromiumAnswers runs the commands in a headless Chromium page.
+func chromiumAnswers(ctx context.Context, bin string, o benchOptions, cmds []headless.Command) ([]headless.Answer, error) {
+	srv, err := headless.NewServer(map[string]string{"bin": bin, "model": o.model})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	b, err := headless.Start(ctx, headless.Options{GPU: o.gpu, Log: func(s string) { fmt.Fprintln(os.Stderr, "browser:", s) }})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	p, err := b.Open(srv.URL)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Start(ctx, "/bin/harness.wasm", nil, nil); err != nil {
+		return nil, err
+	}
+	var out []headless.Answer
+	for _, c := range cmds {
+		raw, _ := json.Marshal(c.Arg)
+		var s string
+		start := time.Now()
+		if err := p.Eval(ctx, fmt.Sprintf("conesHarness.%s(%s)", c.Method, strconv.Quote(string(raw))), &s); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Method, err)
+		}
+		out = append(out, headless.Answer{Method: c.Method, OK: true, MS: float64(time.Since(start).Milliseconds()), Out: json.RawMessage(s)})
+	}
+	return out, nil
 }
 
 // printFLOPs prints per-family dispatches and FLOPs of the text encoder, one UNet evaluation and

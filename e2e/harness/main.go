@@ -102,8 +102,9 @@ func (f *F32) UnmarshalJSON(data []byte) error {
 
 func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	var req struct {
-		URL string
-		F32 bool
+		URL       string
+		F32       bool
+		Synthetic bool // configs only, random weights (benchmarks of full-size models)
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return nil, err
@@ -113,7 +114,12 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	var last engine.LoadProgress
 	var err error
-	eng, err = engine.Load(ctx, engine.LoadOptions{URL: req.URL, F32: req.F32, OnProgress: func(p engine.LoadProgress) { last = p }})
+	lo := engine.LoadOptions{URL: req.URL, F32: req.F32, OnProgress: func(p engine.LoadProgress) { last = p }}
+	if req.Synthetic {
+		eng, err = engine.LoadSynthetic(ctx, lo)
+	} else {
+		eng, err = engine.Load(ctx, lo)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -95,5 +95,10 @@ func (c *Call) Record(e *webgpu.Encoder) {
 	e.Dispatch(c.pipe, c.group, c.grid[0], c.grid[1], c.grid[2])
 }
 
+// RecordTimed appends the dispatch in a pass of its own, timed into timestamps 2i and 2i+1 of q.
+func (c *Call) RecordTimed(e *webgpu.Encoder, q *webgpu.QuerySet, i int) {
+	e.DispatchTimed(c.pipe, c.group, c.grid[0], c.grid[1], c.grid[2], q, i)
+}
+
 // Release frees the call's params buffer.
 func (c *Call) Release() { c.params.Destroy() }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -32,12 +31,14 @@ type BenchReport struct {
 	// step's UNet when Graph is the UNet.
 	Eval     float64
 	Families []BenchFamily // by time, largest first; each dispatch timed alone
+	Timer    string        // how dispatches were timed
 }
 
 func (r BenchReport) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s on %s: %d dispatches, %.3f GFLOP, %.3f s per evaluation (%.2f GFLOP/s)\n",
 		r.Graph, r.Device, r.Dispatches, r.FLOPs/1e9, r.Eval, r.FLOPs/r.Eval/1e9)
+	fmt.Fprintf(&b, "per kernel family (%s):\n", r.Timer)
 	fmt.Fprintf(&b, "%-12s %6s %10s %9s %9s\n", "family", "calls", "GFLOP", "seconds", "GFLOP/s")
 	for _, f := range r.Families {
 		fmt.Fprintf(&b, "%-12s %6d %10.4f %9.4f %9.3f\n", f.Family, f.Calls, f.FLOPs/1e9, f.Seconds, f.GFLOPs())
@@ -45,12 +46,3 @@ func (r BenchReport) String() string {
 	return b.String()
 }
 
-// sortFamilies orders families by time spent.
-func sortFamilies(m map[string]*BenchFamily) []BenchFamily {
-	var out []BenchFamily
-	for _, f := range m {
-		out = append(out, *f)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Seconds > out[j].Seconds })
-	return out
-}

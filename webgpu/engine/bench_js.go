@@ -5,8 +5,10 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
+	"github.com/cones2web/cones2/webgpu/compute"
 	"github.com/cones2web/cones2/webgpu/graph"
 )
 
@@ -61,19 +63,7 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 	}
 	r.Eval = median(times)
 	fams := map[string]*BenchFamily{}
-	for _, c := range p.calls {
-		enc := e.Dev.NewEncoder()
-		for range reps {
-			c.Record(enc)
-		}
-		start := time.Now()
-		if err := enc.Submit(); err != nil {
-			return nil, err
-		}
-		if err := e.Dev.Done(ctx); err != nil {
-			return nil, err
-		}
-		sec := time.Since(start).Seconds() / float64(reps)
+	add := func(c *compute.Call, sec float64) {
 		f := fams[c.Kernel.Family()]
 		if f == nil {
 			f = &BenchFamily{Family: c.Kernel.Family()}
@@ -82,6 +72,51 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 		f.Calls++
 		f.FLOPs += c.FLOPs
 		f.Seconds += sec
+	}
+	if e.Dev.HasTimestamps() {
+		// every dispatch in a pass of its own, timed on the GPU, all in one submit per repetition
+		r.Timer = "gpu timestamps"
+		q, err := e.Dev.CreateTimestamps(2 * len(p.calls))
+		if err != nil {
+			return nil, err
+		}
+		defer q.Destroy()
+		per := make([][]float64, len(p.calls))
+		for range reps {
+			enc := e.Dev.NewEncoder()
+			for i, c := range p.calls {
+				c.RecordTimed(enc, q, i)
+			}
+			if err := enc.Submit(); err != nil {
+				return nil, err
+			}
+			ts, err := e.Dev.ReadTimestamps(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			for i := range p.calls {
+				per[i] = append(per[i], (ts[2*i+1]-ts[2*i])/1e9)
+			}
+		}
+		for i, c := range p.calls {
+			add(c, median(per[i]))
+		}
+	} else {
+		r.Timer = "wall clock per dispatch"
+		for _, c := range p.calls {
+			enc := e.Dev.NewEncoder()
+			for range reps {
+				c.Record(enc)
+			}
+			start := time.Now()
+			if err := enc.Submit(); err != nil {
+				return nil, err
+			}
+			if err := e.Dev.Done(ctx); err != nil {
+				return nil, err
+			}
+			add(c, time.Since(start).Seconds()/float64(reps))
+		}
 	}
 	r.Families = sortFamilies(fams)
 	return r, nil
@@ -97,4 +132,14 @@ func median(v []float64) float64 {
 		}
 	}
 	return s[len(s)/2]
+}
+
+// sortFamilies orders families by time spent.
+func sortFamilies(m map[string]*BenchFamily) []BenchFamily {
+	var out []BenchFamily
+	for _, f := range m {
+		out = append(out, *f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seconds > out[j].Seconds })
+	return out
 }
