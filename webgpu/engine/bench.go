@@ -45,4 +45,3 @@ func (r BenchReport) String() string {
 	}
 	return b.String()
 }
-
