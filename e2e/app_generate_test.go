@@ -51,6 +51,7 @@ func appGPULost(s *appSite) {
 // saved model stays.
 func appNewBuild(s *appSite) {
 	old := pageEval[string](s, `document.body.dataset.version`)
+	images := s.galleryCount()
 	s.stop()
 	s.writeWebFile("build-note.txt", []byte("a file that changes the build's version\n"))
 	s.startServer()
@@ -62,6 +63,9 @@ func appNewBuild(s *appSite) {
 	s.waitForWithin(fmt.Sprintf(`caches.keys().then(k => { const shells = k.filter(n => n.startsWith("shell-"));
 		return shells.length === 1 && shells[0] === "shell-%s"; })`, version), "the old shell cache to be replaced", time.Minute)
 	s.waitText("model-offline", "saved and verified")
+	if got := s.galleryCount(); got != images {
+		s.t.Errorf("the gallery has %d images after the new build, had %d", got, images)
+	}
 }
 
 func appSaveModel(s *appSite) {
@@ -175,6 +179,18 @@ func appGenerate(s *appSite) {
 	s.waitText("settings-message", "Settings restored")
 	if seed := pageEval[string](s, `document.getElementById("seed").value`); seed != "1234" {
 		s.t.Errorf("seed after restoring: %s", seed)
+	}
+
+	// Deleting an image can be undone.
+	s.click(`#gallery-list li button[aria-label="Delete this image"]`)
+	s.waitText("gallery-message", "Image deleted.")
+	if got := s.galleryCount(); got != n {
+		s.t.Errorf("%d images after deleting one, want %d", got, n)
+	}
+	s.click(`#gallery-message button[aria-label="Undo deleting the image"]`)
+	s.waitText("gallery-message", "Image restored.")
+	if got := s.galleryCount(); got != n+1 {
+		s.t.Errorf("%d images after undoing, want %d", got, n+1)
 	}
 
 	// A long run can be cancelled; the settings stay.

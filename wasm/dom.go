@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 	"syscall/js"
 )
 
@@ -32,8 +33,20 @@ func (e *elements) err() error {
 
 // on registers a synchronous event handler (it may call preventDefault). It must not block:
 // anything that awaits a promise belongs in a goroutine started from the handler.
+// A panic in a handler (a bug, or a browser API throwing) is caught and shown, so one broken
+// control never stops the whole page.
 func on(target js.Value, event string, fn func(ev js.Value)) {
 	target.Call("addEventListener", event, js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer func() {
+			if r := recover(); r != nil {
+				msg := fmt.Sprintf("Something went wrong handling %s (%v). Your work is kept; please report this.", event, r)
+				js.Global().Get("console").Call("error", msg+"\n"+string(debug.Stack()))
+				if alert := document.Call("getElementById", "alert"); !alert.IsNull() {
+					alert.Set("textContent", msg)
+					alert.Set("hidden", false)
+				}
+			}
+		}()
 		fn(args[0])
 		return nil
 	}))

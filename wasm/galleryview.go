@@ -72,5 +72,20 @@ func (a *app) deleteItem(it library.Item) {
 		delete(a.itemURLs, it.ID)
 	}
 	a.renderGallery()
-	message(a.el.galleryMessage, "Image deleted.", false)
+	msg := a.el.galleryMessage
+	message(msg, "Image deleted. ", false)
+	msg.Call("append", button("Undo", "Undo deleting the image", func() {
+		go func() {
+			defer a.guard("restoring an image")
+			if a.store != nil {
+				if err := a.store.putItem(a.ctx, it); err != nil {
+					message(msg, "The image could not be restored: "+err.Error(), true)
+					return
+				}
+			}
+			a.items = append(a.items, it)
+			a.renderGallery()
+			message(msg, "Image restored.", false)
+		}()
+	}))
 }
