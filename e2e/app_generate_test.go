@@ -11,7 +11,9 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/cones2web/cones2/wasm/library"
 )
@@ -251,5 +253,42 @@ func appOffline(s *appSite) {
 	s.waitTextWithin("step-text", "Done: 2 steps", 10*time.Minute)
 	if got := s.galleryCount(); got != n+1 {
 		s.t.Errorf("offline generation: gallery has %d images, want %d", got, n+1)
+	}
+}
+
+// appNoWebGPU opens the page in a second tab of a browser without WebGPU (navigator.gpu hidden
+// before the page runs): the page says why it cannot generate, and the rest still works.
+func appNoWebGPU(s *appSite) {
+	ctx, cancel := chromedp.NewContext(s.ctx)
+	defer cancel()
+	first := s.ctx
+	s.ctx = ctx // the helpers act on this tab until the test returns
+	defer func() { s.ctx = first }()
+	tab := s
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `Object.defineProperty(Navigator.prototype, "gpu", {get: () => undefined});`,
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tab.open()
+	tab.waitText("model-message", "This browser has no WebGPU, so it cannot generate images.")
+	if got := tab.text("gpu-name"); got != "none" {
+		tab.t.Errorf("GPU %q without WebGPU", got)
+	}
+	if !pageEval[bool](tab, `document.getElementById("generate-start").disabled`) {
+		tab.t.Error("Generate is enabled without WebGPU")
+	}
+	// The editor, the prompt and the library still work.
+	n := len(tab.boxes())
+	tab.do(chromedp.Focus(chromedp.ID("layout-canvas")))
+	tab.key("+")
+	if got := len(tab.boxes()); got != n+1 {
+		tab.t.Errorf("%d boxes after adding one without WebGPU, want %d", got, n+1)
+	}
+	tab.key(kb.Delete)
+	tab.waitText("prompt-tokens", "/ 77 tokens")
+	if len(tab.subjectWords()) == 0 {
+		tab.t.Error("the library is empty without WebGPU")
 	}
 }

@@ -35,6 +35,7 @@ func TestApp(t *testing.T) {
 	t.Run("model saved for offline use", func(t *testing.T) { s.t = t; appSaveModel(s) })
 	t.Run("generate, gallery, download, reuse, cancel", func(t *testing.T) { s.t = t; appGenerate(s) })
 	t.Run("a lost GPU is said and survived", func(t *testing.T) { s.t = t; appGPULost(s) })
+	t.Run("a browser without WebGPU is told why", func(t *testing.T) { s.t = t; appNoWebGPU(s) })
 	t.Run("a new build replaces the old files", func(t *testing.T) { s.t = t; appNewBuild(s) })
 	t.Run("works after the server stops", func(t *testing.T) { s.t = t; appOffline(s) })
 	s.t = t
