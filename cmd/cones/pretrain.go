@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cones2web/cones2/server/pretrain"
+)
+
+const pretrainUsage = `usage: cones pretrain [flags]
+
+Trains the default model from scratch on the synthetic shapes world (package server/shapes):
+a BPE tokenizer from the captions, the VAE, then the text encoder and the UNet jointly, all on
+the CPU with GoMLX. The run is deterministic for a seed and resumes from -work where an earlier
+run stopped (interrupt it with Ctrl-C at any time). The output folder is a float16 diffusers
+model with its manifest, refreshed during training, ready for "cones serve -model".
+
+flags:
+`
+
+func runPretrain(args []string) error {
+	d := pretrain.DefaultOptions("build/pretrain", "weights/default")
+	fl := flag.NewFlagSet("pretrain", flag.ContinueOnError)
+	fl.Usage = func() { fmt.Fprint(fl.Output(), pretrainUsage); fl.PrintDefaults() }
+	fl.StringVar(&d.Work, "work", d.Work, "working folder: checkpoints and intermediate models (resumed from)")
+	fl.StringVar(&d.Out, "out", d.Out, "output model folder (replaced)")
+	fl.Uint64Var(&d.Seed, "seed", d.Seed, "seed of the data set, initialisation and noise")
+	fl.IntVar(&d.VAE.Steps, "vae-steps", d.VAE.Steps, "VAE training steps")
+	fl.IntVar(&d.VAE.Batch, "vae-batch", d.VAE.Batch, "VAE batch size")
+	fl.IntVar(&d.Diffusion.Steps, "steps", d.Diffusion.Steps, "text encoder + UNet training steps")
+	fl.IntVar(&d.Diffusion.Batch, "batch", d.Diffusion.Batch, "text encoder + UNet batch size")
+	fl.IntVar(&d.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "steps between checkpoints")
+	fl.IntVar(&d.ExportEvery, "export-every", d.ExportEvery, "diffusion steps between refreshes of -out")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("pretrain: unexpected argument %q (flags only)", fl.Arg(0))
+	}
+	logger := log.New(os.Stderr, "", log.LstdFlags)
+	d.Logf = logger.Printf
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := pretrain.Run(ctx, d)
+	if errors.Is(err, context.Canceled) {
+		return errors.New("pretrain: interrupted; run again with the same flags to resume")
+	}
+	return err
+}

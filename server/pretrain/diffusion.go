@@ -1,0 +1,24 @@
+package pretrain
+
+import (
+	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/weights"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// diffusionLoss is the text encoder + UNet phase's objective: the epsilon-prediction error of
+// the UNet on noisy latents, conditioned on the text encoder's output for the captions, weighted
+// per sample (Min-SNR weighting). Inputs: token ids [b, 77] int32, noisy latents [b, c, h, w],
+// the timesteps' sinusoidal projection [b, block_out_channels[0]], the noise [b, c, h, w] and the
+// per-sample weights [b]. It reports the weighted loss, then the plain mean squared error.
+func diffusionLoss(te *weights.TextEncoder, u *weights.UNet) lossFn {
+	return func(ctx *context.Context, in []*Node) []*Node {
+		ids, noisy, tproj, target, w := in[0], in[1], in[2], in[3], in[4]
+		text := sd.TextEncoderGraph(ctx, te, ids)
+		pred := sd.UNetGraph(ctx, u, noisy, tproj, text, nil)
+		perSample := ReduceMean(Square(Sub(pred, target)), 1, 2, 3)
+		loss := ReduceAllMean(Mul(perSample, w))
+		return []*Node{loss, ReduceAllMean(perSample)}
+	}
+}

@@ -1,0 +1,74 @@
+package pretrain
+
+import "fmt"
+
+// Options configure a pretraining run. DefaultOptions are the default model's.
+type Options struct {
+	Sizes Sizes
+	Seed  uint64 // data set, initialisation and noise draws
+	// Work holds what a run needs to resume: the initial and intermediate model folders,
+	// checkpoints of every phase, and nothing that is shipped.
+	Work string
+	// Out receives the finished model (float16 diffusers folder with manifest); it is also
+	// refreshed every ExportEvery diffusion steps, so an interrupted run leaves a usable model.
+	Out         string
+	ExportEvery int
+
+	VAE       VAEPhase
+	Diffusion DiffusionPhase
+	// CheckpointEvery is the number of steps between checkpoints, in both phases.
+	CheckpointEvery int
+	Logf            func(format string, args ...any)
+}
+
+// VAEPhase configures the VAE's training.
+type VAEPhase struct {
+	Steps, Batch int
+	Optimiser    Optimiser
+	Objective    VAEObjective
+}
+
+// DiffusionPhase configures the joint training of the text encoder and the UNet.
+type DiffusionPhase struct {
+	Steps, Batch int
+	Optimiser    Optimiser
+	// CaptionDropout is the share of captions replaced by the empty prompt, which teaches the
+	// unconditional prediction classifier-free guidance needs.
+	CaptionDropout float64
+	// MinSNRGamma weights each sample's loss by min(SNR, γ)/SNR (Min-SNR weighting), which
+	// speeds up convergence by not letting the easy low-noise timesteps dominate; 0 disables it.
+	MinSNRGamma float64
+	// EMADecay is the decay of the moving average of the text encoder's and UNet's weights,
+	// which is what is exported (diffusion models sample better from averaged weights).
+	EMADecay float64
+}
+
+// DefaultOptions are the settings of the default model (see docs/evaluation.md for the
+// measured time on a 2-core machine).
+func DefaultOptions(work, out string) Options {
+	return Options{
+		Sizes: DefaultSizes(), Seed: 1, Work: work, Out: out, ExportEvery: 500, CheckpointEvery: 100,
+		VAE: VAEPhase{Steps: 1200, Batch: 16,
+			Optimiser: Optimiser{LR: 5e-4, Warmup: 100, ClipNorm: 1},
+			Objective: VAEObjective{KL: 5e-4, Edge: 0.5}},
+		Diffusion: DiffusionPhase{Steps: 4000, Batch: 16,
+			Optimiser:      Optimiser{LR: 4e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
+			CaptionDropout: 0.1, MinSNRGamma: 5, EMADecay: 0.999},
+	}
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.Work == "" || o.Out == "":
+		return fmt.Errorf("pretrain: work and output folders must be set")
+	case o.VAE.Steps < 1 || o.VAE.Batch < 1 || o.Diffusion.Steps < 1 || o.Diffusion.Batch < 1:
+		return fmt.Errorf("pretrain: steps and batch sizes must be positive")
+	case o.CheckpointEvery < 1:
+		return fmt.Errorf("pretrain: checkpoint interval must be positive")
+	case o.Diffusion.CaptionDropout < 0 || o.Diffusion.CaptionDropout >= 1:
+		return fmt.Errorf("pretrain: caption dropout %g outside [0, 1)", o.Diffusion.CaptionDropout)
+	case o.VAE.Optimiser.LR <= 0 || o.Diffusion.Optimiser.LR <= 0:
+		return fmt.Errorf("pretrain: learning rates must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package pretrain
+
+import (
+	gocontext "context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/engine/nn"
+	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/weights"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// trainDiffusion runs the text encoder + UNet phase on the model folder in (trained VAE) and
+// writes the finished model to the output folder, refreshing it every ExportEvery steps.
+func (r *run) trainDiffusion(ctx gocontext.Context, in string, backend backends.Backend) error {
+	p, err := sd.Load(in, backend)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.Load(filepath.Join(in, weights.TokenizerDir))
+	if err != nil {
+		return err
+	}
+	if err := setTrainable(p.Context, sd.VAEScope, p.Model.VAE, false); err != nil {
+		return err
+	}
+	ns, err := schedule.NewNoiseSchedule(p.Folder.Scheduler)
+	if err != nil {
+		return err
+	}
+	b := &diffusionBatcher{r: r, p: p, tok: tok, ac: ns.AlphasCumprod()}
+	if b.uncond, err = tok.EncodePadded(""); err != nil {
+		return err
+	}
+	ph := r.opt.Diffusion
+	ckpt := filepath.Join(r.opt.Work, "diffusion-checkpoint")
+	done, err := loadCheckpoint(p.Context, ckpt)
+	if err != nil {
+		return err
+	}
+	var ema []*context.Variable
+	for _, n := range []struct {
+		root string
+		mod  weights.Module
+	}{{sd.TextEncoderScope, p.Model.TextEncoder}, {sd.UNetScope, p.Model.UNet}} {
+		vs, err := networkVariables(p.Context, n.root, n.mod)
+		if err != nil {
+			return err
+		}
+		ema = append(ema, vs...)
+	}
+	st, err := newStepper(backend, p.Context, "adam_diffusion", ph.Optimiser, diffusionLoss(p.Model.TextEncoder, p.Model.UNet), ema)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for step := done; step < ph.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		inputs, err := b.batch(step)
+		if err != nil {
+			return fmt.Errorf("diffusion step %d: %w", step, err)
+		}
+		vals, err := st.step(ph.Optimiser.lrAt(step, ph.Steps), emaDecay(step, ph.EMADecay), inputs...)
+		if err != nil {
+			return fmt.Errorf("diffusion step %d: %w", step, err)
+		}
+		if !finite(vals[0]) {
+			return fmt.Errorf("diffusion step %d: loss is %g", step, vals[0])
+		}
+		r.progress("diffusion", step, done, ph.Steps, start, "loss %.4f mse %.4f |g| %.2f", vals...)
+		last := step+1 == ph.Steps
+		if (step+1)%r.opt.CheckpointEvery == 0 || last {
+			if err := saveCheckpoint(p.Context, ckpt, step+1); err != nil {
+				return err
+			}
+		}
+		if (r.opt.ExportEvery > 0 && (step+1)%r.opt.ExportEvery == 0) || last {
+			if err := r.exportOut(p); err != nil {
+				return err
+			}
+			r.logf("diffusion: step %d: wrote %s", step+1, r.opt.Out)
+		}
+	}
+	return nil
+}
+
+// diffusionBatcher makes the inputs of one diffusion step: captions (some dropped), latents
+// sampled from the frozen VAE's encoding of the scenes, timesteps, noise and loss weights.
+type diffusionBatcher struct {
+	r      *run
+	p      *sd.Pipeline
+	tok    *tokenizer.Tokenizer
+	ac     []float32 // alphas_cumprod of the training schedule
+	uncond []int
+}
+
+func (b *diffusionBatcher) batch(step int) ([]*tensors.Tensor, error) {
+	o := b.r.opt
+	ph := o.Diffusion
+	n, size := ph.Batch, o.Sizes.Image
+	rng := rand.New(rand.NewPCG(o.Seed, streamDiffusion^uint64(step)))
+	first := uint64(step * n)
+	img := images(b.r.set, first, n, size)
+	mean, logvar, err := b.p.VAE.Encode(weights.Tensor{Shape: []int{n, 3, size, size}, Data: img})
+	if err != nil {
+		return nil, err
+	}
+	per := len(mean.Data) / n
+	sf := b.p.Model.VAE.ScalingFactor
+	noisy := make([]float32, len(mean.Data))
+	noise := normals(rng, len(mean.Data))
+	ts := make([]float32, n)
+	w := make([]float32, n)
+	ids := make([]int32, 0, n*len(b.uncond))
+	for i, caption := range captions(b.r.set, first, n) {
+		t := rng.IntN(len(b.ac))
+		ts[i] = float32(t)
+		a := float64(b.ac[t])
+		w[i] = float32(snrWeight(a, ph.MinSNRGamma))
+		for j := i * per; j < (i+1)*per; j++ {
+			z := (float64(mean.Data[j]) + math.Exp(0.5*float64(logvar.Data[j]))*rng.NormFloat64()) * sf
+			noisy[j] = float32(math.Sqrt(a)*z + math.Sqrt(1-a)*float64(noise[j]))
+		}
+		row := b.uncond
+		if rng.Float64() >= ph.CaptionDropout {
+			if row, err = b.tok.EncodePadded(caption); err != nil {
+				return nil, fmt.Errorf("caption %q: %w", caption, err)
+			}
+		}
+		for _, id := range row {
+			ids = append(ids, int32(id))
+		}
+	}
+	tp := b.p.Model.UNet.TimeProj
+	return []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(ids, n, len(b.uncond)),
+		tensors.FromFlatDataAndDimensions(noisy, mean.Shape...),
+		tensors.FromFlatDataAndDimensions(nn.TimestepEmbedding(ts, tp.Channels, tp.FlipSinToCos, tp.FreqShift), n, tp.Channels),
+		tensors.FromFlatDataAndDimensions(noise, mean.Shape...),
+		tensors.FromFlatDataAndDimensions(w, n),
+	}, nil
+}
+
+// snrWeight is the Min-SNR-γ weight of the epsilon loss at cumulative alpha a: min(SNR, γ)/SNR,
+// or 1 when γ is 0.
+func snrWeight(a, gamma float64) float64 {
+	if gamma <= 0 {
+		return 1
+	}
+	snr := a / (1 - a)
+	return min(snr, gamma) / snr
+}

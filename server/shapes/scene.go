@@ -1,0 +1,97 @@
+package shapes
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Shape is one shape of a scene, placed in the square [X0, X0+Side] × [Y0, Y0+Side] of the
+// image (relative coordinates, y down).
+type Shape struct {
+	Kind   Kind
+	Colour int // index into Palette
+	X0, Y0 float64
+	Side   float64
+	// Unnamed leaves the colour out of the caption ("a circle"); always true for a colour that
+	// is not Named.
+	Unnamed bool
+}
+
+// Phrase is how the caption names the shape: "red circle", or "circle" when unnamed.
+func (s Shape) Phrase() string {
+	if s.Unnamed {
+		return s.Kind.String()
+	}
+	return Palette()[s.Colour].Name + " " + s.Kind.String()
+}
+
+// Box returns the shape's bounding square as x0, y0, x1, y1.
+func (s Shape) Box() [4]float64 { return [4]float64{s.X0, s.Y0, s.X0 + s.Side, s.Y0 + s.Side} }
+
+// Contains reports whether the image point (x, y) (relative coordinates) lies in the shape.
+func (s Shape) Contains(x, y float64) bool {
+	return s.Kind.Contains(float64(x-s.X0)/s.Side, float64(y-s.Y0)/s.Side)
+}
+
+// Scene is one picture: a background and shapes that do not overlap.
+type Scene struct {
+	Background int // index into Backgrounds
+	Shapes     []Shape
+}
+
+// Caption describes the scene in the shapes' order: "a red circle", "a red circle and a
+// square", "a red circle, a blue square and a green triangle".
+func (s Scene) Caption() string { return Caption(phrases(s.Shapes)) }
+
+// Caption joins subject phrases into a caption the way the data set writes them.
+func Caption(phrases []string) string {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = "a " + p
+	}
+	switch len(parts) {
+	case 0:
+		return ""
+	case 1:
+		return parts[0]
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+func phrases(shapes []Shape) []string {
+	out := make([]string, len(shapes))
+	for i, s := range shapes {
+		out[i] = s.Phrase()
+	}
+	return out
+}
+
+// Validate checks indices, geometry and that shapes do not overlap.
+func (s Scene) Validate() error {
+	if s.Background < 0 || s.Background >= len(Backgrounds()) {
+		return fmt.Errorf("shapes: background %d out of range", s.Background)
+	}
+	for i, sh := range s.Shapes {
+		switch {
+		case sh.Kind < 0 || sh.Kind >= numKinds:
+			return fmt.Errorf("shapes: shape %d: unknown kind %d", i, sh.Kind)
+		case sh.Colour < 0 || sh.Colour >= numColours:
+			return fmt.Errorf("shapes: shape %d: colour %d out of range", i, sh.Colour)
+		case !(sh.Side > 0) || sh.X0 < 0 || sh.Y0 < 0 || sh.X0+sh.Side > 1 || sh.Y0+sh.Side > 1:
+			return fmt.Errorf("shapes: shape %d: box %v is not inside the image", i, sh.Box())
+		case !sh.Unnamed && !Palette()[sh.Colour].Named:
+			return fmt.Errorf("shapes: shape %d: colour %s has no name in captions", i, Palette()[sh.Colour].Name)
+		}
+		for j := range i {
+			if overlap(sh.Box(), s.Shapes[j].Box(), 0) {
+				return fmt.Errorf("shapes: shapes %d and %d overlap", j, i)
+			}
+		}
+	}
+	return nil
+}
+
+// overlap reports whether two boxes come closer than margin.
+func overlap(a, b [4]float64, margin float64) bool {
+	return a[0] < b[2]+margin && b[0] < a[2]+margin && a[1] < b[3]+margin && b[1] < a[3]+margin
+}
