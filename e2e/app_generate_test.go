@@ -15,7 +15,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/wasm/library"
+	"github.com/cones2web/cones2/weights"
 )
 
 // appGPULost crashes the browser's GPU process under a loaded model: the page must say what
@@ -291,4 +293,39 @@ func appNoWebGPU(s *appSite) {
 	if len(tab.subjectWords()) == 0 {
 		tab.t.Error("the library is empty without WebGPU")
 	}
+}
+
+// appNewModel restarts the server with another model (the person converted a new one): the page
+// reads the new model from the server, not the saved copy of the old one, saves it in place of
+// the old one, and refuses the old model's subjects by name.
+func appNewModel(s *appSite, old appIdentity) {
+	s.stop()
+	dir := filepath.Join(s.dir, "model2")
+	if _, err := weights.WriteTiny(dir, weights.TinyOptions{Seed: 7}); err != nil {
+		s.t.Fatal(err)
+	}
+	id := appModelIdentity(s.t, dir)
+	if id.model == old.model {
+		s.t.Fatal("the second model has the first one's identity")
+	}
+	tok, err := tokenizer.Load(filepath.Join(dir, "tokenizer"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.modelDir = dir
+	s.startServer()
+	s.open()
+	s.waitText("model-name", id.model.TextEncoder)
+	if got := s.text("model-offline"); got != "not saved yet" {
+		s.t.Errorf("offline copy %q for a model never saved", got)
+	}
+	prompt := pageEval[string](s, `document.getElementById("prompt").value`)
+	s.waitText("prompt-tokens", fmt.Sprintf("%d / 77 tokens", len(tok.Encode(prompt))))
+
+	s.click("#model-load")
+	s.waitText("model-offline", "saved and verified")
+	s.waitFor(`caches.keys().then(k => k.filter(n => n.startsWith("model-")).length === 1)`, "the old model's cache to go")
+	s.waitFor(`!document.getElementById("generate-start").disabled`, "the new model to load")
+	s.click("#generate-start")
+	s.waitText("settings-message", "was made for "+old.model.Family+" text encoder "+old.model.TextEncoder[:8])
 }

@@ -38,6 +38,7 @@ func TestApp(t *testing.T) {
 	t.Run("a browser without WebGPU is told why", func(t *testing.T) { s.t = t; appNoWebGPU(s) })
 	t.Run("a new build replaces the old files", func(t *testing.T) { s.t = t; appNewBuild(s) })
 	t.Run("works after the server stops", func(t *testing.T) { s.t = t; appOffline(s) })
+	t.Run("a new model replaces the saved one", func(t *testing.T) { s.t = t; appNewModel(s, id) })
 	s.t = t
 }
 

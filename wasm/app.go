@@ -114,8 +114,6 @@ func (a *app) start() {
 
 	a.setStatus("Opening your library…")
 	a.openStore()
-	a.setStatus("Loading the tokenizer…")
-	a.loadTokenizer()
 	a.setStatus("Checking the GPU and the model…")
 	a.inspectModel()
 	a.el.main.Call("setAttribute", "aria-busy", "false")

@@ -16,9 +16,9 @@ import (
 )
 
 // fetchBytes GETs a same-origin URL. The service worker answers from the saved model when the
-// server is away.
-func fetchBytes(ctx context.Context, url string, max int64) ([]byte, error) {
-	resp, err := await(ctx, js.Global().Call("fetch", url))
+// server is away; network skips the saved copy (it belongs to another model than the server's).
+func fetchBytes(ctx context.Context, url string, max int64, network bool) ([]byte, error) {
+	resp, err := await(ctx, js.Global().Call("fetch", url, fetchOptions(network, "")))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
@@ -35,6 +35,19 @@ func fetchBytes(ctx context.Context, url string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}
 	return bytesOf(buf), nil
+}
+
+// fetchOptions builds fetch's init: a Range header when rng is set, and the header that makes
+// the service worker go to the network when network is set.
+func fetchOptions(network bool, rng string) js.Value {
+	headers := js.Global().Get("Headers").New()
+	if network {
+		headers.Call("set", offline.NetworkHeader, "1")
+	}
+	if rng != "" {
+		headers.Call("set", "Range", rng)
+	}
+	return js.ValueOf(map[string]any{"headers": headers})
 }
 
 // memFS is a read-only file system of files held in memory: the tokenizer reads its folder
@@ -65,10 +78,10 @@ func (f *memFile) IsDir() bool                { return false }
 func (f *memFile) Sys() any                   { return nil }
 
 // fetchTokenizer loads the model's tokenizer folder. tokenizer_config.json is optional.
-func fetchTokenizer(ctx context.Context) (*tokenizer.Tokenizer, error) {
+func fetchTokenizer(ctx context.Context, network bool) (*tokenizer.Tokenizer, error) {
 	files := memFS{}
 	for _, name := range []string{tokenizer.VocabFile, tokenizer.MergesFile, tokenizer.SpecialTokensFile, tokenizer.ConfigFile} {
-		b, err := fetchBytes(ctx, offline.ModelBase+"tokenizer/"+name, 64<<20)
+		b, err := fetchBytes(ctx, offline.ModelBase+"tokenizer/"+name, 64<<20, network)
 		if err != nil {
 			if name == tokenizer.ConfigFile {
 				continue
@@ -81,7 +94,7 @@ func fetchTokenizer(ctx context.Context) (*tokenizer.Tokenizer, error) {
 }
 
 func (a *app) loadTokenizer() {
-	tok, err := fetchTokenizer(a.ctx)
+	tok, err := fetchTokenizer(a.ctx, a.model.fresh())
 	if err != nil {
 		message(a.el.promptMessage, "The tokenizer could not be loaded, so subject words cannot be marked: "+err.Error(), true)
 		return

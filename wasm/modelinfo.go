@@ -31,6 +31,10 @@ type modelState struct {
 	loading bool
 }
 
+// fresh says whether the model's files must come from the server: until this manifest's copy
+// is saved, a saved copy in the browser is another model's (the server's model changed).
+func (m *modelState) fresh() bool { return m.manifest != nil && !m.saved }
+
 // configFiles are the small files that describe the model (read before any weight).
 var configFiles = []string{
 	"model_index.json", "text_encoder/config.json", "unet/config.json", "vae/config.json",
@@ -39,7 +43,7 @@ var configFiles = []string{
 
 // readManifest fetches and parses the model's manifest.json.
 func (a *app) readManifest(ctx context.Context) error {
-	b, err := fetchBytes(ctx, offline.ManifestURL, 64<<20)
+	b, err := fetchBytes(ctx, offline.ManifestURL, 64<<20, false)
 	if err != nil {
 		return err
 	}
@@ -62,7 +66,7 @@ func (a *app) readManifest(ctx context.Context) error {
 func (a *app) readIdentity(ctx context.Context) error {
 	files := memFS{}
 	for _, name := range configFiles {
-		b, err := fetchBytes(ctx, offline.ModelBase+name, 1<<20)
+		b, err := fetchBytes(ctx, offline.ModelBase+name, 1<<20, a.model.fresh())
 		if err != nil {
 			return err
 		}
@@ -84,7 +88,7 @@ func (a *app) readIdentity(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("text encoder: %w", err)
 	}
-	fp, err := weights.TextEncoderFingerprint(model.TextEncoder, rangeReader(ctx, binding))
+	fp, err := weights.TextEncoderFingerprint(model.TextEncoder, rangeReader(ctx, binding, a.model.fresh()))
 	if err != nil {
 		return fmt.Errorf("text encoder: %w", err)
 	}
@@ -96,7 +100,7 @@ func (a *app) readIdentity(ctx context.Context) error {
 }
 
 // rangeReader reads the first n values of a bound parameter with one Range request.
-func rangeReader(ctx context.Context, b *weights.Binding) weights.TensorReader {
+func rangeReader(ctx context.Context, b *weights.Binding, network bool) weights.TensorReader {
 	return func(name string, n int) ([]float32, error) {
 		s, ok := b.Source(name)
 		if !ok || !s.Tensor.DType.IsFloat() {
@@ -106,7 +110,7 @@ func rangeReader(ctx context.Context, b *weights.Binding) weights.TensorReader {
 		if n < 0 || size > s.Tensor.End-s.Tensor.Begin {
 			return nil, fmt.Errorf("%s: %d values asked of a %d-byte tensor", name, n, s.Tensor.End-s.Tensor.Begin)
 		}
-		raw, err := fetchRange(ctx, offline.ModelBase+s.File, s.Tensor.Begin, size)
+		raw, err := fetchRange(ctx, offline.ModelBase+s.File, s.Tensor.Begin, size, network)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -116,10 +120,8 @@ func rangeReader(ctx context.Context, b *weights.Binding) weights.TensorReader {
 
 // fetchRange GETs n bytes at off of a same-origin file (the service worker answers from the
 // saved copy when there is one).
-func fetchRange(ctx context.Context, url string, off, n int64) ([]byte, error) {
-	headers := js.Global().Get("Headers").New()
-	headers.Call("set", "Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
-	resp, err := await(ctx, js.Global().Call("fetch", url, map[string]any{"headers": headers}))
+func fetchRange(ctx context.Context, url string, off, n int64, network bool) ([]byte, error) {
+	resp, err := await(ctx, js.Global().Call("fetch", url, fetchOptions(network, fmt.Sprintf("bytes=%d-%d", off, off+n-1))))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", url, err)
 	}

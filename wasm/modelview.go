@@ -35,15 +35,18 @@ func (a *app) inspectModel() {
 	if err := a.readManifest(a.ctx); err != nil {
 		message(a.el.modelMessage, "The model cannot be read: "+err.Error()+". Start the server with a model folder (`make run`).", true)
 		a.setStatus("No model.")
+		a.loadTokenizer() // a model folder without a manifest may still have its tokenizer
 		return
 	}
 	setText(a.el.modelSize, fmt.Sprintf("%s in %d files", library.HumanBytes(a.model.totalBytes()), len(a.model.files)))
+	a.model.saved = a.savedModel(a.ctx)
+	a.setStatus("Loading the tokenizer…")
+	a.loadTokenizer()
 	if err := a.readIdentity(a.ctx); err != nil {
 		message(a.el.modelMessage, "The model's configuration is not usable: "+err.Error(), true)
 	}
 	setText(a.el.modelName, a.model.modelSummary())
 	a.useNativeSize()
-	a.model.saved = a.savedModel(a.ctx)
 	a.showOffline()
 	a.showGPUFit()
 	switch {
