@@ -133,6 +133,9 @@ func (t *Trainer) Encode(ids [][]int) (weights.Tensor, error) {
 			flat = append(flat, int32(id))
 		}
 	}
+	if _, err := t.syncTable(); err != nil {
+		return weights.Tensor{}, err
+	}
 	if t.embed == nil {
 		var err error
 		t.embed, err = gctx.NewExec(t.p.Backend, t.ctx, func(ctx *gctx.Context, ids *Node) *Node {

@@ -35,6 +35,7 @@ func (t *Trainer) Step() (Progress, error) {
 	if err != nil {
 		return Progress{}, fmt.Errorf("step %d: %w", t.done, err)
 	}
+	t.decayTable(float32(1 - t.opts.LearningRate*t.opts.WeightDecay))
 	vals := make([]float64, len(outs))
 	for i, o := range outs {
 		vals[i] = float64(tensors.ToScalar[float32](o))
@@ -71,10 +72,7 @@ func (t *Trainer) stepInputs(d Draw) ([]any, error) {
 	}
 	tp := t.p.Model.UNet.TimeProj
 	tproj := nn.TimestepEmbedding([]float32{float32(d.Timestep)}, tp.Channels, tp.FlipSinToCos, tp.FreqShift)
-	ids := make([]int32, len(t.ids))
-	for i, id := range t.ids {
-		ids[i] = int32(id)
-	}
+	ids := t.state.local
 	o := t.opts
 	n := float64(t.done + 1) // torch's step count, from 1
 	first := float32(0)
@@ -105,7 +103,8 @@ func (t *Trainer) stepGraph(ctx *gctx.Context, in []*Node) []*Node {
 	for i, v := range t.state.params {
 		params[i] = v.ValueGraph(g)
 	}
-	emb := sd.TextEncoderGraph(ctx, m.TextEncoder, ids)
+	tokens := Gather(params[0], InsertAxes(ids, -1)) // the prompt's rows of the token table
+	emb := sd.TextEncoderTokensGraph(ctx, m.TextEncoder, tokens)
 	// E0 is this step's embedding at the first step (so both norms are exactly 0 there) and
 	// the stored one afterwards; it never carries a gradient.
 	e0 := Add(Mul(first, StopGradient(emb)), Mul(OneMinus(first), t.state.e0.ValueGraph(g)))

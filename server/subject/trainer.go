@@ -2,7 +2,6 @@ package subject
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -151,12 +151,22 @@ func (t *Trainer) encodeImages(images [][]float32) error {
 
 // trainState is everything a step changes: the tuned parameters (named by the description),
 // AdamW's moments and the step-0 text embedding E0.
+//
+// The token embedding table is split: only the rows of the tokens the training prompt uses
+// (rows) can receive a gradient, so they are a variable of their own in the step graph; every
+// other row only decays by AdamW's weight decay each step (its gradient and moments are
+// exactly 0, so its Adam update is exactly 0), which is done on the host copy table. The full
+// table (variable tableVar) is rebuilt from both when the tuned encoder runs or is read.
 type trainState struct {
-	names      []string // diffusers parameter names, sorted
-	params     []*gctx.Variable
-	m, v       []*gctx.Variable
-	e0         *gctx.Variable
-	embedShape []int
+	names  []string // diffusers names of params; names[0] is the token table's
+	params []*gctx.Variable
+	m, v   []*gctx.Variable
+	e0     *gctx.Variable
+
+	rows     []int // token ids whose table rows are params[0], ascending
+	local    []int32
+	table    []float32 // the token embedding table on the host, rows decayed each step
+	tableVar *gctx.Variable
 }
 
 // Scopes of the trainer's own variables.
@@ -187,29 +197,100 @@ func (t *Trainer) buildContext() (err error) {
 		}
 	}
 	slices.SortFunc(te, func(a, b *gctx.Variable) int { return strings.Compare(a.ScopeAndName(), b.ScopeAndName()) })
-	if len(te) == 0 {
-		return errors.New("the pipeline has no text encoder variables")
-	}
+	tableName := t.p.Model.TextEncoder.TokenEmbedding.Name + ".weight"
 	for _, v := range te {
 		nv, err := v.CloneToContext(t.ctx)
 		if err != nil {
 			return fmt.Errorf("copy %s: %w", v.ScopeAndName(), err)
 		}
-		t.state.params = append(t.state.params, nv)
-		t.state.names = append(t.state.names, paramName(nv))
-		zeros := func(scope string) *gctx.Variable {
-			z := t.ctx.InAbsPath(scope+v.Scope()).VariableWithValue(v.Name(), zeroTensor(v.Shape()))
-			z.Trainable = false
-			return z
+		if paramName(nv) == tableName {
+			t.state.tableVar = nv
+			continue
 		}
-		t.state.m = append(t.state.m, zeros(adamMScope))
-		t.state.v = append(t.state.v, zeros(adamVScope))
+		t.addParam(paramName(nv), nv)
+	}
+	if t.state.tableVar == nil {
+		return fmt.Errorf("the pipeline has no text encoder variable %s", tableName)
+	}
+	if err := t.splitTable(tableName); err != nil {
+		return err
 	}
 	w := t.p.Model.TextEncoder.Width()
-	t.state.embedShape = []int{1, len(t.ids), w}
-	t.state.e0 = t.ctx.InAbsPath(trainScope).VariableWithValue("e0", zeroTensor(shapeOf(t.state.embedShape...)))
+	t.state.e0 = t.ctx.InAbsPath(trainScope).VariableWithValue("e0", zeroTensor(shapeOf(1, len(t.ids), w)))
 	t.state.e0.Trainable = false
 	return nil
+}
+
+// addParam registers a trainable variable with zeroed AdamW moments.
+func (t *Trainer) addParam(name string, v *gctx.Variable) {
+	zeros := func(scope string) *gctx.Variable {
+		z := t.ctx.InAbsPath(scope+v.Scope()).VariableWithValue(v.Name(), zeroTensor(v.Shape()))
+		z.Trainable = false
+		return z
+	}
+	t.state.names = append(t.state.names, name)
+	t.state.params = append(t.state.params, v)
+	t.state.m = append(t.state.m, zeros(adamMScope))
+	t.state.v = append(t.state.v, zeros(adamVScope))
+}
+
+// splitTable copies the token table to the host and makes the rows the prompt uses the first
+// trainable parameter.
+func (t *Trainer) splitTable(name string) error {
+	table, err := variableData(t.state.tableVar)
+	if err != nil {
+		return err
+	}
+	w := t.p.Model.TextEncoder.Width()
+	rows := slices.Clone(t.ids)
+	slices.Sort(rows)
+	rows = slices.Compact(rows)
+	data := make([]float32, 0, len(rows)*w)
+	for _, id := range rows {
+		data = append(data, table[id*w:(id+1)*w]...)
+	}
+	for _, id := range t.ids {
+		i, _ := slices.BinarySearch(rows, id)
+		t.state.local = append(t.state.local, int32(i))
+	}
+	t.state.rows, t.state.table = rows, table
+	active := t.ctx.InAbsPath(trainScope).VariableWithValue("token_rows", tensors.FromFlatDataAndDimensions(data, len(rows), w))
+	// The rows go first, so that names[0] names the table they belong to.
+	t.addParam(name, active)
+	n := len(t.state.names) - 1
+	for _, s := range []*[]string{&t.state.names} {
+		(*s)[0], (*s)[n] = (*s)[n], (*s)[0]
+	}
+	for _, s := range []*[]*gctx.Variable{&t.state.params, &t.state.m, &t.state.v} {
+		(*s)[0], (*s)[n] = (*s)[n], (*s)[0]
+	}
+	return nil
+}
+
+// decayTable applies one step's weight decay to the host table (torch multiplies every row by
+// 1 - lr*wd in float32; the trained rows are overwritten from their variable when synced).
+func (t *Trainer) decayTable(decay float32) {
+	for i, x := range t.state.table {
+		t.state.table[i] = x * decay
+	}
+}
+
+// syncTable writes the trained rows into the host table and sets the full table variable, for
+// the tuned text encoder graph; it returns the table.
+func (t *Trainer) syncTable() ([]float32, error) {
+	rows, err := variableData(t.state.params[0])
+	if err != nil {
+		return nil, err
+	}
+	w := t.p.Model.TextEncoder.Width()
+	for i, id := range t.state.rows {
+		copy(t.state.table[id*w:(id+1)*w], rows[i*w:(i+1)*w])
+	}
+	v := t.state.tableVar
+	if err := v.SetValue(tensors.FromFlatDataAndDimensions(t.state.table, v.Shape().Dimensions...)); err != nil {
+		return nil, err
+	}
+	return t.state.table, nil
 }
 
 // paramName is the diffusers name of a text encoder variable ("text_model.final_layer_norm.bias").
@@ -260,13 +341,18 @@ func (t *Trainer) Close() {
 
 // Parameters returns the tuned text encoder's parameters by diffusers name.
 func (t *Trainer) Parameters() (map[string]weights.Tensor, error) {
-	out := make(map[string]weights.Tensor, len(t.state.params))
-	for i, v := range t.state.params {
+	table, err := t.syncTable()
+	if err != nil {
+		return nil, err
+	}
+	tv := t.state.tableVar
+	out := map[string]weights.Tensor{t.state.names[0]: {Shape: tv.Shape().Dimensions, Data: slices.Clone(table)}}
+	for i, v := range t.state.params[1:] {
 		data, err := variableData(v)
 		if err != nil {
 			return nil, err
 		}
-		out[t.state.names[i]] = weights.Tensor{Shape: v.Shape().Dimensions, Data: data}
+		out[t.state.names[i+1]] = weights.Tensor{Shape: v.Shape().Dimensions, Data: data}
 	}
 	return out, nil
 }
