@@ -87,7 +87,6 @@ func fixtureImages(t testing.TB, v fixture.Variant) [][]float32 {
 	return out
 }
 
-
 // replay feeds the draws the official run recorded.
 type replay struct {
 	v     fixture.Variant
