@@ -12,8 +12,16 @@ import (
 // encoder variable (the trainer fine-tunes them), so embeddings are gathered, never sliced.
 func TextEncoderGraph(ctx *context.Context, d *weights.TextEncoder, ids *Node) *Node {
 	b := builder{ctx: ctx, g: ids.Graph(), root: TextEncoderScope}
-	n := ids.Shape().Dim(1)
-	tokens := Gather(b.param(d.TokenEmbedding.Name+".weight"), InsertAxes(ids, -1))
+	return TextEncoderTokensGraph(ctx, d, Gather(b.param(d.TokenEmbedding.Name+".weight"), InsertAxes(ids, -1)))
+}
+
+// TextEncoderTokensGraph is TextEncoderGraph from the token embeddings ([batch, length, width],
+// the rows of the token embedding table for the ids) rather than the ids. The subject trainer
+// gathers the few rows its prompt uses from its own variable, so that its gradient is those
+// rows rather than a dense copy of the whole vocabulary's table.
+func TextEncoderTokensGraph(ctx *context.Context, d *weights.TextEncoder, tokens *Node) *Node {
+	b := builder{ctx: ctx, g: tokens.Graph(), root: TextEncoderScope}
+	n := tokens.Shape().Dim(1)
 	positions := Gather(b.param(d.PositionEmbedding.Name+".weight"), InsertAxes(Iota(b.g, shapesOf(int32DType, n), 0), -1))
 	x := Add(tokens, InsertAxes(positions, 0))
 	for _, l := range d.Layers {
