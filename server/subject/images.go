@@ -49,35 +49,35 @@ func (e *ImageError) Error() string { return e.Name + ": " + e.Detail }
 
 // DecodeImage decodes one photo after checking its size, its format and the dimensions its
 // header declares, so that a small file claiming a huge image (a decompression bomb) is refused
-// before any pixel memory is allocated.
-func DecodeImage(name string, data []byte, lim ImageLimits) (image.Image, error) {
+// before any pixel memory is allocated. It returns the image and its format (see Formats).
+func DecodeImage(name string, data []byte, lim ImageLimits) (image.Image, string, error) {
 	if int64(len(data)) > lim.MaxBytes {
-		return nil, &ImageError{name, ImageTooLarge, fmt.Sprintf("%d bytes, more than the %d a photo may have", len(data), lim.MaxBytes)}
+		return nil, "", &ImageError{name, ImageTooLarge, fmt.Sprintf("%d bytes, more than the %d a photo may have", len(data), lim.MaxBytes)}
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, &ImageError{name, ImageFormat, "not a PNG, JPEG or WebP image (" + err.Error() + ")"}
+		return nil, "", &ImageError{name, ImageFormat, "not a PNG, JPEG or WebP image (" + err.Error() + ")"}
 	}
 	if !slices.Contains(Formats, format) {
-		return nil, &ImageError{name, ImageFormat, format + " images are not accepted (use PNG, JPEG or WebP)"}
+		return nil, "", &ImageError{name, ImageFormat, format + " images are not accepted (use PNG, JPEG or WebP)"}
 	}
 	w, h := cfg.Width, cfg.Height
 	switch {
 	case w <= 0 || h <= 0:
-		return nil, &ImageError{name, ImageDimension, fmt.Sprintf("the image is %dx%d pixels", w, h)}
+		return nil, "", &ImageError{name, ImageDimension, fmt.Sprintf("the image is %dx%d pixels", w, h)}
 	case w > lim.MaxSide || h > lim.MaxSide:
-		return nil, &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d on a side", w, h, lim.MaxSide)}
+		return nil, "", &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d on a side", w, h, lim.MaxSide)}
 	case int64(w)*int64(h) > int64(lim.MaxPixels):
-		return nil, &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d in all", w, h, lim.MaxPixels)}
+		return nil, "", &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d in all", w, h, lim.MaxPixels)}
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, &ImageError{name, ImageCorrupt, "the " + format + " data is damaged: " + err.Error()}
+		return nil, "", &ImageError{name, ImageCorrupt, "the " + format + " data is damaged: " + err.Error()}
 	}
 	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
-		return nil, &ImageError{name, ImageCorrupt, fmt.Sprintf("the header says %dx%d, the pixels are %dx%d", w, h, b.Dx(), b.Dy())}
+		return nil, "", &ImageError{name, ImageCorrupt, fmt.Sprintf("the header says %dx%d, the pixels are %dx%d", w, h, b.Dx(), b.Dy())}
 	}
-	return img, nil
+	return img, format, nil
 }
 
 // PrepareImage is the official preprocessing with a centre crop: the shorter side scaled to

@@ -84,7 +84,7 @@ func TestDecodeImageLimits(t *testing.T) {
 		{"truncated", good[:len(good)/2], ImageCorrupt},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			img, err := DecodeImage("photo", c.data, lim)
+			img, _, err := DecodeImage("photo", c.data, lim)
 			var ie *ImageError
 			switch {
 			case c.want == 0 && err != nil:
@@ -152,7 +152,7 @@ func FuzzDecodeImage(f *testing.F) {
 	f.Add([]byte("\xff\xd8\xff\xe0"))
 	lim := ImageLimits{MaxBytes: 1 << 16, MaxSide: 256, MaxPixels: 4096}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := DecodeImage("fuzz", data, lim)
+		img, _, err := DecodeImage("fuzz", data, lim)
 		if err != nil {
 			var ie *ImageError
 			if !errors.As(err, &ie) {
