@@ -82,7 +82,7 @@ type Job struct {
 	// server resumed the job from (0: never resumed).
 	Checkpoint int    `json:"checkpoint,omitempty"`
 	Resumed    int    `json:"resumed,omitempty"`
-	Error   string `json:"error,omitempty"`
+	Error      string `json:"error,omitempty"`
 	// Residual is the residual file's URL once the job is done.
 	Residual string `json:"residual,omitempty"`
 }

@@ -59,13 +59,12 @@ type Manager struct {
 
 // entry is a job and what the manager keeps beside it.
 type entry struct {
-	job      Job
-	cancel   context.CancelCauseFunc
-	subs     map[chan struct{}]struct{}
-	saved    time.Time   // when job.json was last written
-	times    []time.Time // the last steps' finishing times, for the rate
-	start    time.Time
-	ckptStep int // the step of the last checkpoint
+	job    Job
+	cancel context.CancelCauseFunc
+	subs   map[chan struct{}]struct{}
+	saved  time.Time   // when job.json was last written
+	times  []time.Time // the last steps' finishing times, for the rate
+	start  time.Time
 }
 
 // Open reads the jobs folder and starts the workers: finished jobs are listed as they were,

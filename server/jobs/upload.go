@@ -186,7 +186,9 @@ func isOptionField(name string) bool {
 // applyOptions parses the option fields over the defaults and checks them against the
 // trainer's rules and the server's limits.
 func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, model ModelInfo) *apiError {
-	bad := func(field, msg string) *apiError { return newError(http.StatusBadRequest, "bad_option", field, field+": "+msg) }
+	bad := func(field, msg string) *apiError {
+		return newError(http.StatusBadRequest, "bad_option", field, field+": "+msg)
+	}
 	for _, f := range optionFields {
 		v, ok := fields[f]
 		if !ok || v == "" {
