@@ -177,12 +177,21 @@ func appGenerate(s *appSite) {
 		s.t.Errorf("settings in the PNG: %+v", got)
 	}
 
-	// "Use these settings again" brings them back after the form changed.
+	if len(got.Regions) != 2 {
+		s.t.Errorf("the PNG carries %d mask regions, want the layout's 2", len(got.Regions))
+	}
+
+	// "Use these settings again" brings them back after the form and the layout changed.
+	boxes := s.boxes()
+	s.click("#box-clear")
 	s.typeInto("seed", "99")
 	s.click(`#gallery-list li button:not([aria-label])`)
 	s.waitText("settings-message", "Settings restored")
 	if seed := pageEval[string](s, `document.getElementById("seed").value`); seed != "1234" {
 		s.t.Errorf("seed after restoring: %s", seed)
+	}
+	if got := s.boxes(); !slices.Equal(got, boxes) {
+		s.t.Errorf("layout after restoring: %+v, want %+v", got, boxes)
 	}
 
 	// Deleting an image can be undone.

@@ -244,8 +244,12 @@ func appOfficial(s *appSite) {
 	if got := pageEval[string](s, `document.getElementById("prompt").value`); !strings.Contains(got, "mug") || !strings.Contains(got, "dog") {
 		s.t.Errorf("prompt %q not taken from the configuration", got)
 	}
-	// The imported regions are fixed masks: the keyboard does not move them.
+	// The imported regions are fixed masks: the keyboard does not move them. A reload keeps them.
 	before := s.boxes()
+	s.open()
+	if got := s.boxes(); !slices.Equal(got, before) {
+		s.t.Errorf("mask regions after a reload: %+v, before %+v", got, before)
+	}
 	s.do(chromedp.Focus(chromedp.ID("layout-canvas")))
 	s.key("]")
 	s.key(kb.ArrowRight)

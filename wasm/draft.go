@@ -5,7 +5,6 @@ package main
 import (
 	"syscall/js"
 
-	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/wasm/settings"
 )
 
@@ -21,8 +20,8 @@ func localStorage() js.Value {
 	return v
 }
 
-// saveDraft keeps the form as typed and the layout, so a reload loses nothing. Imported mask
-// regions have no JSON form; a draft then keeps the form only.
+// saveDraft keeps the form as typed and the layout (imported mask regions included), so a
+// reload loses nothing.
 func (a *app) saveDraft() {
 	if !a.draftReady {
 		return // not before the stored draft was restored: it would be overwritten
@@ -36,8 +35,8 @@ func (a *app) saveDraft() {
 		d.Form[name] = v.Get("value").String()
 	}
 	if l, err := a.currentLayout(); err == nil {
-		if b, err := layout.Encode(l); err == nil {
-			d.Layout = b
+		if b, regions, err := settings.SplitLayout(l); err == nil {
+			d.Layout, d.Regions = b, regions
 		}
 	}
 	if b, err := settings.MarshalDraft(d); err == nil {
@@ -69,8 +68,8 @@ func (a *app) restoreDraft() {
 		a.sizeChosen = true
 	}
 	a.sizeChanged()
-	if len(d.Layout) > 0 {
-		if l, err := layout.Parse(d.Layout); err == nil && a.ed.SetLayout(l) == nil {
+	if len(d.Layout) > 0 || len(d.Regions) > 0 {
+		if l, err := settings.JoinLayout(d.Layout, d.Regions); err == nil && a.ed.SetLayout(l) == nil {
 			a.maskCanvases = map[int]js.Value{}
 		}
 	}

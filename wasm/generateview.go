@@ -15,7 +15,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/wasm/settings"
 )
@@ -82,8 +81,8 @@ func (a *app) fillSettings(s settings.Settings) {
 	}
 	a.sizeChanged()
 	var notes []string
-	if len(s.Layout) > 0 {
-		l, err := layout.Parse(s.Layout)
+	if len(s.Layout) > 0 || len(s.Regions) > 0 {
+		l, err := settings.JoinLayout(s.Layout, s.Regions)
 		if err == nil {
 			err = a.ed.SetLayout(l)
 		}
@@ -205,8 +204,8 @@ func (a *app) buildRequest(s *settings.Settings) (*Request, []string) {
 		req.Residuals = append(req.Residuals, r)
 		req.Settings.Subjects = append(req.Settings.Subjects, settings.Subject{Word: sub.Word, Residual: sub.ID})
 	}
-	if enc, err := layout.Encode(l); err == nil {
-		req.Settings.Layout = enc
+	if enc, regions, err := settings.SplitLayout(l); err == nil {
+		req.Settings.Layout, req.Settings.Regions = enc, regions
 	}
 	req.Settings.Model = a.model.family + " " + a.model.fingerprint
 	if req.Negative, err = a.tok.EncodePadded(""); err != nil {

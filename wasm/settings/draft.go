@@ -9,9 +9,10 @@ import (
 // that do not parse yet) and the layout. The page keeps it in the browser so a reload, a crash
 // or a lost GPU does not lose a prompt or a layout.
 type Draft struct {
-	Format string          `json:"format"`
-	Form   Form            `json:"form"`
-	Layout json.RawMessage `json:"layout,omitempty"` // cones/layout JSON; absent when not encodable
+	Format  string          `json:"format"`
+	Form    Form            `json:"form"`
+	Layout  json.RawMessage `json:"layout,omitempty"`  // cones/layout JSON: the box subjects
+	Regions []Region        `json:"regions,omitempty"` // the mask subjects (see JoinLayout)
 }
 
 // DraftFormat tags stored drafts.

@@ -53,7 +53,8 @@ type Settings struct {
 	Width          int             `json:"width"`
 	Height         int             `json:"height"`
 	Subjects       []Subject       `json:"subjects,omitempty"`
-	Layout         json.RawMessage `json:"layout,omitempty"` // cones/layout JSON
+	Layout         json.RawMessage `json:"layout,omitempty"`  // cones/layout JSON: the box subjects
+	Regions        []Region        `json:"regions,omitempty"` // the mask subjects (see JoinLayout)
 }
 
 // Defaults are the official Cones 2 sampling settings at a given size.
