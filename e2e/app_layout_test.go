@@ -244,6 +244,10 @@ func appOfficial(s *appSite) {
 	if got := pageEval[string](s, `document.getElementById("prompt").value`); !strings.Contains(got, "mug") || !strings.Contains(got, "dog") {
 		s.t.Errorf("prompt %q not taken from the configuration", got)
 	}
+	// Layout JSON holds boxes only: exporting regions says so instead of dropping them.
+	s.click("#layout-export")
+	s.waitText("layout-message", "layout JSON holds boxes only")
+
 	// The imported regions are fixed masks: the keyboard does not move them. A reload keeps them.
 	before := s.boxes()
 	s.open()

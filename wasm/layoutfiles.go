@@ -46,6 +46,12 @@ func (a *app) exportLayout() {
 		message(a.el.layoutMessage, "Nothing exported: "+err.Error(), true)
 		return
 	}
+	for _, sub := range l.Subjects {
+		if sub.Mask != nil {
+			message(a.el.layoutMessage, fmt.Sprintf("Nothing exported: %q is a region imported from a colour layout, and layout JSON holds boxes only; share the colour PNG and its JSON instead, or replace the region with boxes.", sub.Word), true)
+			return
+		}
+	}
 	b, err := layout.Encode(l)
 	if err != nil {
 		message(a.el.layoutMessage, "Nothing exported: "+err.Error(), true)
