@@ -446,12 +446,21 @@ func (s *appSite) writeFile(name string, data []byte) string {
 	return p
 }
 
-// screenshot saves a PNG of the whole page to $CONES_SCREENSHOT when it is set.
+// screenshot saves a PNG of the whole page to $CONES_SCREENSHOT when it is set; a relative path
+// is taken from the repository root (tests run in e2e/), so CONES_SCREENSHOT=docs/screenshot.png
+// works from `make test` and from the root alike.
 func (s *appSite) screenshot() {
 	s.t.Helper()
 	path := os.Getenv("CONES_SCREENSHOT")
 	if path == "" {
 		return
+	}
+	if !filepath.IsAbs(path) {
+		root, err := headless.ModuleDir()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		path = filepath.Join(root, path)
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
 	defer cancel()

@@ -201,10 +201,11 @@ func (a *app) drawLayout() {
 			ctx.Set("globalAlpha", 1.0)
 		}
 		selected := hasSel && sel.ID == b.ID
+		// Sizes are in CSS pixels times scale: the backing store is fine enough to draw them.
 		ctx.Set("strokeStyle", colour)
-		ctx.Set("lineWidth", math.Max(1, 2*scale))
+		ctx.Set("lineWidth", 2*scale)
 		if selected {
-			ctx.Set("lineWidth", math.Max(2, 3.5*scale))
+			ctx.Set("lineWidth", 3*scale)
 			ctx.Call("setLineDash", []any{6 * scale, 3 * scale})
 		}
 		ctx.Call("strokeRect", x, y, bw, bh)
@@ -239,7 +240,7 @@ func drawHandles(ctx js.Value, x, y, w, h int, scale float64) {
 	s := 8 * scale
 	ctx.Set("fillStyle", "#ffffff")
 	ctx.Set("strokeStyle", "#111111")
-	ctx.Set("lineWidth", math.Max(1, scale))
+	ctx.Set("lineWidth", scale)
 	for _, p := range [][2]float64{
 		{0, 0}, {0.5, 0}, {1, 0}, {1, 0.5}, {1, 1}, {0.5, 1}, {0, 1}, {0, 0.5},
 	} {
