@@ -12,9 +12,9 @@ import (
 	"github.com/cones2web/cones2/internal/fixture"
 )
 
-func officialLayout(t *testing.T) *layout.Layout {
+// officialLayout is the fixture's colour layout of one model folder, imported the official way.
+func officialLayout(t *testing.T, v fixture.Variant) *layout.Layout {
 	t.Helper()
-	v := fixture.Variants(t)[0]
 	pic, err := os.ReadFile(filepath.Join(v.ExpectedDir(), "layout.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,12 @@ func officialLayout(t *testing.T) *layout.Layout {
 }
 
 func TestSplitJoinKeepsMasksBoxesAndOrder(t *testing.T) {
-	l := officialLayout(t)
+	for _, v := range fixture.Variants(t) {
+		t.Run(v.Name, func(t *testing.T) { splitJoin(t, officialLayout(t, v)) })
+	}
+}
+
+func splitJoin(t *testing.T, l *layout.Layout) {
 	// A box subject between the two mask subjects.
 	l.Subjects = append(l.Subjects[:1], append([]layout.Subject{{Word: "beach", Weight: 2, Boxes: []layout.Box{{X0: 0, Y0: 0.5, X1: 1, Y1: 1}}}}, l.Subjects[1:]...)...)
 	data, regions, err := SplitLayout(l)
@@ -61,7 +66,7 @@ func TestSplitJoinKeepsMasksBoxesAndOrder(t *testing.T) {
 }
 
 func TestJoinRejectsBadRegions(t *testing.T) {
-	_, regions, err := SplitLayout(officialLayout(t))
+	_, regions, err := SplitLayout(officialLayout(t, fixture.Variants(t)[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
