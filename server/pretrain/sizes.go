@@ -34,7 +34,7 @@ func DefaultSizes() Sizes {
 	return Sizes{
 		Image:       32,
 		VAEChannels: []int{16, 32, 64}, VAELayers: 1, VAEGroups: 8, LatentChannels: 4,
-		UNetChannels: []int{64, 128}, UNetLayers: 1, UNetHeads: []int{2, 4}, UNetGroups: 16,
+		UNetChannels: []int{48, 96}, UNetLayers: 1, UNetHeads: []int{2, 4}, UNetGroups: 16,
 		TextWidth: 64, TextLayers: 3, TextHeads: 4, TextIntermediate: 256,
 		MaxTextPositions: 77, VocabSize: 1024, CrossAttnLevels: 2,
 	}
