@@ -35,15 +35,16 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./webgpu/...
-	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; \
-	else echo "staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)"; exit 1; fi
+	@command -v staticcheck >/dev/null 2>&1 || { echo "staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)"; exit 1; }
+	staticcheck ./...
+	GOOS=js GOARCH=wasm staticcheck ./wasm/... ./webgpu/...
 
 wasm-check:
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null $(WASM_PKGS)
 
 # The pure-Go core also runs its tests as wasm (under Node), the way the browser runs it.
 wasm-test:
-	PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./cones/...
+	PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./cones/... ./wasm/...
 
 clean:
 	rm -rf build
