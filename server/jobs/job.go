@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/cones2web/cones2/server/subject"
@@ -49,11 +51,16 @@ func apiOptions(s subject.Options) Options {
 // Image is one uploaded photo as stored.
 type Image struct {
 	Name   string `json:"name"` // the file name it was uploaded as (shown only, never a path)
-	File   string `json:"-"`    // its file in the job's folder: images/<n>.<format>
 	Format string `json:"format"`
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	Bytes  int64  `json:"bytes"`
+}
+
+// imageFile is the n-th photo's file in its job's folder (n from 0): named by the server from
+// the position and the checked format only.
+func imageFile(n int, format string) string {
+	return filepath.Join(imagesDir, fmt.Sprintf("%d.%s", n+1, format))
 }
 
 // Progress is the latest training step of a job.

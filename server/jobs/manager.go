@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -219,13 +218,11 @@ func (m *Manager) Submit(word string, opts subject.Options, photos []Upload) (Jo
 	j := Job{ID: id, Word: word, Options: apiOptions(opts), State: Queued, Created: time.Now().UTC(),
 		Progress: Progress{Steps: opts.Steps}}
 	for i, ph := range photos {
-		img := ph.Image
-		img.File = filepath.Join(imagesDir, fmt.Sprintf("%d.%s", i+1, img.Format))
-		if err := writeAtomic(m.st.path(id, img.File), ph.Data); err != nil {
+		if err := writeAtomic(m.st.path(id, imageFile(i, ph.Format)), ph.Data); err != nil {
 			os.RemoveAll(m.st.dir(id))
 			return Job{}, fmt.Errorf("store the photos: %w", err)
 		}
-		j.Images = append(j.Images, img)
+		j.Images = append(j.Images, ph.Image)
 	}
 	if err := m.st.save(&j); err != nil {
 		os.RemoveAll(m.st.dir(id))

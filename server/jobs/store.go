@@ -9,7 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+
+	"github.com/cones2web/cones2/server/subject"
 )
 
 // Files of a job's folder.
@@ -95,6 +98,11 @@ func (s store) loadAll() ([]*Job, []error) {
 		}
 		if err == nil && j.ID != e.Name() {
 			err = fmt.Errorf("records id %q", j.ID)
+		}
+		for _, img := range j.Images {
+			if err == nil && !slices.Contains(subject.Formats, img.Format) {
+				err = fmt.Errorf("a photo of format %q", img.Format) // never a path element we did not make
+			}
 		}
 		if err != nil {
 			bad = append(bad, fmt.Errorf("job %s: %w", e.Name(), err))

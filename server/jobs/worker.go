@@ -45,8 +45,8 @@ func (m *Manager) work(ctx context.Context, e *entry) {
 		Progress:     func(p subject.Progress) { m.progress(e, p) },
 		Checkpointed: func(step int, err error) { m.checkpointed(e, step, err) },
 	}
-	for _, img := range j.Images {
-		run.Images = append(run.Images, m.st.path(j.ID, img.File))
+	for i, img := range j.Images {
+		run.Images = append(run.Images, m.st.path(j.ID, imageFile(i, img.Format)))
 	}
 	m.log.Info("training job started", "job", j.ID, "word", j.Word)
 	res, err := m.cfg.Runner.Train(ctx, run)
