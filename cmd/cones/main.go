@@ -24,6 +24,7 @@ const usage = `usage: cones <command> [flags]
 commands:
   serve      serve the web app and the model weights
   generate   generate an image with Cones 2 on the CPU reference engine
+  train      train a subject (a residual file) from a few photos
   pretrain   train the default model from scratch on the synthetic shapes world
   benchgpu   benchmark the WebGPU kernels in headless Chromium
 `
@@ -39,6 +40,8 @@ func run(args []string) error {
 		return runServe(rest)
 	case "generate":
 		return runGenerate(rest)
+	case "train":
+		return runTrain(rest)
 	case "pretrain":
 		return runPretrain(rest)
 	case "benchgpu":

@@ -21,6 +21,7 @@ func runServe(args []string) error {
 	model := fl.String("model", "build/model", "model folder to serve (diffusers layout)")
 	webDir := fl.String("web", "build/web", "folder with the built wasm program and its loader")
 	data := fl.String("data", "build/data", "folder for the server's own data (training jobs)")
+	train := addTrainServeFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -38,6 +39,11 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	closeTraining, err := train.mount(srv, *data, *model, logger)
+	if err != nil {
+		return err
+	}
+	defer closeTraining()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return srv.ListenAndServe(ctx, *addr, func(a net.Addr) {

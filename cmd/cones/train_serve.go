@@ -1,0 +1,59 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/cones2web/cones2/server/jobs"
+	"github.com/cones2web/cones2/server/subject"
+	"github.com/cones2web/cones2/server/web"
+)
+
+// trainServeFlags are serve's flags for the subject-training service.
+type trainServeFlags struct {
+	off                               bool
+	model                             string
+	workers, maxActive, checkpointEvy int
+	maxSteps                          int
+}
+
+func addTrainServeFlags(fl *flag.FlagSet) *trainServeFlags {
+	f := &trainServeFlags{}
+	fl.BoolVar(&f.off, "no-train", false, "do not offer subject training (the page then says the server does not train)")
+	fl.StringVar(&f.model, "train-model", "", "model folder to train with (default: the served -model; same text encoder)")
+	fl.IntVar(&f.workers, "train-workers", 1, "training jobs run at once (each holds its own copy of the text encoder)")
+	fl.IntVar(&f.maxActive, "train-queue", 32, "training jobs waiting or running at most; more are refused")
+	fl.IntVar(&f.checkpointEvy, "train-checkpoint-every", 100, "steps between checkpoints of a running job (a restarted server resumes from the last)")
+	fl.IntVar(&f.maxSteps, "train-max-steps", jobs.DefaultLimits().MaxSteps, "most training steps one job may ask for")
+	return f
+}
+
+// mount opens the job service on dataDir/jobs and mounts its API on srv; the returned func
+// stops it (running jobs are checkpointed to resume at the next start).
+func (f *trainServeFlags) mount(srv *web.Server, dataDir, modelDir string, log *slog.Logger) (func(), error) {
+	if f.off {
+		return func() {}, nil
+	}
+	if f.model == "" {
+		f.model = modelDir
+	}
+	lim := jobs.DefaultLimits()
+	lim.MaxSteps = f.maxSteps
+	m, err := jobs.Open(jobs.Config{
+		Dir:             filepath.Join(dataDir, "jobs"),
+		Runner:          &jobs.PipelineRunner{Dir: f.model, Limits: lim.Image},
+		Workers:         f.workers,
+		MaxActive:       f.maxActive,
+		Limits:          lim,
+		CheckpointEvery: f.checkpointEvy,
+		Defaults:        subject.Defaults(),
+		Logger:          log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("training service: %w", err)
+	}
+	m.Mount(srv.Handle)
+	return m.Close, nil
+}
