@@ -30,6 +30,11 @@ func TestTextEncoderFixture(t *testing.T) {
 			h.call(t, "textEncoder", map[string]any{"IDs": rows}, &out)
 			t.Logf("text encoder, batch %d: %v", len(rows), time.Since(start).Round(time.Millisecond))
 			fixture.AssertClose(t, "last_hidden_state", out, v.Tensor(t, "text_encoder.last_hidden_state").F32, 1e-4)
+			// the load reported its last component's bytes complete
+			p, _ := h.info["lastProgress"].(map[string]any)
+			if p["Component"] != "vae" || p["Done"] != p["Total"] || p["Total"].(float64) <= 0 {
+				t.Errorf("last load progress %v, want the vae's bytes done of its total", p)
+			}
 		})
 	}
 }

@@ -18,8 +18,8 @@ type Attention struct {
 
 // NewAttention returns the variant for heads of width dh.
 func NewAttention(dh int, causal, edit bool) (Attention, error) {
-	if dh <= 0 || dh > MaxFlashHeadDim {
-		return Attention{}, fmt.Errorf("wgsl: attention: head width %d outside 1..%d", dh, MaxFlashHeadDim)
+	if dh <= 0 || dh > MaxFlashHeadDim || dh%4 != 0 {
+		return Attention{}, fmt.Errorf("wgsl: attention: head width %d is not a multiple of 4 in 4..%d", dh, MaxFlashHeadDim)
 	}
 	return Attention{DMax: uint32((dh + 15) / 16 * 16), Causal: causal, Edit: edit}, nil
 }
@@ -67,7 +67,7 @@ func (k Attention) Grid(pa any) ([3]uint32, error) {
 	if err != nil {
 		return [3]uint32{}, err
 	}
-	if p.Dh > k.DMax || p.Dh == 0 {
+	if p.Dh > k.DMax || p.Dh == 0 || p.Dh%4 != 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: attention: head width %d does not fit variant %d", p.Dh, k.DMax)
 	}
 	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.Tq, 64), 1, p.Batch * p.Heads})

@@ -31,10 +31,18 @@ struct Params {
 @group(0) @binding({{OUT_BINDING}}) var<storage, read_write> o: array<f32>;
 
 const DMAX = {{DMAX}}u;
+const D4 = {{DMAX}}u / 4u; // rows are held as vec4s: indexed private arrays of scalars are slow
 const KT = {{KT}}u;
 const WG = 64u;
-var<workgroup> ks: array<f32, {{KT}} * {{DMAX}}>;
-var<workgroup> vs: array<f32, {{KT}} * {{DMAX}}>;
+var<workgroup> ks: array<vec4<f32>, {{KT}} * {{DMAX}} / 4>;
+var<workgroup> vs: array<vec4<f32>, {{KT}} * {{DMAX}} / 4>;
+
+fn load4(src: u32, which: u32) -> vec4<f32> {
+  if (which == 0u) {
+    return vec4<f32>(k[src], k[src + 1u], k[src + 2u], k[src + 3u]);
+  }
+  return vec4<f32>(v[src], v[src + 1u], v[src + 2u], v[src + 3u]);
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -42,12 +50,13 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   let h = wid.z % p.heads;
   let qi = wid.x * WG + li;
   let live = qi < p.tq;
-  let dh = p.dh;
-  var qr: array<f32, DMAX>;
-  var acc: array<f32, DMAX>;
-  let qb = p.q_off + b * p.q_b + select(0u, qi, live) * p.q_t + h * dh;
-  for (var d = 0u; d < dh; d++) {
-    qr[d] = q[qb + d];
+  let dh4 = p.dh / 4u;
+  var qr: array<vec4<f32>, D4>;
+  var acc: array<vec4<f32>, D4>;
+  let qb = p.q_off + b * p.q_b + select(0u, qi, live) * p.q_t + h * p.dh;
+  for (var d = 0u; d < dh4; d++) {
+    let i = qb + 4u * d;
+    qr[d] = vec4<f32>(q[i], q[i + 1u], q[i + 2u], q[i + 3u]);
   }
 #if EDIT
   var coef = 0.0;
@@ -57,15 +66,15 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
 #endif
   var m = -3.0e38;
   var l = 0.0;
-  let kb = p.k_off + b * p.k_b + h * dh;
-  let vb = p.v_off + b * p.v_b + h * dh;
+  let kb = p.k_off + b * p.k_b + h * p.dh;
+  let vb = p.v_off + b * p.v_b + h * p.dh;
   for (var k0 = 0u; k0 < p.tk; k0 += KT) {
     let cnt = min(KT, p.tk - k0);
-    for (var e = li; e < cnt * dh; e += WG) {
-      let j = e / dh;
-      let d = e % dh;
-      ks[j * DMAX + d] = k[kb + (k0 + j) * p.k_t + d];
-      vs[j * DMAX + d] = v[vb + (k0 + j) * p.v_t + d];
+    for (var e = li; e < cnt * dh4; e += WG) {
+      let j = e / dh4;
+      let d = e % dh4;
+      ks[j * D4 + d] = load4(kb + (k0 + j) * p.k_t + 4u * d, 0u);
+      vs[j * D4 + d] = load4(vb + (k0 + j) * p.v_t + 4u * d, 1u);
     }
     workgroupBarrier();
     var n = cnt;
@@ -75,27 +84,28 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
     var s: array<f32, KT>;
     var mt = m;
     for (var j = 0u; j < n; j++) {
-      var dot = 0.0;
-      for (var d = 0u; d < dh; d++) {
-        dot += qr[d] * ks[j * DMAX + d];
+      var dot4 = vec4<f32>();
+      for (var d = 0u; d < dh4; d++) {
+        dot4 += qr[d] * ks[j * D4 + d];
       }
+      var sc = dot4.x + dot4.y + dot4.z + dot4.w;
 #if EDIT
-      dot += coef * wmap[p.w_off + select(0u, qi, live) * p.w_q + k0 + j];
+      sc += coef * wmap[p.w_off + select(0u, qi, live) * p.w_q + k0 + j];
 #endif
-      s[j] = dot * p.scale;
+      s[j] = sc * p.scale;
       mt = max(mt, s[j]);
     }
     if (n > 0u) {
       let corr = exp(m - mt);
       l *= corr;
-      for (var d = 0u; d < dh; d++) {
+      for (var d = 0u; d < dh4; d++) {
         acc[d] *= corr;
       }
       for (var j = 0u; j < n; j++) {
         let e = exp(s[j] - mt);
         l += e;
-        for (var d = 0u; d < dh; d++) {
-          acc[d] += e * vs[j * DMAX + d];
+        for (var d = 0u; d < dh4; d++) {
+          acc[d] += e * vs[j * D4 + d];
         }
       }
       m = mt;
@@ -103,10 +113,14 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
     workgroupBarrier();
   }
   if (live) {
-    let ob = p.o_off + b * p.o_b + qi * p.o_t + h * dh;
+    let ob = p.o_off + b * p.o_b + qi * p.o_t + h * p.dh;
     let inv = 1.0 / l;
-    for (var d = 0u; d < dh; d++) {
-      o[ob + d] = acc[d] * inv;
+    for (var d = 0u; d < dh4; d++) {
+      let r = acc[d] * inv;
+      o[ob + 4u * d] = r.x;
+      o[ob + 4u * d + 1u] = r.y;
+      o[ob + 4u * d + 2u] = r.z;
+      o[ob + 4u * d + 3u] = r.w;
     }
   }
 }

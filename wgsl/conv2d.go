@@ -9,6 +9,7 @@ type Conv2D struct {
 	Bias2    bool // add bias2[b, co]
 	Residual bool // add R (same layout as the output) before out_scale
 	Upsample bool // read the input through a nearest 2x upsampling
+	Small    bool // 32x32 tiles (64 threads); else 64x64 (256 threads)
 }
 
 // Conv2DParams mirrors struct Params in conv2d.wgsl. H, W are the stored input size (before the
@@ -51,7 +52,14 @@ func (k Conv2D) Source() (string, error) {
 		out++
 	}
 	return Expand("conv2d.wgsl", Defines{"W_F16": k.WF16, "BIAS2": k.Bias2, "RESIDUAL": k.Residual,
-		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out})
+		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})
+}
+
+func (k Conv2D) tile() uint32 {
+	if k.Small {
+		return 32
+	}
+	return 64
 }
 
 func (k Conv2D) Grid(pa any) ([3]uint32, error) {
@@ -62,7 +70,8 @@ func (k Conv2D) Grid(pa any) ([3]uint32, error) {
 	if p.Stride == 0 || p.KH == 0 || p.KW == 0 || p.Batch == 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: conv2d: zero stride, kernel or batch in %+v", p)
 	}
-	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.OH*p.OW, 64), ceilDiv(p.Cout, 64), p.Batch})
+	t := k.tile()
+	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.OH*p.OW, t), ceilDiv(p.Cout, t), p.Batch})
 }
 
 func (k Conv2D) FLOPs(pa any) float64 {

@@ -5,7 +5,8 @@
 // Asymmetric padding (the VAE encoder's (0,1,0,1)) is pad_t/pad_l plus the output size; UPSAMPLE
 // reads the input through a nearest 2x upsampling (diffusers Upsample2D) without materialising it.
 // bias2 is the per-sample time-embedding projection a ResnetBlock2D adds after conv1.
-// GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW. Tile 64x64, K step 16.
+// GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW. Tile TxT (T = {{T}}: 64, or
+// 32 with 64 threads, which CPU adapters run faster), K step 16.
 
 struct Params {
   cin: u32, h: u32, w: u32, cout: u32, oh: u32, ow: u32,
@@ -36,13 +37,15 @@ fn load_w(i: u32) -> f32 { return wt[i]; }
 #endif
 @group(0) @binding({{OUT_BINDING}}) var<storage, read_write> dst: array<f32>;
 
-const TM = 64u;
-const TN = 64u;
+const TM = {{T}}u;
+const TN = {{T}}u;
 const TK = 16u;
-var<workgroup> at: array<f32, 1024>; // weights [TK][TM]
-var<workgroup> bt: array<f32, 1024>; // gathered input [TK][TN]
+const TH = {{T}}u / 4u; // threads per side, and the stride between a thread's rows/columns
+const THREADS = TH * TH;
+var<workgroup> at: array<f32, {{T}} * 16>; // weights [TK][TM]
+var<workgroup> bt: array<f32, {{T}} * 16>; // gathered input [TK][TN]
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size({{T}} / 4, {{T}} / 4)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
@@ -67,8 +70,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   var c2 = vec4<f32>();
   var c3 = vec4<f32>();
   for (var k0 = 0u; k0 < kdim; k0 += TK) {
-    for (var l = 0u; l < 4u; l++) {
-      let e = li + 256u * l;
+    for (var l = 0u; l < TM * TK / THREADS; l++) {
+      let e = li + THREADS * l;
       // weights: consecutive threads walk K (rows of W are contiguous)
       let kk = e % TK;
       let mm = e / TK;
@@ -110,8 +113,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     for (var kk = 0u; kk < TK; kk++) {
       let ab = kk * TM + lid.y;
       let bb = kk * TN + lid.x;
-      let av = vec4<f32>(at[ab], at[ab + 16u], at[ab + 32u], at[ab + 48u]);
-      let bv = vec4<f32>(bt[bb], bt[bb + 16u], bt[bb + 32u], bt[bb + 48u]);
+      let av = vec4<f32>(at[ab], at[ab + TH], at[ab + 2u * TH], at[ab + 3u * TH]);
+      let bv = vec4<f32>(bt[bb], bt[bb + TH], bt[bb + 2u * TH], bt[bb + 3u * TH]);
       c0 += av.x * bv;
       c1 += av.y * bv;
       c2 += av.z * bv;
@@ -121,14 +124,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   }
   let acc = array<vec4<f32>, 4>(c0, c1, c2, c3);
   for (var i = 0u; i < 4u; i++) {
-    let co = m0 + lid.y + 16u * i;
+    let co = m0 + lid.y + TH * i;
     if (co >= p.cout) { continue; }
     var add = bias[p.bias_off + co];
 #if BIAS2
     add += bias2[p.bias2_off + b * p.bias2_b + co];
 #endif
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid.x + 16u * j;
+      let gn = n0 + lid.x + TH * j;
       if (gn < npix) {
         var v = acc[i][j] + add;
 #if RESIDUAL

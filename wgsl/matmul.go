@@ -9,7 +9,19 @@ type MatMul struct {
 	Bias     bool // add bias[n]
 	Residual bool // add R after the activation
 	Act      Act
+	Small    bool // 32x32 tiles (64 threads) for narrow problems; else 64x64 (256 threads)
 }
+
+func (k MatMul) tile() uint32 {
+	if k.Small {
+		return 32
+	}
+	return 64
+}
+
+// SmallTile reports whether a problem of m x n outputs is better served by 32x32 tiles: a side
+// of 32 or less would leave most of a 64-wide tile idle.
+func SmallTile(m, n uint32) bool { return m <= 32 || n <= 32 }
 
 // MatMulParams mirrors struct Params in matmul.wgsl. Element (m,k) of A is at
 // AOff + b1*AB1 + b2*AB2 + m*AM + k*AK for batch z = b1*Batch2 + b2; likewise B (n,k), C and R (m,n).
@@ -50,7 +62,7 @@ func (k MatMul) Source() (string, error) {
 		c++
 	}
 	return Expand("matmul.wgsl", Defines{"B_F16": k.BF16, "BIAS": k.Bias, "RESIDUAL": k.Residual,
-		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c})
+		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
 }
 
 func (k MatMul) Grid(pa any) ([3]uint32, error) {
@@ -61,7 +73,8 @@ func (k MatMul) Grid(pa any) ([3]uint32, error) {
 	if p.Batch1 == 0 || p.Batch2 == 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: matmul: zero batch (%d x %d)", p.Batch1, p.Batch2)
 	}
-	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.N, 64), ceilDiv(p.M, 64), p.Batch1 * p.Batch2})
+	t := k.tile()
+	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.N, t), ceilDiv(p.M, t), p.Batch1 * p.Batch2})
 }
 
 func (k MatMul) FLOPs(pa any) float64 {

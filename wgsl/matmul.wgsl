@@ -4,7 +4,8 @@
 // unpack2x16float) or any strided f32 operand. Every operand has its own offset and strides, so the
 // same kernel reads NCHW feature maps as token rows (transformer proj_in/proj_out), multiplies
 // attention chunks, and runs batched heads (z = b1 * batch2 + b2). Accumulation is f32.
-// Tile: 64x64 outputs per workgroup of 16x16 threads (4x4 each), K in steps of 16.
+// Tile: TxT outputs (T = {{T}}: 64, or 32 for narrow problems) per workgroup of T/4 x T/4 threads
+// (4x4 outputs each), K in steps of 16.
 #include "act.wgsl"
 
 struct Params {
@@ -36,13 +37,15 @@ fn load_b(i: u32) -> f32 { return b[i]; }
 #endif
 @group(0) @binding({{C_BINDING}}) var<storage, read_write> c: array<f32>;
 
-const TM = 64u;
-const TN = 64u;
+const TM = {{T}}u;
+const TN = {{T}}u;
 const TK = 16u;
-var<workgroup> at: array<f32, 1024>; // [TK][TM]
-var<workgroup> bt: array<f32, 1024>; // [TK][TN]
+const TH = {{T}}u / 4u; // threads per side, and the stride between a thread's rows/columns
+const THREADS = TH * TH;
+var<workgroup> at: array<f32, {{T}} * 16>; // [TK][TM]
+var<workgroup> bt: array<f32, {{T}} * 16>; // [TK][TN]
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size({{T}} / 4, {{T}} / 4)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
@@ -59,8 +62,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   var c2 = vec4<f32>();
   var c3 = vec4<f32>();
   for (var k0 = 0u; k0 < p.k; k0 += TK) {
-    for (var l = 0u; l < 4u; l++) {
-      let e = li + 256u * l;
+    for (var l = 0u; l < TM * TK / THREADS; l++) {
+      let e = li + THREADS * l;
       let kk = e % TK;
       let mm = e / TK;
       let gk = k0 + kk;
@@ -79,8 +82,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     for (var kk = 0u; kk < TK; kk++) {
       let ab = kk * TM + lid.y;
       let bb = kk * TN + lid.x;
-      let av = vec4<f32>(at[ab], at[ab + 16u], at[ab + 32u], at[ab + 48u]);
-      let bv = vec4<f32>(bt[bb], bt[bb + 16u], bt[bb + 32u], bt[bb + 48u]);
+      let av = vec4<f32>(at[ab], at[ab + TH], at[ab + 2u * TH], at[ab + 3u * TH]);
+      let bv = vec4<f32>(bt[bb], bt[bb + TH], bt[bb + 2u * TH], bt[bb + 3u * TH]);
       c0 += av.x * bv;
       c1 += av.y * bv;
       c2 += av.z * bv;
@@ -92,9 +95,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
   let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
   for (var i = 0u; i < 4u; i++) {
-    let gm = m0 + lid.y + 16u * i;
+    let gm = m0 + lid.y + TH * i;
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid.x + 16u * j;
+      let gn = n0 + lid.x + TH * j;
       if (gm < p.m && gn < p.n) {
         var v = p.alpha * acc[i][j];
 #if BIAS

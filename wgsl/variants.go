@@ -8,10 +8,11 @@ func Variants() []Kernel {
 		for _, bias := range []bool{false, true} {
 			for _, res := range []bool{false, true} {
 				for _, a := range []Act{ActNone, ActGELU, ActQuickGELU, ActSiLU} {
-					out = append(out, MatMul{BF16: f16, Bias: bias, Residual: res, Act: a})
+					out = append(out, MatMul{BF16: f16, Bias: bias, Residual: res, Act: a}, MatMul{BF16: f16, Bias: bias, Residual: res, Act: a, Small: true})
 				}
 				for _, up := range []bool{false, true} {
-					out = append(out, Conv2D{WF16: f16, Bias2: bias, Residual: res, Upsample: up})
+					out = append(out, Conv2D{WF16: f16, Bias2: bias, Residual: res, Upsample: up},
+						Conv2D{WF16: f16, Bias2: bias, Residual: res, Upsample: up, Small: true})
 				}
 			}
 		}

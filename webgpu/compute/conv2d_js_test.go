@@ -15,6 +15,7 @@ func TestConv2D(t *testing.T) {
 		oh, ow                                        uint32 // 0: from symmetric padding
 		f16, bias2, res, up                           bool
 		outScale                                      float32
+		small                                         bool // 32x32 tiles
 	}
 	cases := []tc{
 		{cin: 4, cout: 32, h: 16, w: 16, k: 3, padT: 1, padL: 1},
@@ -27,6 +28,11 @@ func TestConv2D(t *testing.T) {
 		{cin: 1, cout: 1, h: 1, w: 1, k: 3, padT: 1, padL: 1, batch: 2, bias2: true, res: true},
 		{cin: 70, cout: 66, h: 12, w: 11, k: 3, padT: 1, padL: 1, f16: true, res: true, bias2: true, outScale: 0.5},
 		{cin: 4, cout: 64, h: 77, w: 3, k: 3, padT: 1, padL: 1, f16: true},
+		{cin: 3, cout: 5, h: 7, w: 9, k: 3, padT: 1, padL: 1, f16: true, small: true},
+		{cin: 3, cout: 4, h: 8, w: 8, k: 3, stride: 2, oh: 4, ow: 4, small: true},
+		{cin: 5, cout: 7, h: 4, w: 3, k: 3, padT: 1, padL: 1, batch: 2, up: true, small: true},
+		{cin: 70, cout: 66, h: 12, w: 11, k: 3, padT: 1, padL: 1, f16: true, res: true, bias2: true, outScale: 0.5, small: true},
+		{cin: 65, cout: 3, h: 5, w: 5, k: 1, batch: 2, small: true},
 	}
 	for _, c := range cases {
 		c.stride, c.batch = max(c.stride, 1), max(c.batch, 1)
@@ -46,14 +52,14 @@ func TestConv2D(t *testing.T) {
 		for _, f := range []struct {
 			on bool
 			s  string
-		}{{c.f16, "f16"}, {c.bias2, "bias2"}, {c.res, "residual"}, {c.up, "upsample"}} {
+		}{{c.f16, "f16"}, {c.bias2, "bias2"}, {c.res, "residual"}, {c.up, "upsample"}, {c.small, "tile=32"}} {
 			if f.on {
 				name += "," + f.s
 			}
 		}
 		t.Run(name, func(t *testing.T) {
 			r := rng(name)
-			k := wgsl.Conv2D{WF16: c.f16, Bias2: c.bias2, Residual: c.res, Upsample: c.up}
+			k := wgsl.Conv2D{WF16: c.f16, Bias2: c.bias2, Residual: c.res, Upsample: c.up, Small: c.small}
 			in := c.cin * c.h * c.w
 			out := c.cout * c.oh * c.ow
 			p := wgsl.Conv2DParams{Cin: c.cin, H: c.h, W: c.w, Cout: c.cout, OH: c.oh, OW: c.ow,

@@ -16,6 +16,7 @@ func TestMatMul(t *testing.T) {
 		act             wgsl.Act
 		nchw            bool // A read as an NCHW map: m = pixel, k = channel
 		outScale        float32
+		small           bool // 32x32 tiles
 	}
 	cases := []tc{
 		{m: 1, n: 1, k: 1},
@@ -28,6 +29,11 @@ func TestMatMul(t *testing.T) {
 		{m: 35, n: 20, k: 12, nchw: true, bias: true},
 		{m: 10, n: 9, k: 8, b1: 2, b2: 3},
 		{m: 77, n: 77, k: 40, b1: 2, b2: 5, f16: true},
+		{m: 1, n: 1, k: 1, small: true},
+		{m: 512, n: 32, k: 32, bias: true, small: true},
+		{m: 33, n: 65, k: 17, f16: true, bias: true, res: true, act: wgsl.ActGELU, small: true},
+		{m: 35, n: 20, k: 12, nchw: true, bias: true, small: true},
+		{m: 10, n: 9, k: 8, b1: 2, b2: 3, small: true},
 	}
 	for _, c := range cases {
 		c.b1, c.b2 = max(c.b1, 1), max(c.b2, 1)
@@ -41,14 +47,14 @@ func TestMatMul(t *testing.T) {
 		for _, f := range []struct {
 			on bool
 			s  string
-		}{{c.f16, "f16"}, {c.bias, "bias"}, {c.res, "residual"}, {c.nchw, "nchw"}, {c.act != wgsl.ActNone, c.act.String()}} {
+		}{{c.f16, "f16"}, {c.bias, "bias"}, {c.res, "residual"}, {c.nchw, "nchw"}, {c.act != wgsl.ActNone, c.act.String()}, {c.small, "tile=32"}} {
 			if f.on {
 				name += "," + f.s
 			}
 		}
 		t.Run(name, func(t *testing.T) {
 			r := rng(name)
-			k := wgsl.MatMul{BF16: c.f16, Bias: c.bias, Residual: c.res, Act: c.act}
+			k := wgsl.MatMul{BF16: c.f16, Bias: c.bias, Residual: c.res, Act: c.act, Small: c.small}
 			nb := c.b1 * c.b2
 			// A: [b1][b2][m][k] with a 5-element offset; B: [b1][b2][n][k]; C, R: [b1][b2][m][n]
 			p := wgsl.MatMulParams{M: c.m, N: c.n, K: c.k, Batch1: c.b1, Batch2: c.b2,

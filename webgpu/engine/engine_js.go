@@ -4,6 +4,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -81,10 +82,10 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 		{weights.VAEDir, m.VAE, vaeKeep},
 	} {
 		var done int64
-		report := func(n int64) {
+		report := func(n, total int64) {
 			done += n
 			if o.OnProgress != nil {
-				o.OnProgress(LoadProgress{Component: c.name, Done: done})
+				o.OnProgress(LoadProgress{Component: c.name, Done: done, Total: total})
 			}
 		}
 		ws, _, err := loadComponent(ctx, dev, f, base, c.name, c.m, c.keep, e.F16, report)
@@ -123,7 +124,17 @@ func (e *Engine) WeightBytes() uint64 {
 
 // Plan reports the GPU memory a generation at width x height needs on this device.
 func (e *Engine) Plan(width, height int) (graph.Memory, error) {
-	return graph.PlanPipeline(e.Model, graph.PipelineOptions{Width: width, Height: height, F16: e.F16, Limit: e.Dev.Limits.Binding()})
+	m, err := graph.PlanPipeline(e.Model, graph.PipelineOptions{Width: width, Height: height, F16: e.F16, Limit: e.Dev.Limits.Binding()})
+	return m, e.limitError(err)
+}
+
+// limitError turns a graph's TooLargeError into the *webgpu.LimitError the page branches on.
+func (e *Engine) limitError(err error) error {
+	var tl *graph.TooLargeError
+	if errors.As(err, &tl) {
+		return &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: tl.Tensor, Want: tl.Bytes, Have: e.Dev.Limits.Binding()}
+	}
+	return err
 }
 
 // program returns the cached program under key, building it with build on first use.
@@ -133,7 +144,7 @@ func (e *Engine) program(ctx context.Context, key string, build func() (*graph.G
 	}
 	g, err := build()
 	if err != nil {
-		return nil, err
+		return nil, e.limitError(err)
 	}
 	p, err := NewProgram(ctx, e.run, g, e.w, bind)
 	if err != nil {

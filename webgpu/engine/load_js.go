@@ -189,7 +189,7 @@ func stream(ctx context.Context, base string, r run, progress func(n int64)) err
 // loadComponent binds the description m against the component's files and streams the
 // parameters the graphs use (keep) into GPU buffers, f16 matrices when f16.
 func loadComponent(ctx context.Context, dev *webgpu.Device, f *weights.Folder, base, component string, m weights.Module,
-	keep func(string) bool, f16 bool, progress func(n int64)) (map[string]*Weight, int64, error) {
+	keep func(string) bool, f16 bool, progress func(n, total int64)) (map[string]*Weight, int64, error) {
 	w, err := f.Weights(component)
 	if err != nil {
 		return nil, 0, err
@@ -214,8 +214,9 @@ func loadComponent(ctx context.Context, dev *webgpu.Device, f *weights.Folder, b
 		out[s.Param.Name] = sk.w
 		total += s.Tensor.End - s.Tensor.Begin
 	}
+	progress(0, total)
 	for _, r := range planRuns(sinks) {
-		if err := stream(ctx, base, r, progress); err != nil {
+		if err := stream(ctx, base, r, func(n int64) { progress(n, total) }); err != nil {
 			release(out)
 			return nil, 0, fmt.Errorf("%s: %w", component, err)
 		}

@@ -23,7 +23,7 @@ func (b *builder) linear(x Seq, l weights.Linear, act wgsl.Act, res *Seq) Seq {
 // linearInto is linear writing into out (which may be a slice of a bigger tensor).
 func (b *builder) linearInto(x Seq, l weights.Linear, act wgsl.Act, res *Seq, out Seq) {
 	w := b.weight(l.WeightName(), l.In*l.Out, true)
-	k := wgsl.MatMul{BF16: b.f16, Bias: l.Bias, Residual: res != nil, Act: act}
+	k := wgsl.MatMul{BF16: b.f16, Bias: l.Bias, Residual: res != nil, Act: act, Small: wgsl.SmallTile(u(x.L), u(l.Out))}
 	p := wgsl.MatMulParams{M: u(x.L), N: u(l.Out), K: u(l.In), Batch1: u(x.B), Batch2: 1,
 		AOff: u(x.Off), AB1: u(x.BatchStride()), AM: u(x.RowStride), AK: 1,
 		BN: u(l.In), BK: 1,
@@ -45,7 +45,7 @@ func (b *builder) linearInto(x Seq, l weights.Linear, act wgsl.Act, res *Seq, ou
 func (b *builder) linearFromMap(x Map, l weights.Linear) Seq {
 	w := b.weight(l.WeightName(), l.In*l.Out, true)
 	out := seq(b.act(l.Name, x.B*x.HW()*l.Out), x.B, x.HW(), l.Out)
-	k := wgsl.MatMul{BF16: b.f16, Bias: l.Bias}
+	k := wgsl.MatMul{BF16: b.f16, Bias: l.Bias, Small: wgsl.SmallTile(u(x.HW()), u(l.Out))}
 	p := wgsl.MatMulParams{M: u(x.HW()), N: u(l.Out), K: u(l.In), Batch1: u(x.B), Batch2: 1,
 		AOff: u(x.Off), AB1: u(x.C * x.HW()), AM: 1, AK: u(x.HW()),
 		BN: u(l.In), BK: 1, CB1: u(x.HW() * l.Out), CM: u(l.Out), CN: 1, Alpha: 1, OutScale: 1}
@@ -62,8 +62,8 @@ func (b *builder) linearFromMap(x Map, l weights.Linear) Seq {
 func (b *builder) linearToMap(x Seq, l weights.Linear, h, w int, res Map, outScale float64) Map {
 	wt := b.weight(l.WeightName(), l.In*l.Out, true)
 	out := Map{T: b.act(l.Name, x.B*l.Out*h*w), B: x.B, C: l.Out, H: h, W: w}
-	k := wgsl.MatMul{BF16: b.f16, Bias: l.Bias, Residual: true}
 	hw := h * w
+	k := wgsl.MatMul{BF16: b.f16, Bias: l.Bias, Residual: true, Small: wgsl.SmallTile(u(hw), u(l.Out))}
 	p := wgsl.MatMulParams{M: u(hw), N: u(l.Out), K: u(l.In), Batch1: u(x.B), Batch2: 1,
 		AOff: u(x.Off), AB1: u(x.BatchStride()), AM: u(x.RowStride), AK: 1,
 		BN: u(l.In), BK: 1, CB1: u(l.Out * hw), CM: 1, CN: u(hw),
@@ -106,7 +106,8 @@ func (b *builder) conv(x Map, c weights.Conv2D, o convOpts) Map {
 	if !c.Bias {
 		b.fail(fmt.Errorf("graph: %s: convolution without bias is not supported", c.Name))
 	}
-	k := wgsl.Conv2D{WF16: b.f16, Bias2: o.bias2 != nil, Residual: o.res != nil, Upsample: o.upsample}
+	k := wgsl.Conv2D{WF16: b.f16, Bias2: o.bias2 != nil, Residual: o.res != nil, Upsample: o.upsample,
+		Small: wgsl.SmallTile(u(c.Out), u(oh*ow))}
 	p := wgsl.Conv2DParams{Cin: u(c.In), H: u(x.H), W: u(x.W), Cout: u(c.Out), OH: u(oh), OW: u(ow),
 		KH: u(c.Kernel), KW: u(c.Kernel), Stride: u(c.Stride), PadT: u(c.Pad.Top), PadL: u(c.Pad.Left),
 		InOff: u(x.Off), InB: u(x.C * x.HW()), OutB: u(c.Out * oh * ow), Bias2B: u(c.Out),
@@ -166,7 +167,11 @@ func (b *builder) attention(name string, q, k, v Seq, heads, dh int, scale float
 	if edit != nil {
 		b.scoreStd(name, q, k, heads, dh, edit)
 	}
-	if dh <= b.flashMax() || causal || edit != nil {
+	flash := dh <= b.flashMax() && dh%4 == 0
+	if !flash && (causal || edit != nil) && dh <= wgsl.MaxFlashHeadDim {
+		flash = dh%4 == 0 // the chunked path has no causal mask or layout edit
+	}
+	if flash || causal || edit != nil {
 		kern, err := wgsl.NewAttention(dh, causal, edit != nil)
 		if err != nil {
 			b.fail(err)
