@@ -107,6 +107,7 @@ func (a *app) start() {
 	a.wireLibrary()
 	a.wireSettings()
 	a.wireModel()
+	a.wireTraining()
 	a.resizeCanvas()
 	a.restoreDraft()
 	a.drawLayout()
