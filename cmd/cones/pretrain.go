@@ -36,6 +36,7 @@ func runPretrain(args []string) error {
 	fl.IntVar(&d.Diffusion.Steps, "steps", d.Diffusion.Steps, "text encoder + UNet training steps")
 	fl.IntVar(&d.Diffusion.Batch, "batch", d.Diffusion.Batch, "text encoder + UNet batch size")
 	fl.IntVar(&d.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "steps between checkpoints")
+	fl.IntVar(&d.Workers, "workers", d.Workers, "batch shares computed concurrently (part of the recipe: changing it changes the model)")
 	fl.IntVar(&d.ExportEvery, "export-every", d.ExportEvery, "diffusion steps between refreshes of -out")
 	if err := fl.Parse(args); err != nil {
 		return err

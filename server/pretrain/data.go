@@ -1,7 +1,10 @@
 package pretrain
 
 import (
+	"fmt"
+
 	"github.com/cones2web/cones2/server/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // images renders scenes first..first+n-1 of set at size×size as one NCHW batch in [-1, 1], the
@@ -28,4 +31,35 @@ func captions(set shapes.Set, first uint64, n int) []string {
 		out[b] = set.Scene(first + uint64(b)).Caption()
 	}
 	return out
+}
+
+// batchTensor is one input of a step for the whole batch: flat data with the batch leading.
+type batchTensor struct {
+	data  any // []float32 or []int32
+	shape []int
+}
+
+// shares splits the inputs of a step into n equal shares of the batch, one per worker.
+func shares(n int, inputs ...batchTensor) ([][]*tensors.Tensor, error) {
+	out := make([][]*tensors.Tensor, n)
+	for _, in := range inputs {
+		b := in.shape[0]
+		if b%n != 0 {
+			return nil, fmt.Errorf("batch of %d does not split into %d workers", b, n)
+		}
+		shape := append([]int{b / n}, in.shape[1:]...)
+		for w := range n {
+			switch d := in.data.(type) {
+			case []float32:
+				per := len(d) / n
+				out[w] = append(out[w], tensors.FromFlatDataAndDimensions(d[w*per:(w+1)*per], shape...))
+			case []int32:
+				per := len(d) / n
+				out[w] = append(out[w], tensors.FromFlatDataAndDimensions(d[w*per:(w+1)*per], shape...))
+			default:
+				return nil, fmt.Errorf("input of type %T", in.data)
+			}
+		}
+	}
+	return out, nil
 }

@@ -18,7 +18,11 @@ type Options struct {
 	Diffusion DiffusionPhase
 	// CheckpointEvery is the number of steps between checkpoints, in both phases.
 	CheckpointEvery int
-	Logf            func(format string, args ...any)
+	// Workers is how many shares each batch is split into, computed concurrently (one core
+	// each). It is part of the recipe, not of the machine: the same value gives the same model
+	// on any number of cores.
+	Workers int
+	Logf    func(format string, args ...any)
 }
 
 // VAEPhase configures the VAE's training.
@@ -47,7 +51,7 @@ type DiffusionPhase struct {
 // measured time on a 2-core machine).
 func DefaultOptions(work, out string) Options {
 	return Options{
-		Sizes: DefaultSizes(), Seed: 1, Work: work, Out: out, ExportEvery: 500, CheckpointEvery: 100,
+		Sizes: DefaultSizes(), Seed: 1, Work: work, Out: out, ExportEvery: 500, CheckpointEvery: 100, Workers: 1,
 		VAE: VAEPhase{Steps: 700, Batch: 16,
 			Optimiser: Optimiser{LR: 5e-4, Warmup: 50, ClipNorm: 1},
 			Objective: VAEObjective{KL: 5e-4, Edge: 0.5}},
@@ -63,6 +67,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("pretrain: work and output folders must be set")
 	case o.VAE.Steps < 1 || o.VAE.Batch < 1 || o.Diffusion.Steps < 1 || o.Diffusion.Batch < 1:
 		return fmt.Errorf("pretrain: steps and batch sizes must be positive")
+	case o.Workers < 1 || o.VAE.Batch%o.Workers != 0 || o.Diffusion.Batch%o.Workers != 0:
+		return fmt.Errorf("pretrain: %d workers do not split batches of %d and %d", o.Workers, o.VAE.Batch, o.Diffusion.Batch)
 	case o.CheckpointEvery < 1:
 		return fmt.Errorf("pretrain: checkpoint interval must be positive")
 	case o.Diffusion.CaptionDropout < 0 || o.Diffusion.CaptionDropout >= 1:

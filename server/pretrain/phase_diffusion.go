@@ -57,7 +57,7 @@ func (r *run) trainDiffusion(ctx gocontext.Context, in string, backend backends.
 		}
 		ema = append(ema, vs...)
 	}
-	st, err := newStepper(backend, p.Context, "adam_diffusion", ph.Optimiser, diffusionLoss(p.Model.TextEncoder, p.Model.UNet), ema)
+	st, err := newStepper(backend, r.opt.Workers, p.Context, "adam_diffusion", ph.Optimiser, diffusionLoss(p.Model.TextEncoder, p.Model.UNet), ema)
 	if err != nil {
 		return err
 	}
@@ -66,11 +66,15 @@ func (r *run) trainDiffusion(ctx gocontext.Context, in string, backend backends.
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		inputs, err := b.batch(step)
+		batch, err := b.batch(step)
+		var in [][]*tensors.Tensor
+		if err == nil {
+			in, err = shares(r.opt.Workers, batch...)
+		}
 		if err != nil {
 			return fmt.Errorf("diffusion step %d: %w", step, err)
 		}
-		vals, err := st.step(ph.Optimiser.lrAt(step, ph.Steps), emaDecay(step, ph.EMADecay), inputs...)
+		vals, err := st.step(ph.Optimiser.lrAt(step, ph.Steps), emaDecay(step, ph.EMADecay), in...)
 		if err != nil {
 			return fmt.Errorf("diffusion step %d: %w", step, err)
 		}
@@ -104,7 +108,7 @@ type diffusionBatcher struct {
 	uncond []int
 }
 
-func (b *diffusionBatcher) batch(step int) ([]*tensors.Tensor, error) {
+func (b *diffusionBatcher) batch(step int) ([]batchTensor, error) {
 	o := b.r.opt
 	ph := o.Diffusion
 	n, size := ph.Batch, o.Sizes.Image
@@ -142,12 +146,12 @@ func (b *diffusionBatcher) batch(step int) ([]*tensors.Tensor, error) {
 		}
 	}
 	tp := b.p.Model.UNet.TimeProj
-	return []*tensors.Tensor{
-		tensors.FromFlatDataAndDimensions(ids, n, len(b.uncond)),
-		tensors.FromFlatDataAndDimensions(noisy, mean.Shape...),
-		tensors.FromFlatDataAndDimensions(nn.TimestepEmbedding(ts, tp.Channels, tp.FlipSinToCos, tp.FreqShift), n, tp.Channels),
-		tensors.FromFlatDataAndDimensions(noise, mean.Shape...),
-		tensors.FromFlatDataAndDimensions(w, n),
+	return []batchTensor{
+		{ids, []int{n, len(b.uncond)}},
+		{noisy, mean.Shape},
+		{nn.TimestepEmbedding(ts, tp.Channels, tp.FlipSinToCos, tp.FreqShift), []int{n, tp.Channels}},
+		{noise, mean.Shape},
+		{w, []int{n}},
 	}, nil
 }
 

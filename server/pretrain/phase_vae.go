@@ -11,7 +11,6 @@ import (
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // Stream identifiers of the per-step random draws (PCG's second seed word is stream^step), so
@@ -38,7 +37,7 @@ func (r *run) trainVAE(ctx context.Context, in, out string, backend backends.Bac
 	if err != nil {
 		return err
 	}
-	st, err := newStepper(backend, p.Context, "adam_vae", ph.Optimiser, vaeLoss(d, ph.Objective), nil)
+	st, err := newStepper(backend, r.opt.Workers, p.Context, "adam_vae", ph.Optimiser, vaeLoss(d, ph.Objective), nil)
 	if err != nil {
 		return err
 	}
@@ -51,9 +50,11 @@ func (r *run) trainVAE(ctx context.Context, in, out string, backend backends.Bac
 		rng := rand.New(rand.NewPCG(r.opt.Seed, streamVAE^uint64(step)))
 		img := images(r.set, uint64(step*ph.Batch), ph.Batch, size)
 		eps := normals(rng, ph.Batch*lc*lat*lat)
-		vals, err := st.step(ph.Optimiser.lrAt(step, ph.Steps), 0,
-			tensors.FromFlatDataAndDimensions(img, ph.Batch, 3, size, size),
-			tensors.FromFlatDataAndDimensions(eps, ph.Batch, lc, lat, lat))
+		in, err := shares(r.opt.Workers, batchTensor{img, []int{ph.Batch, 3, size, size}}, batchTensor{eps, []int{ph.Batch, lc, lat, lat}})
+		if err != nil {
+			return err
+		}
+		vals, err := st.step(ph.Optimiser.lrAt(step, ph.Steps), 0, in...)
 		if err != nil {
 			return fmt.Errorf("vae step %d: %w", step, err)
 		}
