@@ -10,14 +10,14 @@ import (
 
 // Tolerances of the engine with f16 weights (activations and accumulation stay f32): max abs
 // error against the official float32 numbers, about twice what was measured on SwiftShader
-// (sd15 / sd21base): text encoder 1.03e-3 / 1.11e-3, UNet 1.37e-3 / 1.40e-3, VAE decode
-// 3.59e-3 / 2.57e-3, final latents of layout_sampling.run0 1.79e-2 / 1.93e-2 (rms 5.2e-3), and
-// the run's image 100% within one level of the reference in both.
+// (sd15 / sd21base): text encoder 1.03e-3 / 1.11e-3, UNet 1.36e-3 / 1.31e-3, VAE decode
+// 3.58e-3 / 2.58e-3, final latents of layout_sampling.run1 1.61e-2 / 2.31e-2 (rms 4.9e-3 / 5.1e-3;
+// run0: 1.79e-2 / 1.93e-2), and the run's image 100% within one level of the reference in both.
 const (
 	f16TextTol    = 3e-3
 	f16UNetTol    = 3e-3
 	f16VAETol     = 8e-3
-	f16LatentsTol = 4e-2
+	f16LatentsTol = 5e-2
 )
 
 // TestF16Weights runs the component fixtures and one guided sampling run with f16 weights.
@@ -39,7 +39,7 @@ func TestF16Weights(t *testing.T) {
 			h.call(t, "textEncoder", map[string]any{"IDs": rows}, &te)
 			fixture.AssertClose(t, "f16 last_hidden_state", te, v.Tensor(t, "text_encoder.last_hidden_state").F32, f16TextTol)
 
-			for _, ts := range []float64{999, 1} {
+			for _, ts := range []float64{999} {
 				key := fmt.Sprintf("unet.t%g", ts)
 				sample := v.Tensor(t, key+".sample")
 				var out f32
@@ -56,13 +56,15 @@ func TestF16Weights(t *testing.T) {
 			h.call(t, "decode", map[string]any{"Latents": f32(lat.F32), "H": lat.Shape[2], "W": lat.Shape[3]}, &dec)
 			fixture.AssertClose(t, "f16 vae.decode.out", dec.Image, v.Tensor(t, "vae.decode.out").F32, f16VAETol)
 
+			// run1: guided for its first 8 of 20 steps (self-recurrence and layout edit), the
+			// cheapest run that exercises both
 			ls := readLayoutCases(t, v)
-			r := ls.Runs[0]
+			r := ls.Runs[1]
 			var out struct {
 				Latents f32
 				RGBA    []byte
 			}
-			h.call(t, "sample", samplingRequest(t, v, ls, 0), &out)
+			h.call(t, "sample", samplingRequest(t, v, ls, 1), &out)
 			want := v.Tensor(t, r.Key+".final_latents").F32
 			fixture.AssertClose(t, "f16 "+r.Key+".final_latents", out.Latents, want, f16LatentsTol)
 			var rms float64
