@@ -7,8 +7,13 @@ import (
 
 // GroupNorm is the group-normalisation family (groupnorm.wgsl), optionally fused with SiLU.
 type GroupNorm struct {
-	SiLU bool
+	SiLU           bool
+	GroupPerThread bool // one thread per (group, sample); else a workgroup each
 }
+
+// SmallGroup is the largest group (channels per group x pixels) GroupNorm handles one thread
+// per group.
+const SmallGroup = 4096
 
 // GroupNormParams mirrors struct Params in groupnorm.wgsl (NCHW, per-sample strides InB/OutB).
 type GroupNormParams struct {
@@ -26,7 +31,7 @@ func (GroupNorm) Bindings() []Binding {
 }
 
 func (k GroupNorm) Source() (string, error) {
-	return Expand("groupnorm.wgsl", Defines{"SILU": k.SiLU, "WG": 64})
+	return Expand("groupnorm.wgsl", Defines{"SILU": k.SiLU, "GROUP_PER_THREAD": k.GroupPerThread, "WG": 64})
 }
 
 func (k GroupNorm) Grid(pa any) ([3]uint32, error) {
@@ -36,6 +41,9 @@ func (k GroupNorm) Grid(pa any) ([3]uint32, error) {
 	}
 	if p.Groups == 0 || p.C%p.Groups != 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: groupnorm: %d channels not divisible into %d groups", p.C, p.Groups)
+	}
+	if k.GroupPerThread {
+		return checkGrid(k.Family(), [3]uint32{ceilDiv(p.Groups*p.Batch, 64), 1, 1})
 	}
 	return checkGrid(k.Family(), [3]uint32{p.Groups, p.Batch, 1})
 }

@@ -16,7 +16,7 @@ func Variants() []Kernel {
 				}
 			}
 		}
-		out = append(out, Embed{F16: f16}, GroupNorm{SiLU: f16})
+		out = append(out, Embed{F16: f16}, GroupNorm{SiLU: f16}, GroupNorm{SiLU: f16, GroupPerThread: true})
 	}
 	for _, dh := range []int{16, 40, 64, 80, 160, MaxFlashHeadDim} {
 		for _, c := range []bool{false, true} {

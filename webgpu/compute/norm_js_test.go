@@ -14,17 +14,25 @@ func TestGroupNorm(t *testing.T) {
 		c, g, hw, batch uint32
 		silu            bool
 		eps             float32
+		perThread       bool
 	}{
 		{c: 32, g: 32, hw: 1, batch: 1, eps: 1e-5},
 		{c: 64, g: 32, hw: 77, batch: 2, silu: true, eps: 1e-5},
 		{c: 6, g: 3, hw: 1000, batch: 1, eps: 1e-6},
 		{c: 32, g: 1, hw: 33, batch: 3, silu: true, eps: 1e-6},
 		{c: 1, g: 1, hw: 4097, batch: 1, eps: 1e-5},
+		{c: 32, g: 32, hw: 1, batch: 1, eps: 1e-5, perThread: true},
+		{c: 64, g: 32, hw: 77, batch: 2, silu: true, eps: 1e-5, perThread: true},
+		{c: 6, g: 3, hw: 1000, batch: 3, eps: 1e-6, perThread: true},
+		{c: 96, g: 32, hw: 65, batch: 1, silu: true, eps: 1e-6, perThread: true},
 	}
 	for _, c := range cases {
 		name := fmt.Sprintf("c=%d,groups=%d,hw=%d,batch=%d,eps=%g", c.c, c.g, c.hw, c.batch, c.eps)
 		if c.silu {
 			name += ",silu"
+		}
+		if c.perThread {
+			name += ",group_per_thread"
 		}
 		t.Run(name, func(t *testing.T) {
 			r := rng(name)
@@ -35,7 +43,7 @@ func TestGroupNorm(t *testing.T) {
 			for i := range in.F {
 				in.F[i] += 5 // an offset mean, where one-pass variance would lose digits
 			}
-			check(t, wgsl.GroupNorm{SiLU: c.silu}, p, []wgsl.Mem{in, randF(r, int(1+c.c), 1), randF(r, int(c.c), 1),
+			check(t, wgsl.GroupNorm{SiLU: c.silu, GroupPerThread: c.perThread}, p, []wgsl.Mem{in, randF(r, int(1+c.c), 1), randF(r, int(c.c), 1),
 				randF(r, int(1+c.batch*n), 1)}, 1e-5)
 		})
 	}

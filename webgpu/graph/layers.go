@@ -128,7 +128,8 @@ func (b *builder) groupNorm(x Map, g weights.GroupNorm, silu bool) Map {
 	out := Map{T: b.act(g.Name, x.Len()), B: x.B, C: x.C, H: x.H, W: x.W}
 	p := wgsl.GroupNormParams{C: u(x.C), HW: u(x.HW()), Groups: u(g.Groups), Batch: u(x.B),
 		InOff: u(x.Off), InB: u(x.C * x.HW()), OutB: u(x.C * x.HW()), Eps: float32(g.Eps)}
-	b.op(g.Name, wgsl.GroupNorm{SiLU: silu}, p, x.T, b.weight(g.Name+".weight", g.Channels, false),
+	k := wgsl.GroupNorm{SiLU: silu, GroupPerThread: x.C/g.Groups*x.HW() <= wgsl.SmallGroup}
+	b.op(g.Name, k, p, x.T, b.weight(g.Name+".weight", g.Channels, false),
 		b.weight(g.Name+".bias", g.Channels, false), out.T)
 	return out
 }
