@@ -121,7 +121,7 @@ func (j Job) Fraction() float64 {
 	if j.Progress.Steps <= 0 {
 		return 0
 	}
-	return min(1, float64(j.Progress.Step)/float64(j.Progress.Steps))
+	return max(0, min(1, float64(j.Progress.Step)/float64(j.Progress.Steps)))
 }
 
 // APIError is a refusal from the server.
