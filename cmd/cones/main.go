@@ -26,6 +26,7 @@ commands:
   generate   generate an image with Cones 2 on the CPU reference engine
   train      train a subject (a residual file) from a few photos
   pretrain   train the default model from scratch on the synthetic shapes world
+  eval       measure a shapes-world model by its pixels (docs/evaluation.md)
   benchgpu   benchmark the WebGPU kernels in headless Chromium
 `
 
@@ -44,6 +45,8 @@ func run(args []string) error {
 		return runTrain(rest)
 	case "pretrain":
 		return runPretrain(rest)
+	case "eval":
+		return runEval(rest)
 	case "benchgpu":
 		return runBenchGPU(rest)
 	case "help", "-h", "-help", "--help":

@@ -1,0 +1,178 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/cones2web/cones2/cones/residual"
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/engine/generate"
+	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/weights"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// Config is one evaluation.
+type Config struct {
+	Model      string // diffusers model folder
+	Suite      Suite
+	Settings   Settings
+	Custom     CustomOptions
+	SkipCustom bool
+	Logf       func(format string, args ...any)
+}
+
+// DefaultConfig is the evaluation of docs/evaluation.md.
+func DefaultConfig(model string) Config {
+	return Config{Model: model, Suite: DefaultSuite(), Settings: DefaultSettings(), Custom: DefaultCustomOptions()}
+}
+
+// Report holds every scored generation of an evaluation.
+type Report struct {
+	Config    Config
+	Generated []Generated
+	Methods   []string // customisation methods evaluated
+	Elapsed   time.Duration
+}
+
+// Evaluate runs the whole evaluation: the suite's items, then (unless skipped) each
+// customisation method's subjects alone and together.
+func Evaluate(ctx context.Context, cfg Config) (*Report, error) {
+	logf := cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	start := time.Now()
+	backend, err := sd.NewBackend()
+	if err != nil {
+		return nil, err
+	}
+	p, err := sd.Load(cfg.Model, backend)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := tokenizer.Load(filepath.Join(cfg.Model, weights.TokenizerDir))
+	if err != nil {
+		return nil, err
+	}
+	gen := &generate.Generator{Pipeline: p, Tokenizer: tok}
+	rep := &Report{Config: cfg}
+	progress := func(total int) func(int, Generated) {
+		return func(i int, g Generated) {
+			if (i+1)%10 == 0 || i+1 == total {
+				logf("%s: %d/%d (%s)", g.Outcome.Item.Section, i+1, total, time.Since(start).Round(time.Second))
+			}
+		}
+	}
+	items := cfg.Suite.Items()
+	gs, err := Run(ctx, gen, cfg.Settings, items, nil, progress(len(items)))
+	rep.Generated = append(rep.Generated, gs...)
+	if err != nil {
+		return rep, err
+	}
+	if !cfg.SkipCustom {
+		if err := rep.customise(ctx, gen, tok, logf, progress); err != nil {
+			return rep, err
+		}
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, nil
+}
+
+// customise runs the customisation section for every method.
+func (rep *Report) customise(ctx context.Context, gen *generate.Generator, tok *tokenizer.Tokenizer, logf func(string, ...any), progress func(int) func(int, Generated)) error {
+	cfg := rep.Config
+	subs := CustomSubjects()
+	rs := map[string]*residual.Residual{}
+	var embs []*TokenEmbedding
+	for _, c := range subs {
+		r, err := TrainResidual(ctx, gen.Pipeline, tok, c, cfg.Custom, logf)
+		if err != nil {
+			return err
+		}
+		rs[c.Word] = r
+		e, err := LearnEmbedding(ctx, cfg.Model, tok, c, cfg.Custom, logf)
+		if err != nil {
+			return err
+		}
+		embs = append(embs, e)
+	}
+	for _, method := range []string{MethodNone, MethodResidual, MethodEmbedding} {
+		items := cfg.Suite.CustomItems(method)
+		var residuals func(Item) []*residual.Residual
+		if method == MethodResidual {
+			residuals = func(it Item) []*residual.Residual {
+				var out []*residual.Residual
+				for _, s := range it.Subjects {
+					out = append(out, rs[s.Phrase])
+				}
+				return out
+			}
+		}
+		restore := func() error { return nil }
+		if method == MethodEmbedding {
+			var err error
+			if restore, err = setRows(gen.Pipeline, embs); err != nil {
+				return err
+			}
+		}
+		gs, err := Run(ctx, gen, cfg.Settings, items, residuals, progress(len(items)))
+		if rerr := restore(); err == nil {
+			err = rerr
+		}
+		rep.Generated = append(rep.Generated, gs...)
+		if err != nil {
+			return err
+		}
+		rep.Methods = append(rep.Methods, method)
+	}
+	return nil
+}
+
+// setRows puts the learned token embeddings into the pipeline's token table and returns the
+// function that puts the original rows back.
+func setRows(p *sd.Pipeline, embs []*TokenEmbedding) (func() error, error) {
+	name := p.Model.TextEncoder.TokenEmbedding.Name + ".weight"
+	v := p.Context.GetVariableByScopeAndName(sd.TextEncoderScope+"/"+dotsToSlashes(name[:len(name)-len(".weight")]), "weight")
+	if v == nil {
+		return nil, fmt.Errorf("eval: no token table variable")
+	}
+	t, err := v.Value()
+	if err != nil {
+		return nil, err
+	}
+	orig := tensors.MustCopyFlatData[float32](t)
+	table := slices.Clone(orig)
+	w := p.Model.TextEncoder.Width()
+	for _, e := range embs {
+		copy(table[e.ID*w:(e.ID+1)*w], e.Row)
+	}
+	dims := v.Shape().Dimensions
+	if err := v.SetValue(tensors.FromFlatDataAndDimensions(table, dims...)); err != nil {
+		return nil, err
+	}
+	return func() error { return v.SetValue(tensors.FromFlatDataAndDimensions(orig, dims...)) }, nil
+}
+
+// WriteMarkdown writes every table with the settings and counts behind it.
+func (rep *Report) WriteMarkdown(w io.Writer) {
+	s, su := rep.Config.Settings, rep.Config.Suite
+	fmt.Fprintf(w, "Model `%s`; %d generations in %s; sampler %s, %d steps (%d with layout guidance and self-recurrence), guidance weight %g, CFG %g. Seeds count up from %d; layouts come from test scenes of seed %d.\n\n",
+		rep.Config.Model, len(rep.Generated), rep.Elapsed.Round(time.Second), s.Sampler, s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.CFGScale, su.FirstSampleSeed, su.SceneSeed)
+	fmt.Fprintf(w, "**Text adherence** (15 single-shape prompts × %d seeds):\n\n", su.Seeds)
+	WriteText(w, rep.Generated)
+	fmt.Fprintf(w, "\n**Layout success** (%d two-subject and %d three-subject prompts with boxes, one seed each, the same seed in every mode):\n\n", su.LayoutPrompts, su.LayoutPrompts)
+	WriteLayout(w, rep.Generated)
+	fmt.Fprintf(w, "\n**Attribute confusion** (%d prompts of two shapes of one kind in two colours, with boxes):\n\n", su.ConfusionPairs)
+	WriteConfusion(w, rep.Generated)
+	if len(rep.Methods) > 0 {
+		c := rep.Config.Custom
+		fmt.Fprintf(w, "\n**Customisation** (a cyan circle and an orange square, colours no caption names, learned from %d images each; alone: %d seeds per subject; together: %d layouts with guidance):\n\n",
+			c.Images, su.CustomSeeds, 2*su.CustomSeeds)
+		WriteCustom(w, rep.Generated, rep.Methods)
+	}
+}

@@ -1,0 +1,134 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cones2web/cones2/server/shapes"
+)
+
+// rate formats k of n as a percentage with its count.
+func rate(k, n int) string {
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%% (%d/%d)", 100*float64(k)/float64(n), k, n)
+}
+
+// counter tallies successes.
+type counter struct{ k, n int }
+
+func (c *counter) add(ok bool) {
+	c.n++
+	if ok {
+		c.k++
+	}
+}
+
+func (c counter) String() string { return rate(c.k, c.n) }
+
+func section(gs []Generated, name string) []Outcome {
+	var out []Outcome
+	for _, g := range gs {
+		if g.Outcome.Item.Section == name {
+			out = append(out, g.Outcome)
+		}
+	}
+	return out
+}
+
+// WriteText writes the text-adherence table (the paper's Table 1 analogue): single-shape prompts
+// whose colour and outline come out right.
+func WriteText(w io.Writer, gs []Generated) {
+	fmt.Fprintln(w, "| shape | colour right | outline right | both |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	var all [3]counter
+	for _, k := range shapes.Kinds() {
+		var c [3]counter
+		for _, o := range section(gs, SectionText) {
+			if o.Item.Subjects[0].Kind != k {
+				continue
+			}
+			colour := o.Colour == o.Item.Subjects[0].Colour
+			kind := o.Kind == int(k)
+			for i, ok := range []bool{colour, kind, colour && kind} {
+				c[i].add(ok)
+				all[i].add(ok)
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", k, c[0], c[1], c[2])
+	}
+	fmt.Fprintf(w, "| **all** | **%s** | **%s** | **%s** |\n", all[0], all[1], all[2])
+}
+
+// WriteLayout writes the layout-success table (Table 2 and the guidance ablation): for each
+// guidance mode, the share of subjects whose colour dominates their box and of pictures where
+// every subject does.
+func WriteLayout(w io.Writer, gs []Generated) {
+	fmt.Fprintln(w, "| layout guidance | 2 subjects: subjects in their box | 2 subjects: all in place | 3 subjects: subjects in their box | 3 subjects: all in place |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, m := range Modes() {
+		var cells []string
+		for _, sec := range []string{SectionLayout2, SectionLayout3} {
+			var subj, img counter
+			for _, o := range section(gs, sec) {
+				if o.Item.Mode != m {
+					continue
+				}
+				for _, p := range o.Present {
+					subj.add(p)
+				}
+				img.add(o.AllPresent())
+			}
+			cells = append(cells, subj.String(), img.String())
+		}
+		fmt.Fprintf(w, "| %s | %s |\n", m, strings.Join(cells, " | "))
+	}
+}
+
+// WriteConfusion writes the attribute-confusion table: two shapes of one kind in two colours.
+func WriteConfusion(w io.Writer, gs []Generated) {
+	fmt.Fprintln(w, "| layout guidance | correct | swapped | leaked | missing |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, m := range []Mode{Full, Off} {
+		count := map[string]int{}
+		n := 0
+		for _, o := range section(gs, SectionConfusion) {
+			if o.Item.Mode == m {
+				count[o.Confusion]++
+				n++
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", m, rate(count[Correct], n), rate(count[Swapped], n),
+			rate(count[Leaked], n), rate(count[Missing], n))
+	}
+}
+
+// WriteCustom writes the customisation table (Table A1 analogue): each method's subjects alone
+// and two together under a layout.
+func WriteCustom(w io.Writer, gs []Generated, methods []string) {
+	fmt.Fprintln(w, "| method | alone: colour right | alone: colour and outline | together: subjects in their box | together: both in place |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, method := range methods {
+		var colour, both, subj, img counter
+		for _, o := range section(gs, SectionCustom1) {
+			if o.Item.Method != method {
+				continue
+			}
+			s := o.Item.Subjects[0]
+			colour.add(o.Colour == s.Colour)
+			both.add(o.Colour == s.Colour && o.Kind == int(s.Kind))
+		}
+		for _, o := range section(gs, SectionCustom2) {
+			if o.Item.Method != method {
+				continue
+			}
+			for _, p := range o.Present {
+				subj.add(p)
+			}
+			img.add(o.AllPresent())
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", method, colour, both, subj, img)
+	}
+}
