@@ -44,6 +44,7 @@ func runEval(args []string) error {
 	fl.Float64Var(&cfg.Settings.CFGScale, "cfg", cfg.Settings.CFGScale, "classifier-free guidance scale")
 	fl.StringVar(&cfg.Settings.Sampler, "sampler", cfg.Settings.Sampler, "sampler")
 	fl.BoolVar(&cfg.SkipCustom, "skip-custom", false, "skip the customisation section (it trains four subjects)")
+	only := fl.String("only", "", "comma-separated section prefixes to run (text, layout, attribute, customisation); all when empty")
 	fl.IntVar(&cfg.Custom.Subject.Steps, "subject-steps", cfg.Custom.Subject.Steps, "subject trainer steps")
 	fl.Float64Var(&cfg.Custom.Subject.LearningRate, "subject-lr", cfg.Custom.Subject.LearningRate, "subject trainer learning rate")
 	fl.IntVar(&cfg.Custom.EmbeddingSteps, "embedding-steps", cfg.Custom.EmbeddingSteps, "token-embedding steps")
@@ -53,6 +54,9 @@ func runEval(args []string) error {
 	}
 	if fl.NArg() > 0 {
 		return fmt.Errorf("eval: unexpected argument %q (flags only)", fl.Arg(0))
+	}
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
 	}
 	cfg.Logf = log.New(os.Stderr, "", log.LstdFlags).Printf
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cones2web/cones2/cones/residual"
@@ -23,7 +24,10 @@ type Config struct {
 	Settings   Settings
 	Custom     CustomOptions
 	SkipCustom bool
-	Logf       func(format string, args ...any)
+	// Only, when not empty, keeps the items whose section starts with one of these prefixes
+	// (for a quick look or a sweep: "layout", "text", ...).
+	Only []string
+	Logf func(format string, args ...any)
 }
 
 // DefaultConfig is the evaluation of docs/evaluation.md.
@@ -37,7 +41,13 @@ type Report struct {
 	Generated []Generated
 	Methods   []string // customisation methods evaluated
 	Elapsed   time.Duration
+	// VAEPixels and VAEShapePixels are the shares of all pixels and of shape pixels whose
+	// world colour survives the VAE's round trip (RoundTrip on VAEScenes test scenes).
+	VAEPixels, VAEShapePixels float64
 }
+
+// VAEScenes is how many test scenes the VAE round trip is measured on.
+const VAEScenes = 64
 
 // Evaluate runs the whole evaluation: the suite's items, then (unless skipped) each
 // customisation method's subjects alone and together.
@@ -61,6 +71,9 @@ func Evaluate(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	gen := &generate.Generator{Pipeline: p, Tokenizer: tok}
 	rep := &Report{Config: cfg}
+	if rep.VAEPixels, rep.VAEShapePixels, err = RoundTrip(p, VAEScenes, cfg.Suite.SceneSeed+3); err != nil {
+		return nil, err
+	}
 	progress := func(total int) func(int, Generated) {
 		return func(i int, g Generated) {
 			if (i+1)%10 == 0 || i+1 == total {
@@ -68,13 +81,13 @@ func Evaluate(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
-	items := cfg.Suite.Items()
+	items := filterSections(cfg.Suite.Items(), cfg.Only)
 	gs, err := Run(ctx, gen, cfg.Settings, items, nil, progress(len(items)))
 	rep.Generated = append(rep.Generated, gs...)
 	if err != nil {
 		return rep, err
 	}
-	if !cfg.SkipCustom {
+	if !cfg.SkipCustom && len(filterSections([]Item{{Section: SectionCustom1}}, cfg.Only)) > 0 {
 		if err := rep.customise(ctx, gen, tok, logf, progress); err != nil {
 			return rep, err
 		}
@@ -163,6 +176,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	s, su := rep.Config.Settings, rep.Config.Suite
 	fmt.Fprintf(w, "Model `%s`; %d generations in %s; sampler %s, %d steps (%d with layout guidance and self-recurrence), guidance weight %g, CFG %g. Seeds count up from %d; layouts come from test scenes of seed %d.\n\n",
 		rep.Config.Model, len(rep.Generated), rep.Elapsed.Round(time.Second), s.Sampler, s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.CFGScale, su.FirstSampleSeed, su.SceneSeed)
+	fmt.Fprintf(w, "**VAE round trip** (%d test scenes, mean latent): %.1f%% of pixels keep their world colour, %.1f%% of shape pixels.\n\n",
+		VAEScenes, 100*rep.VAEPixels, 100*rep.VAEShapePixels)
 	fmt.Fprintf(w, "**Text adherence** (15 single-shape prompts × %d seeds):\n\n", su.Seeds)
 	WriteText(w, rep.Generated)
 	fmt.Fprintf(w, "\n**Layout success** (%d two-subject and %d three-subject prompts with boxes, one seed each, the same seed in every mode):\n\n", su.LayoutPrompts, su.LayoutPrompts)
@@ -175,4 +190,22 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 			c.Images, su.CustomSeeds, 2*su.CustomSeeds)
 		WriteCustom(w, rep.Generated, rep.Methods)
 	}
+}
+
+// filterSections keeps the items whose section starts with one of the prefixes (all when there
+// are none).
+func filterSections(items []Item, prefixes []string) []Item {
+	if len(prefixes) == 0 {
+		return items
+	}
+	var out []Item
+	for _, it := range items {
+		for _, p := range prefixes {
+			if strings.HasPrefix(it.Section, p) {
+				out = append(out, it)
+				break
+			}
+		}
+	}
+	return out
 }
