@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 
@@ -15,13 +16,37 @@ import (
 // security middleware).
 func (m *Manager) Mount(handle func(pattern string, h http.Handler)) {
 	handle("GET /api/train/info", http.HandlerFunc(m.serveInfo))
-	handle("POST /api/train", http.HandlerFunc(m.serveSubmit))
+	handle("POST /api/train", sameOrigin(http.HandlerFunc(m.serveSubmit)))
 	handle("GET /api/train", http.HandlerFunc(m.serveList))
 	handle("GET /api/train/{id}", m.withID(m.serveJob))
 	handle("GET /api/train/{id}/events", m.withID(m.serveEvents))
-	handle("POST /api/train/{id}/cancel", m.withID(m.serveCancel))
-	handle("DELETE /api/train/{id}", m.withID(m.serveDelete))
+	handle("POST /api/train/{id}/cancel", sameOrigin(m.withID(m.serveCancel)))
+	handle("DELETE /api/train/{id}", sameOrigin(m.withID(m.serveDelete)))
 	handle("GET /api/train/{id}/residual", m.withID(m.serveResidual))
+}
+
+// sameOrigin refuses requests that change jobs when another site's page sends them: a
+// multipart POST needs no CORS preflight, so without this any page a person visits could queue
+// training on their server. Browsers say where a request comes from (Sec-Fetch-Site, Origin);
+// programs such as curl send neither and are let through.
+func sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site := r.Header.Get("Sec-Fetch-Site")
+		origin := r.Header.Get("Origin")
+		cross := site == "cross-site" || site == "same-site"
+		if origin != "" && origin != "null" {
+			if u, err := url.Parse(origin); err != nil || u.Host != r.Host {
+				cross = true
+			}
+		} else if origin == "null" {
+			cross = true
+		}
+		if cross {
+			writeError(w, newError(http.StatusForbidden, "cross_origin", "", "training requests are only taken from this server's own page"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withID checks the path's job ID before anything else sees it: only IDs of the server's own

@@ -120,6 +120,24 @@ func TestRefusals(t *testing.T) {
 			t.Errorf("got %d %+v", code, e)
 		}
 	})
+	t.Run("another site's page cannot queue or cancel", func(t *testing.T) {
+		ct, body := newForm(t, "dog", 2, 3).body(t)
+		for _, h := range []map[string]string{{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}} {
+			req, _ := http.NewRequest("POST", s.url+"/api/train", bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%v: status %d", h, resp.StatusCode)
+			}
+		}
+	})
 	t.Run("job ids are never paths", func(t *testing.T) {
 		for _, id := range []string{"..%2f..%2fetc", "0123456789abcdeg", "0123456789ABCDEF", "%2e%2e"} {
 			var e apiError

@@ -45,15 +45,16 @@ type Config struct {
 
 // Manager owns the jobs: the queue, the workers and the records on disk.
 type Manager struct {
-	cfg    Config
-	st     store
-	log    *slog.Logger
-	mu     sync.Mutex
-	jobs   map[string]*entry
-	queue  []string // queued job IDs, first to run first
-	active int      // running
-	closed bool
-	wg     sync.WaitGroup
+	cfg     Config
+	st      store
+	log     *slog.Logger
+	mu      sync.Mutex
+	jobs    map[string]*entry
+	queue   []string // queued job IDs, first to run first
+	active  int      // running
+	pending int      // submissions writing their files
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 // entry is a job and what the manager keeps beside it.
@@ -205,11 +206,17 @@ func (m *Manager) Submit(word string, opts subject.Options, photos []Upload) (Jo
 		m.mu.Unlock()
 		return Job{}, ErrClosed
 	}
-	if n := m.activeCount(); n >= m.cfg.MaxActive {
+	if n := m.activeCount() + m.pending; n >= m.cfg.MaxActive {
 		m.mu.Unlock()
 		return Job{}, ErrQueueFull
 	}
+	m.pending++ // holds the place while the files are written, outside the lock
 	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.pending--
+		m.mu.Unlock()
+	}()
 	// Files first, the record last: a crash in between leaves a folder without job.json,
 	// which is ignored.
 	if err := os.MkdirAll(m.st.path(id, imagesDir), 0o755); err != nil {
