@@ -49,7 +49,8 @@ func (e *ImageError) Error() string { return e.Name + ": " + e.Detail }
 
 // DecodeImage decodes one photo after checking its size, its format and the dimensions its
 // header declares, so that a small file claiming a huge image (a decompression bomb) is refused
-// before any pixel memory is allocated. It returns the image and its format (see Formats).
+// before any pixel memory is allocated. It returns the image, turned upright as its EXIF
+// orientation says (as browsers show it), and its format (see Formats).
 func DecodeImage(name string, data []byte, lim ImageLimits) (image.Image, string, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, "", &ImageError{name, ImageTooLarge, fmt.Sprintf("%d bytes, more than the %d a photo may have", len(data), lim.MaxBytes)}
@@ -76,6 +77,9 @@ func DecodeImage(name string, data []byte, lim ImageLimits) (image.Image, string
 	}
 	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
 		return nil, "", &ImageError{name, ImageCorrupt, fmt.Sprintf("the header says %dx%d, the pixels are %dx%d", w, h, b.Dx(), b.Dy())}
+	}
+	if o := exifOrientation(data); o != 1 {
+		img = orient(opaque(img), o)
 	}
 	return img, format, nil
 }

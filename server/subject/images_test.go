@@ -150,6 +150,11 @@ func FuzzDecodeImage(f *testing.F) {
 	f.Add(pngClaiming(3, 3))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
 	f.Add([]byte("\xff\xd8\xff\xe0"))
+	var jp bytes.Buffer
+	if err := jpeg.Encode(&jp, gradient(6, 4), nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append(append([]byte{0xff, 0xd8}, exifAPP1(8)...), jp.Bytes()[2:]...))
 	lim := ImageLimits{MaxBytes: 1 << 16, MaxSide: 256, MaxPixels: 4096}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		img, _, err := DecodeImage("fuzz", data, lim)
