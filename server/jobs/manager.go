@@ -40,6 +40,8 @@ type Config struct {
 	CheckpointEvery int
 	// Defaults are the options a request leaves out (default: the official ones).
 	Defaults subject.Options
+	// StopWait bounds how long Close waits for a running step to end (default 30 s).
+	StopWait time.Duration
 	Logger   *slog.Logger
 }
 
@@ -85,6 +87,9 @@ func Open(cfg Config) (*Manager, error) {
 	}
 	if cfg.Defaults == (subject.Options{}) {
 		cfg.Defaults = subject.Defaults()
+	}
+	if cfg.StopWait <= 0 {
+		cfg.StopWait = 30 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -133,7 +138,9 @@ func (m *Manager) recover(e *entry) {
 }
 
 // Close stops the workers: running jobs are checkpointed (when checkpoints are on) and left to
-// resume at the next Open; queued jobs stay queued.
+// resume at the next Open; queued jobs stay queued. A trainer stops between steps, and a step
+// cannot be interrupted: Close waits for it at most Config.StopWait, after which the job is
+// left to resume from its last periodic checkpoint.
 func (m *Manager) Close() {
 	m.mu.Lock()
 	m.closed = true
@@ -143,7 +150,16 @@ func (m *Manager) Close() {
 		}
 	}
 	m.mu.Unlock()
-	m.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		m.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(m.cfg.StopWait):
+		m.log.Warn("training still in a step at shutdown; it resumes from its last checkpoint", "waited", m.cfg.StopWait)
+	}
 }
 
 // Limits of the service.
