@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/cones2web/cones2/server/jobs"
 	"github.com/cones2web/cones2/server/subject"
@@ -16,6 +17,7 @@ type trainServeFlags struct {
 	off                               bool
 	model                             string
 	workers, maxActive, checkpointEvy int
+	checkpointInterval                time.Duration
 	maxSteps                          int
 }
 
@@ -25,7 +27,9 @@ func addTrainServeFlags(fl *flag.FlagSet) *trainServeFlags {
 	fl.StringVar(&f.model, "train-model", "", "model folder to train with (default: the served -model; same text encoder)")
 	fl.IntVar(&f.workers, "train-workers", 1, "training jobs run at once (each holds its own copy of the text encoder)")
 	fl.IntVar(&f.maxActive, "train-queue", 32, "training jobs waiting or running at most; more are refused")
-	fl.IntVar(&f.checkpointEvy, "train-checkpoint-every", 100, "steps between checkpoints of a running job (a restarted server resumes from the last)")
+	fl.IntVar(&f.checkpointEvy, "train-checkpoint-every", 0, "steps between checkpoints of a running job (0: by time only)")
+	fl.DurationVar(&f.checkpointInterval, "train-checkpoint-interval", 10*time.Minute,
+		"training time between checkpoints of a running job (a restarted server resumes from the last; 0: by steps only)")
 	fl.IntVar(&f.maxSteps, "train-max-steps", jobs.DefaultLimits().MaxSteps, "most training steps one job may ask for")
 	return f
 }
@@ -42,14 +46,15 @@ func (f *trainServeFlags) mount(srv *web.Server, dataDir, modelDir string, log *
 	lim := jobs.DefaultLimits()
 	lim.MaxSteps = f.maxSteps
 	m, err := jobs.Open(jobs.Config{
-		Dir:             filepath.Join(dataDir, "jobs"),
-		Runner:          &jobs.PipelineRunner{Dir: f.model, Limits: lim.Image},
-		Workers:         f.workers,
-		MaxActive:       f.maxActive,
-		Limits:          lim,
-		CheckpointEvery: f.checkpointEvy,
-		Defaults:        subject.Defaults(),
-		Logger:          log,
+		Dir:                filepath.Join(dataDir, "jobs"),
+		Runner:             &jobs.PipelineRunner{Dir: f.model, Limits: lim.Image},
+		Workers:            f.workers,
+		MaxActive:          f.maxActive,
+		Limits:             lim,
+		CheckpointEvery:    f.checkpointEvy,
+		CheckpointInterval: f.checkpointInterval,
+		Defaults:           subject.Defaults(),
+		Logger:             log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("training service: %w", err)

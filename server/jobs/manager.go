@@ -35,9 +35,11 @@ type Config struct {
 	// MaxActive bounds the jobs queued or running (default 32): more are refused, not queued.
 	MaxActive int
 	Limits    Limits
-	// CheckpointEvery saves a running job's state every so many steps (0: only when the
-	// server stops); a restarted server resumes from it.
-	CheckpointEvery int
+	// CheckpointEvery and CheckpointInterval save a running job's state every so many steps
+	// and after so much training time (0: not by that rule; with both 0, never); a restarted
+	// server resumes from the last one.
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
 	// Defaults are the options a request leaves out (default: the official ones).
 	Defaults subject.Options
 	// StopWait bounds how long Close waits for a running step to end (default 30 s).

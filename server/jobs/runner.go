@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/server/engine/sd"
@@ -40,14 +41,18 @@ type Run struct {
 	Options subject.Options
 	Images  []string // the photos' files
 	// Checkpoint is the file the run resumes from when it exists, and saves to every
-	// CheckpointEvery steps (0: never) and when it is stopped.
-	Checkpoint      string
-	CheckpointEvery int
-	Progress        func(subject.Progress)
+	// CheckpointEvery steps and after each CheckpointInterval of training (0: neither), and
+	// when it is stopped for a shutdown (if either is set).
+	Checkpoint         string
+	CheckpointEvery    int
+	CheckpointInterval time.Duration
+	Progress           func(subject.Progress)
 	// Checkpointed reports each checkpoint saved, or why saving one failed (training goes on:
 	// only the ability to resume from that step is lost).
 	Checkpointed func(step int, err error)
 }
+
+func (r Run) checkpoints() bool { return r.CheckpointEvery > 0 || r.CheckpointInterval > 0 }
 
 // PipelineRunner trains with package subject on a diffusers model folder, loaded on first use
 // (a failed load is retried by the next job).
@@ -145,17 +150,21 @@ func (r *PipelineRunner) Train(ctx context.Context, run Run) ([]byte, error) {
 	if err := resume(tr, run); err != nil {
 		return nil, err
 	}
+	last := time.Now()
 	err = tr.Run(ctx, func(pr subject.Progress) {
 		if run.Progress != nil {
 			run.Progress(pr)
 		}
-		if run.CheckpointEvery > 0 && pr.Step%run.CheckpointEvery == 0 && pr.Step < pr.Steps {
+		due := run.CheckpointEvery > 0 && pr.Step%run.CheckpointEvery == 0 ||
+			run.CheckpointInterval > 0 && time.Since(last) >= run.CheckpointInterval
+		if due && pr.Step < pr.Steps {
 			checkpoint(tr, run)
+			last = time.Now()
 		}
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			if run.CheckpointEvery > 0 && errors.Is(context.Cause(ctx), ErrShutdown) {
+			if run.checkpoints() && errors.Is(context.Cause(ctx), ErrShutdown) {
 				if cerr := checkpoint(tr, run); cerr != nil {
 					return nil, fmt.Errorf("stopped, and the checkpoint failed: %w", cerr)
 				}

@@ -274,11 +274,12 @@ func (s *service) info() info {
 }
 
 // TestCancelRunning: a running job stops at the next step, keeps no checkpoint and has no
-// residual; while it ran, a full queue refused more work.
+// residual; while it ran, it saved checkpoints by time and a full queue refused more work.
 func TestCancelRunning(t *testing.T) {
-	s := startService(t, t.TempDir(), Config{Workers: 1, MaxActive: 1, CheckpointEvery: 1})
+	// Checkpoints by time (any time at all here): the job has one before it is cancelled.
+	s := startService(t, t.TempDir(), Config{Workers: 1, MaxActive: 1, CheckpointInterval: time.Nanosecond})
 	j := s.submit(newForm(t, "dog", 500, 3))
-	s.waitJob(j.ID, "two steps", func(j Job) bool { return j.Progress.Step >= 2 })
+	s.waitJob(j.ID, "two steps and a checkpoint", func(j Job) bool { return j.Progress.Step >= 2 && j.Checkpoint >= 1 })
 	ct, body := newForm(t, "cat", 2, 3).body(t)
 	var e apiError
 	if code := s.do("POST", "/api/train", ct, body, &e); code != http.StatusServiceUnavailable || e.Code != "queue_full" {

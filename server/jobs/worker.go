@@ -42,8 +42,9 @@ func (m *Manager) work(ctx context.Context, e *entry) {
 	run := Run{
 		Word: j.Word, Options: j.Options.subjectOptions(),
 		Checkpoint: m.st.path(j.ID, checkpointFile), CheckpointEvery: m.cfg.CheckpointEvery,
-		Progress:     func(p subject.Progress) { m.progress(e, p) },
-		Checkpointed: func(step int, err error) { m.checkpointed(e, step, err) },
+		CheckpointInterval: m.cfg.CheckpointInterval,
+		Progress:           func(p subject.Progress) { m.progress(e, p) },
+		Checkpointed:       func(step int, err error) { m.checkpointed(e, step, err) },
 	}
 	for i, img := range j.Images {
 		run.Images = append(run.Images, m.st.path(j.ID, imageFile(i, img.Format)))
