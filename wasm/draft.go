@@ -5,7 +5,7 @@ package main
 import (
 	"syscall/js"
 
-	"github.com/cones2web/cones2/wasm/settings"
+	"github.com/cones2web/cones2/cones/settings"
 )
 
 const draftKey = "cones2-draft"

@@ -7,7 +7,7 @@ import (
 	"image"
 
 	"github.com/cones2web/cones2/cones/layout"
-	"github.com/cones2web/cones2/wasm/settings"
+	"github.com/cones2web/cones2/cones/settings"
 )
 
 // Engine is all the page needs from the GPU engine (webgpu/): load the model folder onto the

@@ -15,8 +15,8 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/wasm/library"
-	"github.com/cones2web/cones2/wasm/settings"
 )
 
 // formFields are the settings form's controls, by their settings.Form names.

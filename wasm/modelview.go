@@ -9,9 +9,9 @@ import (
 	"strings"
 	"syscall/js"
 
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/wasm/offline"
-	"github.com/cones2web/cones2/wasm/settings"
 	"github.com/cones2web/cones2/webgpu"
 	"github.com/cones2web/cones2/webgpu/graph"
 )

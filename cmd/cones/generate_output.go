@@ -14,9 +14,9 @@ import (
 	"sort"
 
 	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/cones/pngtext"
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/server/engine/generate"
-	"github.com/cones2web/cones2/wasm/pngtext"
-	"github.com/cones2web/cones2/wasm/settings"
 	"github.com/cones2web/cones2/weights"
 )
 

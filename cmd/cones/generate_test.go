@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cones2web/cones2/cones/pngtext"
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
-	"github.com/cones2web/cones2/wasm/pngtext"
-	"github.com/cones2web/cones2/wasm/settings"
 	"github.com/nlpodyssey/safetensors"
 )
 

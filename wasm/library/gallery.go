@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cones2web/cones2/wasm/pngtext"
-	"github.com/cones2web/cones2/wasm/settings"
+	"github.com/cones2web/cones2/cones/pngtext"
+	"github.com/cones2web/cones2/cones/settings"
 )
 
 // Item is one generated image of the gallery.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cones2web/cones2/wasm/pngtext"
-	"github.com/cones2web/cones2/wasm/settings"
+	"github.com/cones2web/cones2/cones/pngtext"
+	"github.com/cones2web/cones2/cones/settings"
 )
 
 func subject(word string, data string) Subject {
