@@ -53,7 +53,7 @@ func TestServer(t *testing.T) {
 	if r, body := get("GET", "/", ""); r.StatusCode != 200 || !strings.Contains(body, "runGo") {
 		t.Errorf("runner page: %d", r.StatusCode)
 	}
-	if r, body := get("GET", "/wasm_exec.js", ""); r.StatusCode != 200 || !strings.Contains(body, "class Go") {
+	if r, body := get("GET", "/wasm_exec.js", ""); r.StatusCode != 200 || !strings.Contains(body, "globalThis.Go") {
 		t.Errorf("wasm_exec.js: %d", r.StatusCode)
 	}
 	if r, _ := get("HEAD", "/m/w.bin", ""); r.StatusCode != 200 || r.ContentLength != 10 {
