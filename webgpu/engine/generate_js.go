@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cones2web/cones2/cones/sample"
 	"github.com/cones2web/cones2/webgpu"
@@ -36,6 +37,12 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	o := graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Layout != nil, EditBatch: 1,
 		CFG: true, CFGScale: r.CFGScale}
 	key := fmt.Sprintf("generate/%+v", o)
+	// one generation program at a time: its activations are the largest buffers after the weights
+	for k := range e.progs {
+		if strings.HasPrefix(k, "generate/") && k != key {
+			e.drop(k)
+		}
+	}
 	unet, err := e.program(ctx, key, func() (*graph.Graph, error) { return graph.UNet(u, o) },
 		map[string]*webgpu.Buffer{"context": ctxBuf})
 	if err != nil {
