@@ -190,3 +190,28 @@ func TestVAETiledDecode(t *testing.T) {
 		fixture.AssertClose(t, fmt.Sprintf("tile at latent (%d,%d), unblended pixels", c.y0, c.x0), got, want, 1e-5)
 	}
 }
+
+// TestGenerateSettingsChange generates with another CFG scale and step count on the shared page:
+// the engine replaces its generation program (the fixture runs after it must still reproduce).
+func TestGenerateSettingsChange(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	h := loadHarness(t, v, true)
+	ls := readLayoutCases(t, v)
+	req := samplingRequest(t, v, ls, 2)
+	req["CFG"], req["Steps"], req["GuidanceSteps"] = 3.0, 2, 1
+	nz := v.Tensor(t, ls.Runs[2].Key+".noise").F32
+	req["Noise"] = []f32{f32(nz), f32(nz)} // the initial latent and one self-recurrence draw
+	var out struct {
+		Latents f32
+		Steps   int
+	}
+	h.call(t, "sample", req, &out)
+	if out.Steps != 2 {
+		t.Errorf("%d steps reported, want 2", out.Steps)
+	}
+	for i, x := range out.Latents {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			t.Fatalf("latent %d is %g", i, x)
+		}
+	}
+}
