@@ -99,23 +99,11 @@ func (a *app) readIdentity(ctx context.Context) error {
 	return nil
 }
 
-// rangeReader reads the first n values of a bound parameter with one Range request.
+// rangeReader reads the first values of a bound parameter with one Range request each.
 func rangeReader(ctx context.Context, b *weights.Binding, network bool) weights.TensorReader {
-	return func(name string, n int) ([]float32, error) {
-		s, ok := b.Source(name)
-		if !ok || !s.Tensor.DType.IsFloat() {
-			return nil, fmt.Errorf("%s: no floating-point tensor bound", name)
-		}
-		size := int64(n * s.Tensor.DType.Size())
-		if n < 0 || size > s.Tensor.End-s.Tensor.Begin {
-			return nil, fmt.Errorf("%s: %d values asked of a %d-byte tensor", name, n, s.Tensor.End-s.Tensor.Begin)
-		}
-		raw, err := fetchRange(ctx, offline.ModelBase+s.File, s.Tensor.Begin, size, network)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		return weights.DecodeFloat32(s.Tensor.DType, raw)
-	}
+	return weights.BindingReader(b, func(file string, off, n int64) ([]byte, error) {
+		return fetchRange(ctx, offline.ModelBase+file, off, n, network)
+	})
 }
 
 // fetchRange GETs n bytes at off of a same-origin file (the service worker answers from the

@@ -87,8 +87,12 @@ func MapReader(ts map[string]Tensor) TensorReader {
 	}
 }
 
-// PrefixReader serves a TensorReader from a binding, reading only the bytes asked for.
-func PrefixReader(fsys fs.FS, b *Binding) TensorReader {
+// FetchFunc reads n bytes at offset off of a file of a model folder (a path relative to the
+// folder, as a Binding names it): a local read on the server, a Range request in the browser.
+type FetchFunc func(file string, off, n int64) ([]byte, error)
+
+// BindingReader serves a TensorReader from a binding, fetching only the bytes asked for.
+func BindingReader(b *Binding, fetch FetchFunc) TensorReader {
 	return func(name string, n int) ([]float32, error) {
 		s, ok := b.Source(name)
 		if !ok || !s.Tensor.DType.IsFloat() {
@@ -98,17 +102,28 @@ func PrefixReader(fsys fs.FS, b *Binding) TensorReader {
 		if n < 0 || size > s.Tensor.End-s.Tensor.Begin {
 			return nil, fmt.Errorf("%s: %d values asked of %d", name, n, s.Param.NumElements())
 		}
-		r, _, closeFn, err := openReaderAt(fsys, s.File)
+		raw, err := fetch(s.File, s.Tensor.Begin, size)
 		if err != nil {
-			return nil, err
-		}
-		defer closeFn()
-		raw := make([]byte, size)
-		if err := readFull(r, raw, s.Tensor.Begin); err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", s.File, name, err)
 		}
 		return DecodeFloat32(s.Tensor.DType, raw)
 	}
+}
+
+// PrefixReader serves a TensorReader from a binding over the files of fsys.
+func PrefixReader(fsys fs.FS, b *Binding) TensorReader {
+	return BindingReader(b, func(file string, off, n int64) ([]byte, error) {
+		r, _, closeFn, err := openReaderAt(fsys, file)
+		if err != nil {
+			return nil, err
+		}
+		defer closeFn()
+		raw := make([]byte, n)
+		if err := readFull(r, raw, off); err != nil {
+			return nil, err
+		}
+		return raw, nil
+	})
 }
 
 // Fingerprint computes the TextEncoderFingerprint of the text encoder weights w.
