@@ -31,8 +31,9 @@ import (
 // and one Chromium tab on it with a download folder.
 //
 // The page tests need the tab's chromedp context (pointer events, file inputs, downloads), which
-// headless.Browser keeps to itself, so they start their own Chromium once per run of TestApp,
-// with the same flags; building, fixtures and the skip rule come from package headless.
+// headless.Browser keeps to itself, and a profile of their own (the offline tests own its caches),
+// so they start their own Chromium once per run of TestApp, with headless.AllocatorOptions;
+// building, fixtures and the skip rule come from package headless too.
 type appSite struct {
 	t        *testing.T
 	variant  fixture.Variant
@@ -42,6 +43,9 @@ type appSite struct {
 	dlDir    string // where the browser saves downloads
 	url      string
 
+	// mount, when set, adds API routes to every server the site starts (the training API) and
+	// returns what to close when that server stops.
+	mount      func(*web.Server) (close func())
 	stopServer context.CancelFunc
 	served     chan error
 	addr       string // the server's address, kept across restarts: the origin owns the caches
@@ -77,6 +81,13 @@ func appVariant(t *testing.T) fixture.Variant {
 
 func startAppSite(t *testing.T) *appSite {
 	t.Helper()
+	return newAppSite(t, nil)
+}
+
+// newAppSite builds the page, converts the fixture model, starts the server (with mount's
+// routes) and the browser, and opens the page.
+func newAppSite(t *testing.T, mount func(s *appSite, srv *web.Server) (close func())) *appSite {
+	t.Helper()
 	exe, err := headless.FindChromium()
 	if err != nil {
 		if os.Getenv(headless.SkipEnv) == "1" {
@@ -94,6 +105,9 @@ func startAppSite(t *testing.T) *appSite {
 	s.buildWeb()
 	if _, err := weights.Convert(s.variant.Dir, s.modelDir, weights.ConvertOptions{}); err != nil {
 		t.Fatalf("convert %s for serving: %v", s.variant.Name, err)
+	}
+	if mount != nil {
+		s.mount = func(srv *web.Server) func() { return mount(s, srv) }
 	}
 	s.addr = "127.0.0.1:0"
 	s.startServer()
@@ -130,11 +144,19 @@ func (s *appSite) startServer() {
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	closeMount := func() {}
+	if s.mount != nil {
+		closeMount = s.mount(srv)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	s.served = make(chan error, 1)
 	s.stopServer = cancel
-	go func() { s.served <- srv.ListenAndServe(ctx, s.addr, func(a net.Addr) { addr <- a }) }()
+	go func() {
+		err := srv.ListenAndServe(ctx, s.addr, func(a net.Addr) { addr <- a })
+		closeMount()
+		s.served <- err
+	}()
 	select {
 	case a := <-addr:
 		s.addr = a.String()
@@ -158,23 +180,9 @@ func (s *appSite) stop() {
 }
 
 func (s *appSite) startBrowser(exe string) {
-	actx, acancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(filepath.Join(s.dir, "profile")),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 1000),
-		chromedp.Flag("enable-unsafe-webgpu", true),
-		chromedp.Flag("use-webgpu-adapter", "swiftshader"),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-	)
+	opts := append(headless.AllocatorOptions(exe, filepath.Join(s.dir, "profile"), headless.Options{}),
+		chromedp.WindowSize(1280, 1000))
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	s.ctx, s.cancel = ctx, func() { cancel(); acancel() }
 	msgs := chromedp.Console(ctx)

@@ -2,28 +2,21 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
-	"io/fs"
-	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cones2web/cones2/e2e/headless"
 	"github.com/cones2web/cones2/server/jobs"
 	"github.com/cones2web/cones2/server/web"
-	"github.com/cones2web/cones2/ui"
 	"github.com/cones2web/cones2/wasm/library"
-	"github.com/cones2web/cones2/weights"
 )
 
 // TestTrainPage trains a subject from the page like a person: photos chosen (thumbnails shown),
@@ -64,62 +57,20 @@ func TestTrainPage(t *testing.T) {
 // startTrainSite is startAppSite with the server's training API mounted, as `cones serve` runs.
 func startTrainSite(t *testing.T) *appSite {
 	t.Helper()
-	exe, err := headless.FindChromium()
-	if err != nil {
-		if os.Getenv(headless.SkipEnv) == "1" {
-			t.Skipf("skipping browser test: %v", err)
-		}
-		t.Fatal(err)
-	}
-	s := &appSite{t: t, logT: t, variant: appVariant(t), dir: t.TempDir()}
-	s.modelDir = filepath.Join(s.dir, "model")
-	s.webDir = filepath.Join(s.dir, "web")
-	s.dlDir = filepath.Join(s.dir, "downloads")
-	if err := os.MkdirAll(s.dlDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	s.buildWeb()
-	if _, err := weights.Convert(s.variant.Dir, s.modelDir, weights.ConvertOptions{}); err != nil {
-		t.Fatalf("convert %s for serving: %v", s.variant.Name, err)
-	}
-	s.addr = "127.0.0.1:0"
-	startTrainServer(s, filepath.Join(s.dir, "data"))
-	s.startBrowser(exe)
-	t.Cleanup(s.close)
-	s.open()
-	return s
+	return newAppSite(t, mountTraining)
 }
 
-// startTrainServer serves the site and the training API on s.addr; s.stop shuts both down.
-func startTrainServer(s *appSite, data string) {
-	srv, err := web.New(web.Options{Assets: []fs.FS{ui.Files, os.DirFS(s.webDir)}, ModelDir: s.modelDir})
-	if err != nil {
-		s.t.Fatal(err)
-	}
+// mountTraining adds the training API, with its jobs under the site's data folder.
+func mountTraining(s *appSite, srv *web.Server) func() {
 	lim := jobs.DefaultLimits()
 	lim.MaxSteps = 600
-	m, err := jobs.Open(jobs.Config{Dir: filepath.Join(data, "jobs"), Runner: &jobs.PipelineRunner{Dir: s.modelDir, Limits: lim.Image},
-		Limits: lim, CheckpointEvery: 50})
+	m, err := jobs.Open(jobs.Config{Dir: filepath.Join(s.dir, "data", "jobs"),
+		Runner: &jobs.PipelineRunner{Dir: s.modelDir, Limits: lim.Image}, Limits: lim, CheckpointEvery: 50})
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	m.Mount(srv.Handle)
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan net.Addr, 1)
-	s.served = make(chan error, 1)
-	s.stopServer = cancel
-	go func() {
-		err := srv.ListenAndServe(ctx, s.addr, func(a net.Addr) { addr <- a })
-		m.Close()
-		s.served <- err
-	}()
-	select {
-	case a := <-addr:
-		s.addr = a.String()
-		s.url = "http://" + s.addr + "/"
-	case err := <-s.served:
-		s.t.Fatalf("server: %v", err)
-	}
+	return func() { m.Close() }
 }
 
 // trainPhoto is a photo of a made-up plush toy: a coloured blob on a background.

@@ -62,9 +62,25 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("headless: profile dir: %w", err)
 	}
+	actx, acancel := chromedp.NewExecAllocator(ctx, AllocatorOptions(exe, dir, opts)...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	b := &Browser{ctx: bctx, opts: opts, dir: dir, cancel: func() { bcancel(); acancel() }}
+	// Start the browser now so that a broken install fails here, with its own message.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("headless: start %s: %w", exe, err)
+	}
+	return b, nil
+}
+
+// AllocatorOptions are the command-line options every test browser starts with: headless, a
+// fresh profile in profileDir, WebGPU on SwiftShader (or the host's GPU with opts.GPU), and no
+// background traffic or throttling (the machine's network is closed, and a backgrounded tab must
+// not slow a GPU run down).
+func AllocatorOptions(exe, profileDir string, opts Options) []chromedp.ExecAllocatorOption {
 	flags := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(dir),
+		chromedp.UserDataDir(profileDir),
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Headless,
@@ -80,20 +96,10 @@ func Start(ctx context.Context, opts Options) (*Browser, error) {
 		chromedp.Flag("disable-hang-monitor", true),
 	}
 	if opts.GPU {
-		flags = append(flags, chromedp.Flag("enable-features", "Vulkan"), chromedp.Flag("use-angle", "vulkan"),
+		return append(flags, chromedp.Flag("enable-features", "Vulkan"), chromedp.Flag("use-angle", "vulkan"),
 			chromedp.Flag("enable-dawn-features", "allow_unsafe_apis"))
-	} else {
-		flags = append(flags, chromedp.Flag("use-webgpu-adapter", "swiftshader"))
 	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, flags...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	b := &Browser{ctx: bctx, opts: opts, dir: dir, cancel: func() { bcancel(); acancel() }}
-	// Start the browser now so that a broken install fails here, with its own message.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("headless: start %s: %w", exe, err)
-	}
-	return b, nil
+	return append(flags, chromedp.Flag("use-webgpu-adapter", "swiftshader"))
 }
 
 // Close stops the browser and removes its profile.
