@@ -24,6 +24,26 @@ func images(set shapes.Set, first uint64, n, size int) []float32 {
 	return out
 }
 
+// shapeWeights returns, for scenes first..first+n-1 rendered at size, a [n, 1, size, size]
+// map of weight for the pixels a shape touches (any pixel that is not exactly the background,
+// anti-aliased edges included) and 1 elsewhere.
+func shapeWeights(set shapes.Set, first uint64, n, size int, weight float64) []float32 {
+	out := make([]float32, n*size*size)
+	for b := range n {
+		sc := set.Scene(first + uint64(b))
+		bg := shapes.Backgrounds()[sc.Background]
+		rgb := sc.Render(size)
+		for p := range size * size {
+			w := float32(1)
+			if [3]uint8(rgb[3*p:3*p+3]) != bg {
+				w = float32(weight)
+			}
+			out[b*size*size+p] = w
+		}
+	}
+	return out
+}
+
 // captions returns the captions of scenes first..first+n-1.
 func captions(set shapes.Set, first uint64, n int) []string {
 	out := make([]string, n)

@@ -52,10 +52,10 @@ type DiffusionPhase struct {
 func DefaultOptions(work, out string) Options {
 	return Options{
 		Sizes: DefaultSizes(), Seed: 1, Work: work, Out: out, ExportEvery: 500, CheckpointEvery: 100, Workers: 1,
-		VAE: VAEPhase{Steps: 700, Batch: 16,
-			Optimiser: Optimiser{LR: 5e-4, Warmup: 50, ClipNorm: 1},
-			Objective: VAEObjective{KL: 5e-4, Edge: 0.5}},
-		Diffusion: DiffusionPhase{Steps: 4500, Batch: 16,
+		VAE: VAEPhase{Steps: 1500, Batch: 8,
+			Optimiser: Optimiser{LR: 2e-3, Warmup: 50, ClipNorm: 1},
+			Objective: VAEObjective{KL: 5e-4, Edge: 0.5, Shape: 5}},
+		Diffusion: DiffusionPhase{Steps: 4000, Batch: 16,
 			Optimiser:      Optimiser{LR: 4e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
 			CaptionDropout: 0.1, MinSNRGamma: 5, EMADecay: 0.999},
 	}

@@ -50,7 +50,9 @@ func (r *run) trainVAE(ctx context.Context, in, out string, backend backends.Bac
 		rng := rand.New(rand.NewPCG(r.opt.Seed, streamVAE^uint64(step)))
 		img := images(r.set, uint64(step*ph.Batch), ph.Batch, size)
 		eps := normals(rng, ph.Batch*lc*lat*lat)
-		in, err := shares(r.opt.Workers, batchTensor{img, []int{ph.Batch, 3, size, size}}, batchTensor{eps, []int{ph.Batch, lc, lat, lat}})
+		wts := shapeWeights(r.set, uint64(step*ph.Batch), ph.Batch, size, ph.Objective.Shape)
+		in, err := shares(r.opt.Workers, batchTensor{img, []int{ph.Batch, 3, size, size}}, batchTensor{eps, []int{ph.Batch, lc, lat, lat}},
+			batchTensor{wts, []int{ph.Batch, 1, size, size}})
 		if err != nil {
 			return err
 		}

@@ -139,9 +139,11 @@ func TestVAELossDecreases(t *testing.T) {
 	size, lat := r.opt.Sizes.Image, r.opt.Sizes.LatentSide()
 	img := images(r.set, 0, 4, size)
 	eps := make([]float32, 4*d.LatentChannels*lat*lat) // the mean: no sampling noise
+	wts := shapeWeights(r.set, 0, 4, size, 5)
 	var losses []float64
 	for range 8 {
-		in, err := shares(1, batchTensor{img, []int{4, 3, size, size}}, batchTensor{eps, []int{4, d.LatentChannels, lat, lat}})
+		in, err := shares(1, batchTensor{img, []int{4, 3, size, size}}, batchTensor{eps, []int{4, d.LatentChannels, lat, lat}},
+			batchTensor{wts, []int{4, 1, size, size}})
 		if err != nil {
 			t.Fatal(err)
 		}

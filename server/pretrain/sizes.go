@@ -15,7 +15,7 @@ type Sizes struct {
 	VAELayers        int   // layers_per_block
 	VAEGroups        int   // norm_num_groups
 	LatentChannels   int
-	UNetChannels     []int // block_out_channels; the last level has no cross-attention
+	UNetChannels     []int // block_out_channels
 	UNetLayers       int   // layers_per_block
 	UNetHeads        []int // attention_head_dim (heads per block, as diffusers 0.13 reads it)
 	UNetGroups       int   // norm_num_groups
@@ -33,8 +33,8 @@ type Sizes struct {
 func DefaultSizes() Sizes {
 	return Sizes{
 		Image:       32,
-		VAEChannels: []int{16, 32, 64}, VAELayers: 1, VAEGroups: 8, LatentChannels: 4,
-		UNetChannels: []int{48, 96}, UNetLayers: 1, UNetHeads: []int{2, 4}, UNetGroups: 16,
+		VAEChannels: []int{16, 32, 64}, VAELayers: 1, VAEGroups: 4, LatentChannels: 4,
+		UNetChannels: []int{48, 96}, UNetLayers: 1, UNetHeads: []int{2, 4}, UNetGroups: 8,
 		TextWidth: 64, TextLayers: 3, TextHeads: 4, TextIntermediate: 256,
 		MaxTextPositions: 77, VocabSize: 1024, CrossAttnLevels: 2,
 	}

@@ -15,18 +15,23 @@ import (
 // cheap stand-in for a perceptual loss in a world of flat colours).
 type VAEObjective struct {
 	KL, Edge float64
+	// Shape weighs the reconstruction error of the pixels the shapes cover against the
+	// background's 1. Shapes cover a small part of most pictures; without the weight the VAE
+	// learns the backgrounds long before the shapes.
+	Shape float64
 }
 
-// vaeLoss is the VAE phase's objective on inputs images ([b, 3, H, W] in [-1, 1]) and eps
-// ([b, latent, h, w] standard normal, the reparameterisation draw). It reports the loss, then
-// the reconstruction, KL and edge terms.
+// vaeLoss is the VAE phase's objective on inputs images ([b, 3, H, W] in [-1, 1]), eps
+// ([b, latent, h, w] standard normal, the reparameterisation draw) and the per-pixel weights of
+// the reconstruction error ([b, 1, H, W]). It reports the loss, then the reconstruction, KL and
+// edge terms.
 func vaeLoss(d *weights.VAE, obj VAEObjective) lossFn {
 	return func(ctx *context.Context, in []*Node) []*Node {
-		images, eps := in[0], in[1]
+		images, eps, w := in[0], in[1], in[2]
 		mean, logvar := sd.VAEEncodeGraph(ctx, d, images)
 		z := Add(mean, Mul(Exp(MulScalar(logvar, 0.5)), eps))
 		recon := sd.VAEDecodeGraph(ctx, d, MulScalar(z, d.ScalingFactor))
-		rec := ReduceAllMean(Abs(Sub(recon, images)))
+		rec := Div(ReduceAllMean(Mul(Abs(Sub(recon, images)), w)), ReduceAllMean(w))
 		kl := MulScalar(ReduceAllMean(Sub(Add(Square(mean), Exp(logvar)), OnePlus(logvar))), 0.5)
 		edge := ReduceAllMean(Abs(Sub(gradients(recon), gradients(images))))
 		loss := Add(rec, Add(MulScalar(kl, obj.KL), MulScalar(edge, obj.Edge)))
