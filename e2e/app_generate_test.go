@@ -64,8 +64,20 @@ func appNewBuild(s *appSite) {
 	if version == old {
 		s.t.Fatalf("the build version did not change (%s)", version)
 	}
-	s.waitForWithin(fmt.Sprintf(`caches.keys().then(k => { const shells = k.filter(n => n.startsWith("shell-"));
-		return shells.length === 1 && shells[0] === "shell-%s"; })`, version), "the old shell cache to be replaced", time.Minute)
+	// The new worker installs, activates and deletes the old shell; on failure say how far it got.
+	state := `Promise.all([caches.keys(), navigator.serviceWorker.getRegistration()]).then(([k, r]) => JSON.stringify({
+		caches: k.filter(n => n.startsWith("shell-")), active: r && r.active && r.active.state,
+		installing: !!(r && r.installing), waiting: !!(r && r.waiting), controlled: !!navigator.serviceWorker.controller}))`
+	want := fmt.Sprintf(`"caches":["shell-%s"],"active":"activated"`, version)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		got := pageEval[string](s, state)
+		if strings.Contains(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the new build's service worker did not replace the old shell cache: %s, want %s", got, want)
+		}
+	}
 	s.waitText("model-offline", "saved and verified")
 	if got := s.galleryCount(); got != images {
 		s.t.Errorf("the gallery has %d images after the new build, had %d", got, images)

@@ -8,9 +8,11 @@
     document.getElementById("app").setAttribute("aria-busy", "false");
   };
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((e) => {
-      console.warn("service worker not registered: " + e);
-    });
+    // Ask for the worker script on every visit, not when the browser's heuristics get to it,
+    // so that a new build replaces the saved one at once. Offline the check fails quietly.
+    navigator.serviceWorker.register("/sw.js", { scope: "/", updateViaCache: "none" })
+      .then((r) => r.update().catch(() => {}))
+      .catch((e) => console.warn("service worker not registered: " + e));
   }
   if (typeof WebAssembly !== "object" || typeof Go !== "function") {
     fail("This browser cannot run the page: it needs WebAssembly.");

@@ -114,7 +114,7 @@ func (d *Device) Read(ctx context.Context, b *Buffer, offset, size uint64) ([]by
 		if e := d.Err(); e != nil {
 			return nil, e
 		}
-		return nil, fmt.Errorf("webgpu: read %s: %w", b.label, err)
+		return nil, fmt.Errorf("webgpu: read %s: %w", b.label, d.failed(err))
 	}
 	out := make([]byte, size)
 	js.CopyBytesToGo(out, js.Global().Get("Uint8Array").New(st.v.Call("getMappedRange")))

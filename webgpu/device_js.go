@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+	"time"
 )
 
 // Device is a GPUDevice and its queue. Methods may be called from one goroutine at a time.
@@ -120,7 +121,30 @@ func (d *Device) Done(ctx context.Context) error {
 		if e := d.Err(); e != nil {
 			return e
 		}
-		return fmt.Errorf("webgpu: wait for GPU: %w", err)
+		return fmt.Errorf("webgpu: wait for GPU: %w", d.failed(err))
 	}
 	return d.Err()
+}
+
+// lostGrace is how long a failed operation waits for device.lost before it is reported as
+// itself: a crashed GPU process rejects the pending promises (getCompilationInfo, mapAsync)
+// at about the time device.lost settles, in either order.
+const lostGrace = time.Second
+
+// failed returns err, or the device-lost error when the device was lost under the operation,
+// so that callers can tell "the GPU went away" (load the model again) from a real fault.
+func (d *Device) failed(err error) error {
+	t := time.NewTimer(lostGrace)
+	defer t.Stop()
+	select {
+	case <-d.lost:
+		return fmt.Errorf("%w (%v)", d.Err(), err)
+	case <-t.C:
+	}
+	if instanceDropped(err) {
+		// Chromium may drop the whole WebGPU instance with the GPU process and never settle
+		// device.lost; the rejection then says so.
+		return &DeviceLostError{Reason: "unknown", Message: err.Error()}
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package webgpu
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNoWebGPU means the browser exposes no navigator.gpu.
@@ -70,4 +71,12 @@ func (e *JSError) Error() string {
 		return "webgpu: " + e.Message
 	}
 	return "webgpu: " + e.Name + ": " + e.Message
+}
+
+// instanceDropped reports whether a rejected WebGPU promise says that the browser dropped the
+// WebGPU instance or the device (Dawn's wording when the GPU process is gone).
+func instanceDropped(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "instance dropped") || strings.Contains(msg, "device is lost") ||
+		strings.Contains(msg, "device lost")
 }

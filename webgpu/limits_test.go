@@ -46,3 +46,19 @@ func TestErrors(t *testing.T) {
 		t.Error(ErrNoWebGPU)
 	}
 }
+
+// A crashed GPU process rejects pending promises with Dawn's words for it; those count as a
+// lost device, other failures do not.
+func TestInstanceDropped(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"OperationError: Instance dropped error in getCompilationInfo": true,
+		"OperationError: Device is lost":                                true,
+		"Failed to execute 'mapAsync': Device lost":                     true,
+		"OperationError: mapAsync aborted":                              false,
+		"compile embed: 3:4: error: unresolved identifier":              false,
+	} {
+		if got := instanceDropped(errors.New(msg)); got != want {
+			t.Errorf("instanceDropped(%q) = %v, want %v", msg, got, want)
+		}
+	}
+}

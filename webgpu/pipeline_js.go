@@ -27,7 +27,7 @@ func (d *Device) CreateComputePipeline(ctx context.Context, label, code string) 
 	}
 	info, err := Await(ctx, mod.Call("getCompilationInfo"))
 	if err != nil {
-		return nil, fmt.Errorf("webgpu: shader %s: %w", label, err)
+		return nil, fmt.Errorf("webgpu: shader %s: %w", label, d.failed(err))
 	}
 	var msgs []string
 	hasErr := false
@@ -47,7 +47,7 @@ func (d *Device) CreateComputePipeline(ctx context.Context, label, code string) 
 		"compute": map[string]any{"module": mod, "entryPoint": "main"}}
 	v, err := Await(ctx, d.v.Call("createComputePipelineAsync", desc))
 	if err != nil {
-		return nil, fmt.Errorf("webgpu: pipeline %s: %w", label, err)
+		return nil, fmt.Errorf("webgpu: pipeline %s: %w", label, d.failed(err))
 	}
 	return &ComputePipeline{v: v, layout: v.Call("getBindGroupLayout", 0), label: label}, nil
 }
