@@ -52,10 +52,10 @@ func TestErrors(t *testing.T) {
 func TestInstanceDropped(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"OperationError: Instance dropped error in getCompilationInfo": true,
-		"OperationError: Device is lost":                                true,
-		"Failed to execute 'mapAsync': Device lost":                     true,
-		"OperationError: mapAsync aborted":                              false,
-		"compile embed: 3:4: error: unresolved identifier":              false,
+		"OperationError: Device is lost":                               true,
+		"Failed to execute 'mapAsync': Device lost":                    true,
+		"OperationError: mapAsync aborted":                             false,
+		"compile embed: 3:4: error: unresolved identifier":             false,
 	} {
 		if got := instanceDropped(errors.New(msg)); got != want {
 			t.Errorf("instanceDropped(%q) = %v, want %v", msg, got, want)
