@@ -8,12 +8,13 @@ export CONES_FIXTURES ?= $(abspath ../shared/fixtures)
 # Pure-Go packages that must also compile for the browser.
 WASM_PKGS := ./cones/... ./weights/... ./internal/...
 
-.PHONY: run web test vet wasm-check wasm-test fmt-check clean
+.PHONY: run web test vet wasm-check wasm-test fmt-check clean pretrain eval tiny
 
-MODEL    ?= build/model
+# The default model: trained from scratch by `make pretrain` (docs/evaluation.md) and committed.
+MODEL    ?= weights/default
 WEB      := build/web
 
-run: web $(MODEL)/manifest.json
+run: web
 	$(GO) run ./cmd/cones serve -addr $(ADDR) -model $(MODEL) -web $(WEB)
 
 # The page: Go compiled to wasm plus Go's own loader script.
@@ -22,9 +23,18 @@ web:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEB)/app.wasm ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEB)/wasm_exec.js
 
-# The default model until a trained one is embedded: a seeded random model in the fixtures' sizes.
-build/model/manifest.json:
-	$(GO) run ./cmd/weights tiny -out build/model -seed 0
+# Retrain the default model from scratch (about 1 h 55 min on an idle 2-core machine). The run
+# resumes where an interrupted one stopped; `rm -rf build/pretrain` starts it over.
+pretrain:
+	$(GO) run ./cmd/cones pretrain -work build/pretrain -out weights/default
+
+# The evaluation tables of docs/evaluation.md, with a picture grid of every section in build/eval.
+eval:
+	$(GO) run ./cmd/cones eval -model $(MODEL) -md build/eval/tables.md -images build/eval
+
+# A seeded random model in the fixtures' sizes (noise only; for trying real-weights plumbing).
+tiny:
+	$(GO) run ./cmd/weights tiny -out build/tiny -seed 0
 
 test: fmt-check vet wasm-check wasm-test
 	$(GO) test -count=1 -timeout 60m ./...

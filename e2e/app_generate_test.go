@@ -174,7 +174,6 @@ func appGenerate(s *appSite) {
 	if !pageEval[bool](s, `(() => { const i = document.querySelector("#gallery-list li img"); return i.complete && i.naturalWidth > 0; })()`) {
 		s.t.Error("the gallery image does not show")
 	}
-	s.screenshot() // the page after a generation, for the README
 
 	// Download the PNG: it carries the settings.
 	name := pageEval[string](s, `document.querySelector("#gallery-list li a[download]").download`)

@@ -88,6 +88,13 @@ func startAppSite(t *testing.T) *appSite {
 // routes) and the browser, and opens the page.
 func newAppSite(t *testing.T, mount func(s *appSite, srv *web.Server) (close func())) *appSite {
 	t.Helper()
+	return newAppSiteServing(t, "", mount)
+}
+
+// newAppSiteServing is newAppSite serving the model folder model as it is (read only), or the
+// converted fixture model when model is empty.
+func newAppSiteServing(t *testing.T, model string, mount func(s *appSite, srv *web.Server) (close func())) *appSite {
+	t.Helper()
 	exe, err := headless.FindChromium()
 	if err != nil {
 		if os.Getenv(headless.SkipEnv) == "1" {
@@ -95,16 +102,19 @@ func newAppSite(t *testing.T, mount func(s *appSite, srv *web.Server) (close fun
 		}
 		t.Fatal(err)
 	}
-	s := &appSite{t: t, logT: t, variant: appVariant(t), dir: t.TempDir()}
-	s.modelDir = filepath.Join(s.dir, "model")
+	s := &appSite{t: t, logT: t, dir: t.TempDir(), modelDir: model}
 	s.webDir = filepath.Join(s.dir, "web")
 	s.dlDir = filepath.Join(s.dir, "downloads")
 	if err := os.MkdirAll(s.dlDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	s.buildWeb()
-	if _, err := weights.Convert(s.variant.Dir, s.modelDir, weights.ConvertOptions{}); err != nil {
-		t.Fatalf("convert %s for serving: %v", s.variant.Name, err)
+	if model == "" {
+		s.variant = appVariant(t)
+		s.modelDir = filepath.Join(s.dir, "model")
+		if _, err := weights.Convert(s.variant.Dir, s.modelDir, weights.ConvertOptions{}); err != nil {
+			t.Fatalf("convert %s for serving: %v", s.variant.Name, err)
+		}
 	}
 	if mount != nil {
 		s.mount = func(srv *web.Server) func() { return mount(s, srv) }
@@ -260,20 +270,30 @@ func (s *appSite) waitFor(cond, what string) {
 
 func (s *appSite) waitForWithin(cond, what string, limit time.Duration) {
 	s.t.Helper()
-	deadline := time.Now().Add(limit)
+	start := time.Now()
+	deadline, report := start.Add(limit), start.Add(30*time.Second)
 	for {
 		// The condition may be a promise (Cache Storage answers asynchronously).
 		ok := pageEval[bool](s, "Promise.resolve("+cond+").then(v => !!v)")
 		if ok {
 			return
 		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("gave up waiting for %s (%s); the page says: %s", what, cond, pageEval[string](s,
-				`["status", "alert", "model-message", "prompt-message", "layout-message", "settings-message", "step-text"].map(id =>
-					id + ": " + JSON.stringify(document.getElementById(id).textContent)).join("; ")`))
+		now := time.Now()
+		if now.After(deadline) {
+			s.t.Fatalf("gave up waiting for %s (%s); the page says: %s", what, cond, s.pageState())
+		}
+		if now.After(report) { // a long wait says where the page is, for logs of slow machines
+			s.t.Logf("still waiting for %s after %s; the page says: %s", what, now.Sub(start).Round(time.Second), s.pageState())
+			report = now.Add(30 * time.Second)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// pageState is what the page's status lines say.
+func (s *appSite) pageState() string {
+	return pageEval[string](s, `["status", "alert", "model-message", "prompt-message", "layout-message", "settings-message", "step-text"].map(id =>
+		id + ": " + JSON.stringify(document.getElementById(id).textContent)).join("; ")`)
 }
 
 // waitText waits until the element's text contains want and returns the text.

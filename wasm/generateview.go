@@ -60,7 +60,7 @@ func (a *app) readSettings() (settings.Settings, error) {
 		if a.engine != nil {
 			samplers = a.engine.Samplers()
 		}
-		err = s.Validate(samplers)
+		err = s.Validate(samplers, a.model.sizeStep())
 	}
 	for _, fe := range settings.Fields(err) {
 		if v, ok := a.formFields()[fe.Field]; ok {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall/js"
 
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/wasm/offline"
 	"github.com/cones2web/cones2/weights"
 )
@@ -150,6 +151,15 @@ func (m *modelState) latentFactor() int {
 		return 8
 	}
 	return 1 << (len(m.folder.VAE.BlockOutChannels) - 1)
+}
+
+// sizeStep is the granularity of the model's image sizes (64 for Stable Diffusion; 8 for the
+// default shapes model); before a model is read, Stable Diffusion's.
+func (m *modelState) sizeStep() int {
+	if m.folder == nil {
+		return settings.SizeStep
+	}
+	return settings.ModelSizeStep(len(m.folder.VAE.BlockOutChannels), len(m.folder.UNet.BlockOutChannels))
 }
 
 // uploadTotals are the bytes of weights the engine uploads per component, from the manifest's

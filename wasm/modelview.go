@@ -64,14 +64,20 @@ func (a *app) inspectModel() {
 	}
 }
 
-// useNativeSize sets the output size to the model's own (512 for SD 2.1-base, 128 for the tiny
-// test models) unless the person already chose one.
+// useNativeSize makes the size fields step by the model's size step and sets the output size
+// to the model's own (512 for SD 2.1-base, 32 for the default shapes model) unless the person
+// already chose one.
 func (a *app) useNativeSize() {
-	if a.sizeChosen || a.model.folder == nil {
+	if a.model.folder == nil {
 		return
 	}
+	step := a.model.sizeStep()
+	for _, f := range []js.Value{a.el.width, a.el.height} {
+		f.Call("setAttribute", "min", step)
+		f.Call("setAttribute", "step", step)
+	}
 	n := a.model.folder.UNet.SampleSize * a.model.latentFactor()
-	if n < settings.MinSize || n > settings.MaxSize {
+	if a.sizeChosen || n < step || n > settings.MaxSize || n%step != 0 {
 		return
 	}
 	a.el.width.Set("value", n)

@@ -42,6 +42,7 @@ func runPretrain(args []string) error {
 	fl.IntVar(&d.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "steps between checkpoints")
 	fl.IntVar(&d.Workers, "workers", d.Workers, "batch shares computed concurrently (part of the recipe: changing it changes the model)")
 	fl.IntVar(&d.ExportEvery, "export-every", d.ExportEvery, "diffusion steps between refreshes of -out")
+	fl.IntVar(&d.StopAfter, "stop-after", 0, "stop (resumably) once this many diffusion steps are done; 0 runs to the end")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}

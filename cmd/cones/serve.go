@@ -18,7 +18,7 @@ import (
 func runServe(args []string) error {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fl.String("addr", "localhost:8080", "address to listen on")
-	model := fl.String("model", "build/model", "model folder to serve (diffusers layout)")
+	model := fl.String("model", "weights/default", "model folder to serve (diffusers layout)")
 	webDir := fl.String("web", "build/web", "folder with the built wasm program and its loader")
 	data := fl.String("data", "build/data", "folder for the server's own data (training jobs)")
 	train := addTrainServeFlags(fl)

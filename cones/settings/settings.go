@@ -19,13 +19,13 @@ const PNGKeyword = "cones2"
 // MaxSeed keeps seeds exact in JavaScript numbers and JSON readers that use float64.
 const MaxSeed = 1<<53 - 1
 
-// Limits of the form. Sizes are multiples of 64 because the VAE downsamples by 8 and the UNet
-// by 8 more, and every level must divide evenly.
+// Limits of the form. Sizes are multiples of a model's size step (see Validate): 64 for Stable
+// Diffusion, whose VAE downsamples by 8 and whose UNet by 8 more, every level dividing evenly.
 const (
 	MaxSteps    = 500
 	MaxCFG      = 30
 	MaxGuidance = 2
-	SizeStep    = 64
+	SizeStep    = 64 // Stable Diffusion's
 	MinSize     = 64
 	MaxSize     = 2048
 	MaxPrompt   = 4096 // bytes; the token limit (77) is checked with the tokenizer
@@ -78,8 +78,10 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 // Validate checks every field against the limits above; samplers lists the sampler names the
-// engine offers (nil skips that check). All problems are returned, joined, each a *FieldError.
-func (s *Settings) Validate(samplers []string) error {
+// engine offers (nil skips that check), and sizeStep is the model's size step (ModelSizeStep; 0
+// takes Stable Diffusion's 64): width and height are multiples of it from one step to MaxSize.
+// All problems are returned, joined, each a *FieldError.
+func (s *Settings) Validate(samplers []string, sizeStep int) error {
 	var errs []error
 	add := func(err error) {
 		if err != nil {
@@ -104,8 +106,11 @@ func (s *Settings) Validate(samplers []string) error {
 	if s.Seed > MaxSeed {
 		add(fieldErr("seed", "%d is above %d", s.Seed, uint64(MaxSeed)))
 	}
-	add(size("width", s.Width))
-	add(size("height", s.Height))
+	if sizeStep <= 0 {
+		sizeStep = SizeStep
+	}
+	add(size("width", s.Width, sizeStep))
+	add(size("height", s.Height, sizeStep))
 	seen := map[string]bool{}
 	for i, sub := range s.Subjects {
 		if sub.Word == "" || seen[sub.Word] {
@@ -130,11 +135,18 @@ func floatRange(field string, v, lo, hi float64) error {
 	return nil
 }
 
-func size(field string, v int) error {
-	if v < MinSize || v > MaxSize || v%SizeStep != 0 {
-		return fieldErr(field, "%d px: use a multiple of %d from %d to %d", v, SizeStep, MinSize, MaxSize)
+func size(field string, v, step int) error {
+	if v < step || v > MaxSize || v%step != 0 {
+		return fieldErr(field, "%d px: use a multiple of %d from %d to %d", v, step, step, MaxSize)
 	}
 	return nil
+}
+
+// ModelSizeStep is the granularity of a model's image sizes: the VAE's downsampling factor
+// (2^(vaeLevels-1)) times the UNet's (2^(unetLevels-1)), so that every level's grid divides
+// evenly. Stable Diffusion (4 and 4 levels) gives 64.
+func ModelSizeStep(vaeLevels, unetLevels int) int {
+	return 1 << (max(vaeLevels, 1) - 1 + max(unetLevels, 1) - 1)
 }
 
 func contains(list []string, s string) bool {

@@ -39,7 +39,7 @@ func TestMarshalRoundTripIsASCII(t *testing.T) {
 	if !reflect.DeepEqual(got, s) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, s)
 	}
-	if err := got.Validate([]string{"lms", "euler"}); err != nil {
+	if err := got.Validate([]string{"lms", "euler"}, 0); err != nil {
 		t.Errorf("valid settings rejected: %v", err)
 	}
 }
@@ -67,7 +67,7 @@ func TestUnmarshalRejects(t *testing.T) {
 func TestValidateNamesEveryBadField(t *testing.T) {
 	s := Settings{Prompt: "  ", Sampler: "ddim", Steps: 0, GuidedSteps: 3, GuidanceWeight: -1, CFG: 31,
 		Seed: MaxSeed + 1, Width: 500, Height: 4096, Subjects: []Subject{{Word: "a"}, {Word: "a"}}}
-	err := s.Validate([]string{"lms"})
+	err := s.Validate([]string{"lms"}, 0)
 	var got []string
 	for _, fe := range Fields(err) {
 		got = append(got, fe.Field)
@@ -81,19 +81,44 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	}
 }
 
+// Sizes follow the model: Stable Diffusion takes multiples of 64, a model with a factor-4 VAE
+// and a two-level UNet multiples of 8.
+func TestValidateSizeStep(t *testing.T) {
+	if got := ModelSizeStep(4, 4); got != 64 {
+		t.Errorf("SD's size step %d, want 64", got)
+	}
+	small := ModelSizeStep(3, 2)
+	if small != 8 {
+		t.Fatalf("size step of a 3-level VAE and 2-level UNet: %d, want 8", small)
+	}
+	s := Defaults(32, 40)
+	s.Prompt = "a red circle"
+	if err := s.Validate(nil, small); err != nil {
+		t.Errorf("32x40 rejected with step 8: %v", err)
+	}
+	err := s.Validate(nil, 0)
+	if fs := Fields(err); len(fs) != 2 || !strings.Contains(err.Error(), "use a multiple of 64 from 64") {
+		t.Errorf("32x40 with SD's step: %v", err)
+	}
+	s.Width = 4
+	if err := s.Validate(nil, small); err == nil || !strings.Contains(err.Error(), "multiple of 8 from 8 to 2048") {
+		t.Errorf("4 px with step 8: %v", err)
+	}
+}
+
 func TestValidateEdges(t *testing.T) {
 	s := Defaults(64, 2048)
 	s.Prompt = "x"
 	s.Steps, s.GuidedSteps, s.GuidanceWeight, s.CFG, s.Seed = 1, 1, 0, 0, 0
-	if err := s.Validate(nil); err != nil {
+	if err := s.Validate(nil, 0); err != nil {
 		t.Errorf("edge values rejected: %v", err)
 	}
 	s.Prompt = strings.Repeat("x", MaxPrompt+1)
-	if err := s.Validate(nil); err == nil {
+	if err := s.Validate(nil, 0); err == nil {
 		t.Error("over-long prompt accepted")
 	}
 	s.Prompt = "a\xffb"
-	if err := s.Validate(nil); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+	if err := s.Validate(nil, 0); err == nil || !strings.Contains(err.Error(), "UTF-8") {
 		t.Errorf("invalid UTF-8: %v", err)
 	}
 }
@@ -153,7 +178,7 @@ func FuzzUnmarshal(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = s.Validate(nil)
+		_ = s.Validate(nil, 0)
 		out, err := s.Marshal()
 		if err != nil {
 			t.Fatalf("decoded settings do not encode: %v", err)

@@ -22,7 +22,10 @@ type Options struct {
 	// each). It is part of the recipe, not of the machine: the same value gives the same model
 	// on any number of cores.
 	Workers int
-	Logf    func(format string, args ...any)
+	// StopAfter, when positive, ends the run (checkpointed) once that many diffusion steps are
+	// done; running again with the same recipe resumes. It is not part of the recipe.
+	StopAfter int
+	Logf      func(format string, args ...any)
 }
 
 // VAEPhase configures the VAE's training.
@@ -55,8 +58,8 @@ func DefaultOptions(work, out string) Options {
 		VAE: VAEPhase{Steps: 1500, Batch: 8,
 			Optimiser: Optimiser{LR: 2e-3, Warmup: 50, ClipNorm: 1},
 			Objective: VAEObjective{KL: 5e-4, Edge: 0.5, Shape: 5}},
-		Diffusion: DiffusionPhase{Steps: 4000, Batch: 16,
-			Optimiser:      Optimiser{LR: 4e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
+		Diffusion: DiffusionPhase{Steps: 3000, Batch: 16,
+			Optimiser:      Optimiser{LR: 6e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
 			CaptionDropout: 0.1, MinSNRGamma: 5, EMADecay: 0.999},
 	}
 }

@@ -62,7 +62,11 @@ func (r *run) trainDiffusion(ctx gocontext.Context, in string, backend backends.
 		return err
 	}
 	start := time.Now()
-	for step := done; step < ph.Steps; step++ {
+	end := ph.Steps
+	if r.opt.StopAfter > 0 && r.opt.StopAfter < end {
+		end = r.opt.StopAfter
+	}
+	for step := done; step < end; step++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -83,7 +87,7 @@ func (r *run) trainDiffusion(ctx gocontext.Context, in string, backend backends.
 		}
 		r.progress("diffusion", step, done, ph.Steps, start, "loss %.4f mse %.4f |g| %.2f", vals...)
 		last := step+1 == ph.Steps
-		if (step+1)%r.opt.CheckpointEvery == 0 || last {
+		if (step+1)%r.opt.CheckpointEvery == 0 || step+1 == end {
 			if err := saveCheckpoint(p.Context, ckpt, step+1); err != nil {
 				return err
 			}

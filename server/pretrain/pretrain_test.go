@@ -81,7 +81,7 @@ func TestResumeIsExact(t *testing.T) {
 	}
 	parts := tinyOptions(t, t.TempDir())
 	first := parts
-	first.Diffusion.Steps = 2 // stops after the step-2 checkpoint...
+	first.StopAfter = 2 // stops after the step-2 checkpoint...
 	if err := Run(context.Background(), first); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +94,25 @@ func TestResumeIsExact(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between the resumed and the uninterrupted run", f)
 		}
+	}
+}
+
+// TestRecipeGuard: a work folder resumes only with the recipe that started it.
+func TestRecipeGuard(t *testing.T) {
+	o := tinyOptions(t, t.TempDir())
+	o.StopAfter = 1
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	other := o
+	other.Diffusion.Optimiser.LR *= 2
+	err := Run(context.Background(), other)
+	if err == nil || !strings.Contains(err.Error(), "other settings") {
+		t.Fatalf("resuming with another learning rate: %v, want a refusal", err)
+	}
+	o.StopAfter, o.ExportEvery = 0, 7 // neither is part of the recipe
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("resuming with the same recipe: %v", err)
 	}
 }
 

@@ -30,6 +30,9 @@ func Run(ctx context.Context, o Options) error {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if err := o.claimWork(); err != nil {
+		return err
+	}
 	r := &run{opt: o, set: shapes.NewSet(o.Seed)}
 	vocab, err := trainVocabulary(r.set, o.Sizes.VocabSize)
 	if err != nil {

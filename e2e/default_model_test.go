@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cones2web/cones2/cones/settings"
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/e2e/headless"
+	"github.com/cones2web/cones2/server/engine/generate"
+	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/wasm/library"
+	"github.com/cones2web/cones2/weights"
+)
+
+// defaultModelLayout puts the two subjects of defaultModelPrompt side by side.
+const (
+	defaultModelPrompt = "a red circle and a blue square"
+	defaultModelLayout = `{"version": 1, "subjects": [
+		{"word": "red circle", "boxes": [{"x0": 0, "y0": 0.15, "x1": 0.5, "y1": 0.85}]},
+		{"word": "blue square", "boxes": [{"x0": 0.5, "y0": 0.15, "x1": 1, "y1": 0.85}]}]}`
+)
+
+// TestDefaultModel generates on the page with the model `make run` serves (weights/default) at
+// the page's own settings (20 steps instead of 50), and checks the picture against the server engine given the settings
+// stored in the PNG: the browser's WebGPU engine (float16 weights on the GPU, float32
+// activations) and the CPU reference make the same image. With CONES_SCREENSHOT set it takes the
+// README's screenshot.
+func TestDefaultModel(t *testing.T) {
+	root, err := headless.ModuleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(root, "weights", "default")
+	s := newAppSiteServing(t, model, nil)
+	s.click("#model-load")
+	s.waitText("model-offline", "saved and verified")
+	s.waitFor(`!document.getElementById("generate-start").disabled`, "the default model to load")
+	// The size fields follow the model: its native 32 px, in steps of 8 (VAE factor 4, two UNet
+	// levels).
+	if got := pageEval[string](s, `["width", "height"].map(id => { const f = document.getElementById(id);
+		return f.value + "/" + f.step + "/" + f.min; }).join(" ")`); got != "32/8/8 32/8/8" {
+		t.Errorf("size fields (value/step/min) %q, want the model's 32/8/8", got)
+	}
+
+	s.upload("layout-import", s.writeFile("layout.json", []byte(defaultModelLayout)))
+	s.waitText("layout-message", "Imported layout.json: 2 boxes")
+	s.typeInto("prompt", defaultModelPrompt)
+	s.typeInto("seed", "3")
+	s.typeInto("steps", "20") // SwiftShader is slow; 20 LMS steps already make a clean picture
+	s.typeInto("guided_steps", "20")
+	s.click("#generate-start")
+	s.waitForWithin(`["Done", "Failed"].some(w => document.getElementById("step-text").textContent.includes(w))`,
+		"the generation to end", 10*time.Minute)
+	if got := s.text("step-text"); !strings.Contains(got, "Done: 20 steps") {
+		t.Fatalf("generation ended with %q; the page says %q", got, s.text("settings-message"))
+	}
+	if s.galleryCount() != 1 {
+		t.Fatalf("%d images in the gallery after one generation", s.galleryCount())
+	}
+	s.screenshot() // the page after a generation, for the README
+
+	name := pageEval[string](s, `document.querySelector("#gallery-list li a[download]").download`)
+	s.click("#gallery-list li a[download]")
+	file := s.downloaded(name)
+	set, err := library.SettingsFromPNG(file)
+	if err != nil {
+		t.Fatalf("downloaded %s: %v", name, err)
+	}
+	got, err := png.Decode(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cpuGenerate(t, model, set)
+	within, worst := comparePixels(got, want)
+	t.Logf("%s, seed %d, %d steps at %d×%d: %.2f%% of channels within 2 levels of the CPU engine's, largest difference %d",
+		set.Prompt, set.Seed, set.Steps, set.Width, set.Height, 100*within, worst)
+	if within < 0.99 {
+		t.Errorf("only %.2f%% of channels within 2 levels of the CPU engine's image (largest difference %d)", 100*within, worst)
+	}
+}
+
+// cpuGenerate makes the picture the page's settings describe on the server engine.
+func cpuGenerate(t *testing.T, model string, set settings.Settings) *generate.Result {
+	t.Helper()
+	backend, err := sd.NewBackend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sd.Load(model, backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(filepath.Join(model, weights.TokenizerDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := settings.JoinLayout(set.Layout, set.Regions)
+	if err != nil {
+		t.Fatalf("layout in the PNG: %v", err)
+	}
+	g := &generate.Generator{Pipeline: p, Tokenizer: tok}
+	res, err := g.Generate(context.Background(), generate.Request{Layout: l, Settings: generate.Settings{
+		Prompt: set.Prompt, Width: set.Width, Height: set.Height, Steps: set.Steps, GuidanceSteps: set.GuidedSteps,
+		GuidanceWeight: set.GuidanceWeight, CFGScale: set.CFG, Sampler: set.Sampler, Seed: set.Seed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// comparePixels returns the share of RGB channels within 2 levels of want's and the largest
+// difference.
+func comparePixels(got image.Image, want *generate.Result) (within float64, worst int) {
+	w, h := want.Settings.Width, want.Settings.Height
+	if b := got.Bounds(); b.Dx() != w || b.Dy() != h {
+		return 0, 255
+	}
+	n := 0
+	for y := range h {
+		for x := range w {
+			r, g, b, _ := got.At(x, y).RGBA()
+			for c, v := range [3]uint32{r >> 8, g >> 8, b >> 8} {
+				d := int(v) - int(want.Pixels[3*(y*w+x)+c])
+				d = max(d, -d)
+				worst = max(worst, d)
+				if d <= 2 {
+					n++
+				}
+			}
+		}
+	}
+	return float64(n) / float64(3*w*h), worst
+}
