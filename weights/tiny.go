@@ -119,35 +119,6 @@ func TinyConfigs(variant string, tokens []string, pad string, dt DType) (TextEnc
 	return te, u, v
 }
 
-// tinyModelIndex and tinyScheduler are the pipeline files of the tiny model: the classes and
-// noise schedule of Stable Diffusion 2.1-base (PNDM, scaled-linear betas, epsilon).
-const tinyModelIndex = `{
-  "_class_name": "StableDiffusionPipeline",
-  "_diffusers_version": "0.13.1",
-  "scheduler": ["diffusers", "PNDMScheduler"],
-  "text_encoder": ["transformers", "CLIPTextModel"],
-  "tokenizer": ["transformers", "CLIPTokenizer"],
-  "unet": ["diffusers", "UNet2DConditionModel"],
-  "vae": ["diffusers", "AutoencoderKL"]
-}
-`
-
-const tinyScheduler = `{
-  "_class_name": "PNDMScheduler",
-  "_diffusers_version": "0.13.1",
-  "beta_start": 0.00085,
-  "beta_end": 0.012,
-  "beta_schedule": "scaled_linear",
-  "num_train_timesteps": 1000,
-  "prediction_type": "epsilon",
-  "set_alpha_to_one": false,
-  "skip_prk_steps": true,
-  "steps_offset": 1,
-  "clip_sample": false,
-  "trained_betas": null
-}
-`
-
 func writeTinyConfigs(dst string, te TextEncoderConfig, u UNetConfig, v VAEConfig) error {
 	files := map[string]any{
 		TextEncoderDir + "/config.json": te,
@@ -163,10 +134,10 @@ func writeTinyConfigs(dst string, te TextEncoderConfig, u UNetConfig, v VAEConfi
 			return err
 		}
 	}
-	if err := writeFile(filepath.Join(dst, "model_index.json"), []byte(tinyModelIndex)); err != nil {
+	if err := writeFile(filepath.Join(dst, "model_index.json"), []byte(SDModelIndex)); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dst, SchedulerDir, "scheduler_config.json"), []byte(tinyScheduler))
+	return writeFile(filepath.Join(dst, SchedulerDir, "scheduler_config.json"), []byte(SDScheduler))
 }
 
 func writeTinyWeights(dst string, tec TextEncoderConfig, uc UNetConfig, vc VAEConfig, seed uint64, dt DType) error {

@@ -12,36 +12,6 @@ import (
 	"github.com/cones2web/cones2/weights"
 )
 
-// modelIndex and schedulerConfig are the pipeline files of the model: Stable Diffusion's classes
-// and its training noise schedule (scaled-linear betas 0.00085..0.012 over 1000 steps, epsilon
-// prediction), which the UNet is trained with.
-const modelIndex = `{
-  "_class_name": "StableDiffusionPipeline",
-  "_diffusers_version": "0.13.1",
-  "scheduler": ["diffusers", "PNDMScheduler"],
-  "text_encoder": ["transformers", "CLIPTextModel"],
-  "tokenizer": ["transformers", "CLIPTokenizer"],
-  "unet": ["diffusers", "UNet2DConditionModel"],
-  "vae": ["diffusers", "AutoencoderKL"]
-}
-`
-
-const schedulerConfig = `{
-  "_class_name": "PNDMScheduler",
-  "_diffusers_version": "0.13.1",
-  "beta_start": 0.00085,
-  "beta_end": 0.012,
-  "beta_schedule": "scaled_linear",
-  "num_train_timesteps": 1000,
-  "prediction_type": "epsilon",
-  "set_alpha_to_one": false,
-  "skip_prk_steps": true,
-  "steps_offset": 1,
-  "clip_sample": false,
-  "trained_betas": null
-}
-`
-
 // padToken is what prompts are padded with: CLIP's end-of-text token, as in SD 1.x.
 const padToken = "<|endoftext|>"
 
@@ -91,8 +61,8 @@ func writeFolder(dst string, s spec, dt weights.DType, values map[string]map[str
 		return nil, err
 	}
 	files := map[string][]byte{
-		"model_index.json": []byte(modelIndex),
-		filepath.Join(weights.SchedulerDir, "scheduler_config.json"): []byte(schedulerConfig),
+		"model_index.json": []byte(weights.SDModelIndex),
+		filepath.Join(weights.SchedulerDir, "scheduler_config.json"): []byte(weights.SDScheduler),
 	}
 	for i, dir := range []string{weights.TextEncoderDir, weights.UNetDir, weights.VAEDir} {
 		data, err := json.MarshalIndent(cfgs[i], "", "  ")
