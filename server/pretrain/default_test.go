@@ -1,0 +1,82 @@
+package pretrain
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/shapes"
+	"github.com/cones2web/cones2/weights"
+)
+
+// defaultModel is the committed default model, relative to this package.
+const defaultModel = "../../weights/default"
+
+// TestCommittedDefaultModel checks the model the product ships: it verifies against its
+// manifest and loads strictly, it has the recipe's architecture and tokenizer (so it is what
+// "cones pretrain" makes), it is float16 and within 20 MB, and nothing else sits in the folder.
+func TestCommittedDefaultModel(t *testing.T) {
+	if errs := weights.Verify(defaultModel); len(errs) > 0 {
+		t.Fatalf("weights/default does not verify: %v", errs)
+	}
+	f, err := weights.Open(defaultModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vocab, err := trainVocabulary(shapes.NewSet(DefaultOptions("", "").Seed), DefaultSizes().VocabSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(vocab.Tokens)
+	te, u, v, err := DefaultSizes().Configs(n, n-2, n-1, n-1, weights.F16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.ScalingFactor = f.VAE.ScalingFactor // measured by the run
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{{"text encoder", f.TextEncoder, te}, {"unet", f.UNet, u}, {"vae", f.VAE, v}} {
+		g, _ := json.Marshal(c.got)
+		w, _ := json.Marshal(c.want)
+		if !bytes.Equal(g, w) {
+			t.Errorf("%s config differs from the recipe's:\n got %s\nwant %s", c.name, g, w)
+		}
+	}
+	got, _, err := tokenizer.LoadVocabulary(os.DirFS(defaultModel), weights.TokenizerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Tokens) != n || len(got.Merges) != len(vocab.Merges) {
+		t.Errorf("tokenizer has %d tokens and %d merges, the recipe %d and %d", len(got.Tokens), len(got.Merges), n, len(vocab.Merges))
+	}
+	var total int64
+	_ = filepath.WalkDir(defaultModel, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += info.Size()
+		return nil
+	})
+	if total > 20<<20 {
+		t.Errorf("weights/default holds %d bytes, over 20 MB", total)
+	}
+	m, err := weights.ParseManifest(must(os.ReadFile(filepath.Join(defaultModel, weights.ManifestName))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range m.Files {
+		for _, ts := range file.Tensors {
+			if ts.DType != weights.F16 {
+				t.Errorf("%s: %s is %s, want F16", file.Path, ts.Name, ts.DType)
+			}
+		}
+	}
+}
