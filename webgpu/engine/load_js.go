@@ -148,7 +148,14 @@ func stream(ctx context.Context, base string, r run, progress func(n int64)) err
 		return httpError(url, st)
 	}
 	reader := resp.Get("body").Call("getReader")
-	defer reader.Call("releaseLock")
+	// Cancel whatever is left unread (an error midway, a lost GPU, a whole file sent for a range):
+	// an unread body keeps the request open, and with it the service worker's fetch event, which
+	// stalls a new worker's activation and every navigation queued behind it. Cancelling a body
+	// read to its end does nothing.
+	defer func() {
+		reader.Call("cancel")
+		reader.Call("releaseLock")
+	}()
 	si := 0
 	for pos < r.end {
 		res, err := webgpu.Await(ctx, reader.Call("read"))
@@ -179,9 +186,6 @@ func stream(ctx context.Context, base string, r run, progress func(n int64)) err
 		}
 		progress(min(pos+n, r.end) - max(pos, r.begin))
 		pos += n
-	}
-	if pos > r.end || pos == r.end && si < len(r.sinks) {
-		reader.Call("cancel")
 	}
 	return nil
 }
