@@ -68,15 +68,5 @@ func TestCommittedDefaultModel(t *testing.T) {
 	if total > 20<<20 {
 		t.Errorf("weights/default holds %d bytes, over 20 MB", total)
 	}
-	m, err := weights.ParseManifest(must(os.ReadFile(filepath.Join(defaultModel, weights.ManifestName))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, file := range m.Files {
-		for _, ts := range file.Tensors {
-			if ts.DType != weights.F16 {
-				t.Errorf("%s: %s is %s, want F16", file.Path, ts.Name, ts.DType)
-			}
-		}
-	}
+	checkF16(t, defaultModel)
 }

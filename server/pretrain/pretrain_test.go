@@ -44,17 +44,7 @@ func TestRunWritesAVerifiedModel(t *testing.T) {
 	if f.VAE.ScalingFactor == weights.DefaultScalingFactor || !(f.VAE.ScalingFactor > 0) {
 		t.Errorf("scaling factor %g was not measured", f.VAE.ScalingFactor)
 	}
-	m, err := weights.ParseManifest(must(os.ReadFile(filepath.Join(o.Out, weights.ManifestName))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, file := range m.Files {
-		for _, ts := range file.Tensors {
-			if ts.DType != weights.F16 {
-				t.Errorf("%s: %s is %s, want F16", file.Path, ts.Name, ts.DType)
-			}
-		}
-	}
+	checkF16(t, o.Out)
 	// Loaded strictly by the engine: every tensor present, none unused.
 	backend, err := sd.NewBackend()
 	if err != nil {
@@ -113,6 +103,22 @@ func TestRecipeGuard(t *testing.T) {
 	o.StopAfter, o.ExportEvery = 0, 7 // neither is part of the recipe
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatalf("resuming with the same recipe: %v", err)
+	}
+}
+
+// checkF16 fails t for every tensor of the model folder dir's manifest that is not float16.
+func checkF16(t *testing.T, dir string) {
+	t.Helper()
+	m, err := weights.ParseManifest(must(os.ReadFile(filepath.Join(dir, weights.ManifestName))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range m.Files {
+		for _, ts := range file.Tensors {
+			if ts.DType != weights.F16 {
+				t.Errorf("%s: %s is %s, want F16", file.Path, ts.Name, ts.DType)
+			}
+		}
 	}
 }
 
