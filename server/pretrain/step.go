@@ -5,7 +5,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/cones2web/cones2/server/pretrain/dotgrad"
+	"github.com/cones2web/cones2/server/engine/dotgrad"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"

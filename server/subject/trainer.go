@@ -9,6 +9,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/engine/dotgrad"
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -69,6 +70,9 @@ func New(p *sd.Pipeline, tok *tokenizer.Tokenizer, word string, images [][]float
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	// The backward pass through the frozen UNet is matrix products; GoMLX's own gradient of
+	// DotGeneral would materialise them as broadcast products (most of a step's time).
+	dotgrad.Register()
 	k, err := wordTokens(tok, word)
 	if err != nil {
 		return nil, err
