@@ -1,0 +1,22 @@
+// Package cpukernels makes GoMLX's pure-Go simplego backend cost what the arithmetic costs: it
+// replaces simplego's executor of DotGeneral (every matrix product, hence every linear layer,
+// attention product and, through gathered columns, every convolution of the text encoder, UNet
+// and VAE) with a packed, register-blocked matrix product that uses every core.
+//
+// simplego v0.26.0 normalises each operand of a DotGeneral into blocks, then multiplies blocks
+// with a generic kernel on essentially one core: 3.5-10 GFLOP/s where the machine's sgemm limit is
+// ten to twenty times that. Its executors live in an unexported table that simplego fills through
+// an unexported setNodeExecutor, which has a priority reserved for user overrides. This package
+// reaches that function, the backend's buffer pool, and the fields of Node, Buffer and
+// DotGeneral's parameters with //go:linkname and mirror structs. Because that is reaching into
+// another module's internals, Register first verifies with reflect that every mirrored struct
+// has exactly the field names, types and offsets of the pinned GoMLX version (v0.26.0) and, when
+// anything differs, registers nothing and returns an error: GoMLX's own kernels keep working.
+//
+// The kernel (sgemm.go) packs both operands into panels, runs a 6x16 micro-kernel over them
+// (AVX2+FMA through simd/archsimd when built with GOEXPERIMENT=simd on amd64, portable Go
+// otherwise), and splits the output into tiles that goroutines take in any order. Each output
+// element is summed by exactly one goroutine over the contracted axis in increasing order, so
+// results are bit-for-bit identical whatever the number of goroutines and from run to run. A
+// build with the SIMD kernel and one without differ in the last bits (fused multiply-add).
+package cpukernels
