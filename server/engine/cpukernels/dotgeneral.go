@@ -2,7 +2,9 @@ package cpukernels
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/gomlx/gomlx/backends"
 	"reflect"
 	"slices"
 
@@ -17,13 +19,13 @@ import (
 func (k *kernels) execDotGeneral(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
 	n := nodeOf(node)
 	if len(inputs) != 2 || reflect.TypeOf(n.data) != k.dotGeneralData || n.shape.DType != dtypes.Float32 {
-		return simplegoExecDotGeneral(backend, node, inputs, inputsOwned)
+		return k.fallback[backends.OpTypeDotGeneral](backend, node, inputs, inputsOwned)
 	}
 	lhs, rhs := bufferOf(inputs[0]), bufferOf(inputs[1])
 	lhsFlat, ok1 := lhs.flat.([]float32)
 	rhsFlat, ok2 := rhs.flat.([]float32)
 	if !ok1 || !ok2 {
-		return simplegoExecDotGeneral(backend, node, inputs, inputsOwned)
+		return k.fallback[backends.OpTypeDotGeneral](backend, node, inputs, inputsOwned)
 	}
 	p := (*dotGeneralMirror)(reflect.ValueOf(n.data).UnsafePointer())
 	a, err := newOperand(lhsFlat, lhs.shape, p.lhsBatchAxes, p.lhsContractingAxes)
@@ -94,7 +96,7 @@ func newOperand(data []float32, shape shapes.Shape, batchAxes, contractingAxes [
 		rows:  axisOffsets(dims, strides, crossAxes),
 		depth: axisOffsets(dims, strides, contractingAxes),
 	}
-	x.contiguousDepth = contiguous(x.depth)
+	x.classify()
 	return x, nil
 }
 

@@ -7,3 +7,11 @@ package cpukernels
 func simdKernel() (microKernel, string) {
 	return microGeneric, "portable Go 6x16 (built without GOEXPERIMENT=simd on amd64)"
 }
+
+// expSlice sets out[i] = exp(in[i]) (in and out may be the same slice); see expScalar.
+func expSlice(in, out []float32) {
+	out = out[:len(in)]
+	for i, x := range in {
+		out[i] = expScalar(x)
+	}
+}

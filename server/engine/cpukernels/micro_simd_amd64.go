@@ -2,7 +2,10 @@
 
 package cpukernels
 
-import "simd/archsimd"
+import (
+	"math"
+	"simd/archsimd"
+)
 
 // simdKernel is the AVX2+FMA micro-kernel when the CPU has both; the portable one otherwise.
 func simdKernel() (microKernel, string) {
@@ -16,8 +19,9 @@ func simdKernel() (microKernel, string) {
 // contracted axis two loads of the right panel, four broadcasts of the left one and eight fused
 // multiply-adds. Four rows, not six: the compiler loads every broadcast of a step before the
 // multiply-adds, and 6 rows (12 + 2 + 6 registers) spill out of the 16 YMM registers.
-func microAVX2(kc int, a, b, c []float32, ldc int, load bool) {
-	a, b = a[:kc*mr], b[:kc*nr]
+func microAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, load bool) {
+	a0, b := a[:kc], b[:kc*nr]
+	a1, a2, a3 := a[lda:lda+kc], a[2*lda:2*lda+kc], a[3*lda:3*lda+kc]
 	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x8
 	if load {
 		c00, c01 = archsimd.LoadFloat32x8Slice(c[0:]), archsimd.LoadFloat32x8Slice(c[8:])
@@ -25,18 +29,21 @@ func microAVX2(kc int, a, b, c []float32, ldc int, load bool) {
 		c20, c21 = archsimd.LoadFloat32x8Slice(c[2*ldc:]), archsimd.LoadFloat32x8Slice(c[2*ldc+8:])
 		c30, c31 = archsimd.LoadFloat32x8Slice(c[3*ldc:]), archsimd.LoadFloat32x8Slice(c[3*ldc+8:])
 	}
-	for len(a) >= mr && len(b) >= nr {
+	for t, v := range a0 {
+		if len(b) < nr {
+			break
+		}
 		b0 := archsimd.LoadFloat32x8((*[8]float32)(b[0:8]))
 		b1 := archsimd.LoadFloat32x8((*[8]float32)(b[8:16]))
-		x0 := archsimd.BroadcastFloat32x8(a[0])
-		x1 := archsimd.BroadcastFloat32x8(a[1])
-		x2 := archsimd.BroadcastFloat32x8(a[2])
-		x3 := archsimd.BroadcastFloat32x8(a[3])
+		x0 := archsimd.BroadcastFloat32x8(v)
+		x1 := archsimd.BroadcastFloat32x8(a1[t])
+		x2 := archsimd.BroadcastFloat32x8(a2[t])
+		x3 := archsimd.BroadcastFloat32x8(a3[t])
 		c00, c01 = x0.MulAdd(b0, c00), x0.MulAdd(b1, c01)
 		c10, c11 = x1.MulAdd(b0, c10), x1.MulAdd(b1, c11)
 		c20, c21 = x2.MulAdd(b0, c20), x2.MulAdd(b1, c21)
 		c30, c31 = x3.MulAdd(b0, c30), x3.MulAdd(b1, c31)
-		a, b = a[mr:], b[nr:]
+		b = b[nr:]
 	}
 	c00.StoreSlice(c[0:])
 	c01.StoreSlice(c[8:])
@@ -46,4 +53,45 @@ func microAVX2(kc int, a, b, c []float32, ldc int, load bool) {
 	c21.StoreSlice(c[2*ldc+8:])
 	c30.StoreSlice(c[3*ldc:])
 	c31.StoreSlice(c[3*ldc+8:])
+}
+
+// expSlice sets out[i] = exp(in[i]) (in and out may be the same slice): eight at a time with
+// AVX2+FMA where the CPU has them, by the method of expScalar (which does the remainder).
+func expSlice(in, out []float32) {
+	out = out[:len(in)]
+	i := 0
+	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
+		hi, lo := archsimd.BroadcastFloat32x8(expHi), archsimd.BroadcastFloat32x8(expLo)
+		l2e, maxN := archsimd.BroadcastFloat32x8(log2e), archsimd.BroadcastFloat32x8(maxExpN)
+		c1, c2 := archsimd.BroadcastFloat32x8(-expC1), archsimd.BroadcastFloat32x8(-expC2)
+		p0, p1 := archsimd.BroadcastFloat32x8(expP0), archsimd.BroadcastFloat32x8(expP1)
+		p2, p3 := archsimd.BroadcastFloat32x8(expP2), archsimd.BroadcastFloat32x8(expP3)
+		p4, p5 := archsimd.BroadcastFloat32x8(expP4), archsimd.BroadcastFloat32x8(expP5)
+		one := archsimd.BroadcastFloat32x8(1)
+		bias := archsimd.BroadcastInt32x8(127)
+		inf := archsimd.BroadcastFloat32x8(float32(math.Inf(1)))
+		var zero archsimd.Float32x8
+		for ; i+8 <= len(in); i += 8 {
+			x := archsimd.LoadFloat32x8((*[8]float32)(in[i : i+8]))
+			xc := x.Min(hi).Max(lo)
+			n := xc.Mul(l2e).RoundToEven().Min(maxN)
+			r := n.MulAdd(c1, xc)
+			r = n.MulAdd(c2, r)
+			p := p0.MulAdd(r, p1)
+			p = p.MulAdd(r, p2)
+			p = p.MulAdd(r, p3)
+			p = p.MulAdd(r, p4)
+			p = p.MulAdd(r, p5)
+			p = p.MulAdd(r.Mul(r), r.Add(one))
+			scale := n.ConvertToInt32().Add(bias).ShiftAllLeft(23).AsFloat32x8()
+			y := p.Mul(scale)
+			y = zero.Merge(y, x.Less(lo))   // below the range: 0
+			y = inf.Merge(y, x.Greater(hi)) // above: +Inf
+			y = x.Merge(y, x.IsNaN())       // NaN stays NaN
+			y.Store((*[8]float32)(out[i : i+8]))
+		}
+	}
+	for ; i < len(in); i++ {
+		out[i] = expScalar(in[i])
+	}
 }

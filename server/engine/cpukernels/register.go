@@ -28,8 +28,11 @@ const priorityUser = 100
 //go:linkname setNodeExecutor github.com/gomlx/gomlx/backends/simplego.setNodeExecutor
 func setNodeExecutor(opType backends.OpType, priority int, exec executor)
 
-//go:linkname simplegoExecDotGeneral github.com/gomlx/gomlx/backends/simplego.execDotGeneral
-func simplegoExecDotGeneral(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error)
+// nodeExecutors is simplego's executor table, read once at registration for the executors that
+// ours hand back to (other dtypes, unusual shapes).
+//
+//go:linkname nodeExecutors github.com/gomlx/gomlx/backends/simplego.nodeExecutors
+var nodeExecutors [backends.OpTypeLast]executor
 
 //go:linkname getBufferForShape github.com/gomlx/gomlx/backends/simplego.(*Backend).getBufferForShape
 func getBufferForShape(b *simplego.Backend, shape shapes.Shape) *simplego.Buffer
@@ -76,6 +79,10 @@ type kernels struct {
 	// dotGeneralData is the verified dynamic type of a DotGeneral node's data
 	// (*simplego.dotGeneralNodeData); a node whose data has another type goes to simplego.
 	dotGeneralData reflect.Type
+	// gatherData: the same for Gather (*simplego.gatherNode).
+	gatherData reflect.Type
+	// fallback holds simplego's executors of the ops replaced, as they were before.
+	fallback map[backends.OpType]executor
 	// micro is the matrix product's micro-kernel (SIMD where the build and CPU allow), named by
 	// microName for logs and benchmarks.
 	micro     microKernel
@@ -110,52 +117,40 @@ func install() error {
 	if err != nil {
 		return fmt.Errorf("cpukernels: simplego internals are not GoMLX %s's, keeping simplego's kernels: %w", GoMLXVersion, err)
 	}
-	k := &kernels{dotGeneralData: dgType}
+	gatherType, err := probeGatherData()
+	if err != nil {
+		return fmt.Errorf("cpukernels: simplego internals are not GoMLX %s's, keeping simplego's kernels: %w", GoMLXVersion, err)
+	}
+	k := &kernels{dotGeneralData: dgType, gatherData: gatherType, fallback: map[backends.OpType]executor{}}
 	k.micro, k.microName = simdKernel()
-	setNodeExecutor(backends.OpTypeDotGeneral, priorityUser, k.execDotGeneral)
+	replaced := []backends.OpType{
+		backends.OpTypeDotGeneral, backends.OpTypeGather, backends.OpTypeExp, backends.OpTypeLogistic,
+		backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv,
+	}
+	for _, op := range replaced {
+		if nodeExecutors[op] == nil {
+			return fmt.Errorf("cpukernels: simplego has no executor of %s to fall back to", op)
+		}
+		k.fallback[op] = nodeExecutors[op]
+	}
+	// Executors are made after fallback is filled: they capture their fallback.
+	ours := map[backends.OpType]executor{
+		backends.OpTypeDotGeneral: k.execDotGeneral,
+		backends.OpTypeGather:     k.execGather,
+	}
+	ours[backends.OpTypeExp] = k.unaryExecutor(backends.OpTypeExp, expSlice)
+	ours[backends.OpTypeLogistic] = k.unaryExecutor(backends.OpTypeLogistic, logistic)
+	for _, op := range []backends.OpType{backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv} {
+		ours[op] = k.binaryExecutor(op)
+	}
+	for _, op := range replaced {
+		setNodeExecutor(op, priorityUser, ours[op])
+	}
 	return nil
 }
 
-// probeDotGeneralData builds (without running) a one-op graph on a throwaway simplego backend to
-// learn the dynamic type simplego stores in a DotGeneral node, and verifies it against
-// dotGeneralMirror.
-func probeDotGeneralData() (reflect.Type, error) {
-	backend, err := simplego.New("")
-	if err != nil {
-		return nil, fmt.Errorf("creating a probe backend: %w", err)
-	}
-	defer backend.Finalize()
-	b := backend.Builder("cpukernels_probe")
-	x, err := b.Parameter("x", shapes.Make(dtypes.Float32, 2, 3), nil)
-	if err != nil {
-		return nil, fmt.Errorf("probe graph: %w", err)
-	}
-	y, err := b.DotGeneral(x, []int{1}, nil, x, []int{1}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("probe graph: %w", err)
-	}
-	// DotGeneral returns a Reshape of the DotGeneral node (simplego normalises the output).
-	node, ok := y.(*simplego.Node)
-	if !ok {
-		return nil, fmt.Errorf("probe graph: DotGeneral returned a %T, not a *simplego.Node", y)
-	}
-	for nodeOf(node).opType != backends.OpTypeDotGeneral {
-		in := nodeOf(node).inputs
-		if len(in) != 1 {
-			return nil, fmt.Errorf("probe graph: no DotGeneral node under the op %s", nodeOf(node).opType)
-		}
-		node = in[0]
-	}
-	data := nodeOf(node).data
-	t := reflect.TypeOf(data)
-	if t == nil || t.Kind() != reflect.Pointer {
-		return nil, fmt.Errorf("DotGeneral node data is %T, want a pointer to a struct", data)
-	}
-	if err := verifyLayout(reflect.TypeFor[dotGeneralMirror](), t.Elem()); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
+func shapesMake(dims ...int) shapes.Shape      { return shapes.Make(dtypes.Float32, dims...) }
+func shapesMakeInt32(dims ...int) shapes.Shape { return shapes.Make(dtypes.Int32, dims...) }
 
 // verifyLayout reports whether mirror can stand for actual through an unsafe pointer
 // conversion: the same size and, field by field, the same names, types and offsets.

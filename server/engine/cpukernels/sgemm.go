@@ -31,8 +31,32 @@ type operand struct {
 	data               []float32
 	batch, rows, depth []int
 	// contiguousDepth: depth is 0, 1, 2, ... (the contracted axes are the innermost ones, in
-	// order), so a row packs from one slice.
+	// order), so a row is one run.
 	contiguousDepth bool
+	// rowStride > 0: rows are evenly spaced by it (rows[i] = i*rowStride) and contiguousDepth,
+	// so the left operand's micro-kernel can read rows in place, without packing.
+	rowStride int
+}
+
+// newStridedOperand sets contiguousDepth and rowStride from the offsets.
+func (x *operand) classify() {
+	x.contiguousDepth = contiguous(x.depth)
+	x.rowStride = 0
+	if !x.contiguousDepth || len(x.rows) == 0 || x.rows[0] != 0 {
+		return
+	}
+	stride := len(x.depth)
+	if len(x.rows) > 1 {
+		stride = x.rows[1]
+	}
+	for i, off := range x.rows {
+		if off != i*stride {
+			return
+		}
+	}
+	if stride >= len(x.depth) {
+		x.rowStride = stride
+	}
 }
 
 // gemm computes c[b][i][j] = sum_t a(b, i, t) * b(b, j, t) for every b < batch, i < m, j < n,
@@ -40,6 +64,10 @@ type operand struct {
 // goroutine, so c does not depend on workers (<= 0 means GOMAXPROCS). scratch gives the packing
 // buffers; it is called once per call with the total length needed and returns a slice of at
 // least that length, with a function to release it.
+//
+// The right operand is packed into nr-column panels [k][nr]. The left one is read in place when
+// its rows are evenly spaced runs (row-major activations, the common case: packing it would cost
+// as much as the arithmetic when n is small), else packed into mr-row panels [mr][k].
 func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(int) ([]float32, func()), micro microKernel) {
 	if batch == 0 || m == 0 || n == 0 {
 		return
@@ -49,7 +77,11 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 		return
 	}
 	mPanels, nPanels := (m+mr-1)/mr, (n+nr-1)/nr
+	aDirect := a.rowStride > 0
 	aLen, bLen := mPanels*mr*k, nPanels*nr*k
+	if aDirect {
+		aLen, mPanels = 0, 0
+	}
 	buf, release := scratch(batch * (aLen + bLen))
 	defer release()
 	ap, bp := buf[:batch*aLen], buf[batch*aLen:batch*(aLen+bLen)]
@@ -61,12 +93,12 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 		workers = 1
 	}
 
-	// Phase 1: pack every panel of both operands.
+	// Phase 1: pack every panel.
 	packItems := batch * (mPanels + nPanels)
 	parallelFor(packItems, workers, func(item int) {
 		bi, p := item/(mPanels+nPanels), item%(mPanels+nPanels)
 		if p < mPanels {
-			packPanel(ap[bi*aLen+p*mr*k:][:mr*k], a, bi, p*mr, m, mr)
+			packRows(ap[bi*aLen+p*mr*k:][:mr*k], a, bi, p*mr, m)
 		} else {
 			p -= mPanels
 			packPanel(bp[bi*bLen+p*nr*k:][:nr*k], b, bi, p*nr, n, nr)
@@ -81,6 +113,7 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 		i1, j1 := min(i0+mc, m), min(j0+nc, n)
 		cb := c[bi*m*n : (bi+1)*m*n]
 		var edge [mr * nr]float32
+		var edgeA [mr * kc]float32
 		for k0 := 0; k0 < k; k0 += kc {
 			kk := min(kc, k-k0)
 			load := k0 > 0
@@ -88,10 +121,25 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 				bPanel := bp[bi*bLen+(j/nr)*nr*k+k0*nr:][:kk*nr]
 				cols := min(nr, n-j)
 				for i := i0; i < i1; i += mr {
-					aPanel := ap[bi*aLen+(i/mr)*mr*k+k0*mr:][:kk*mr]
 					rows := min(mr, m-i)
+					var aPanel []float32
+					lda := k
+					switch {
+					case !aDirect:
+						aPanel = ap[bi*aLen+(i/mr)*mr*k+k0:]
+					case rows == mr:
+						aPanel, lda = a.data[a.batch[bi]+i*a.rowStride+k0:], a.rowStride
+					default:
+						// The last rows of an in-place operand: a zero-padded copy, so that
+						// the kernel's mr rows exist.
+						clear(edgeA[:])
+						for r := range rows {
+							copy(edgeA[r*kk:(r+1)*kk], a.data[a.batch[bi]+(i+r)*a.rowStride+k0:])
+						}
+						aPanel, lda = edgeA[:], kk
+					}
 					if rows == mr && cols == nr {
-						micro(kk, aPanel, bPanel, cb[i*n+j:], n, load)
+						micro(kk, aPanel, lda, bPanel, cb[i*n+j:], n, load)
 						continue
 					}
 					// A partial tile: compute it whole in edge, then copy the valid part.
@@ -100,7 +148,7 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 							copy(edge[r*nr:r*nr+cols], cb[(i+r)*n+j:][:cols])
 						}
 					}
-					micro(kk, aPanel, bPanel, edge[:], nr, load)
+					micro(kk, aPanel, lda, bPanel, edge[:], nr, load)
 					for r := range rows {
 						copy(cb[(i+r)*n+j:][:cols], edge[r*nr:r*nr+cols])
 					}
@@ -110,30 +158,88 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 	})
 }
 
-// packPanel copies rows [i0, i0+width) of operand x's batch bi into dst as [k][width], with
-// zeros for rows at or past m.
-func packPanel(dst []float32, x operand, bi, i0, m, width int) {
+// packRows copies rows [i0, i0+mr) of the left operand's batch bi into dst as [mr][k] (zeros
+// for rows at or past m): row-major like the operand, so the micro-kernel reads packed and
+// in-place operands alike (lda = k).
+func packRows(dst []float32, x operand, bi, i0, m int) {
 	k := len(x.depth)
-	base := x.batch[bi]
-	for r := range width {
-		i := i0 + r
-		if i >= m {
+	rows := min(mr, m-i0)
+	clear(dst[rows*k:])
+	var offs [mr]int
+	adjacent := true
+	for r := range rows {
+		offs[r] = x.batch[bi] + x.rows[i0+r]
+		adjacent = adjacent && offs[r] == offs[0]+r
+	}
+	switch {
+	case x.contiguousDepth:
+		for r := range rows {
+			copy(dst[r*k:(r+1)*k], x.data[offs[r]:offs[r]+k])
+		}
+	case adjacent:
+		// Depth-major (a transposed operand): each step of depth reads the rows as one run.
+		for t, d := range x.depth {
+			for r, v := range x.data[offs[0]+d : offs[0]+d+rows] {
+				dst[r*k+t] = v
+			}
+		}
+	default:
+		for r := range rows {
+			row := dst[r*k : (r+1)*k]
+			for t, d := range x.depth {
+				row[t] = x.data[offs[r]+d]
+			}
+		}
+	}
+}
+
+// packPanel copies rows [i0, i0+width) of operand x's batch bi into dst as [k][width], with
+// zeros for rows at or past m. It writes dst sequentially and reads the width rows as parallel
+// streams, which suits both layouts met in practice: rows contiguous in depth (a row is one
+// run) and depth-major operands (a step of depth is one run across rows), the transposed
+// operands of gradients.
+func packPanel(dst []float32, x operand, bi, i0, m, width int) {
+	rows := min(width, m-i0)
+	var offs [max(mr, nr)]int
+	for r := range rows {
+		offs[r] = x.batch[bi] + x.rows[i0+r]
+	}
+	// Depth-major with rows adjacent: each step of depth is one copy.
+	adjacent := true
+	for r := 1; r < rows; r++ {
+		adjacent = adjacent && offs[r] == offs[0]+r
+	}
+	if x.contiguousDepth && !adjacent {
+		// Rows are contiguous runs: a blocked transpose, reading each row in steps of 64 while
+		// the 64 x width block written (4 KiB) stays in L1.
+		k := len(x.depth)
+		for t0 := 0; t0 < k; t0 += 64 {
+			t1 := min(t0+64, k)
+			for r := range rows {
+				src := x.data[offs[r]+t0 : offs[r]+t1]
+				out := dst[t0*width+r:]
+				for tt, v := range src {
+					out[tt*width] = v
+				}
+			}
+		}
+		if rows < width {
 			for t := range k {
-				dst[t*width+r] = 0
+				clear(dst[t*width+rows : (t+1)*width])
 			}
-			continue
 		}
-		src := x.data[base+x.rows[i]:]
-		if x.contiguousDepth {
-			src = src[:k]
-			for t, v := range src {
-				dst[t*width+r] = v
+		return
+	}
+	for t, d := range x.depth {
+		out := dst[t*width : (t+1)*width]
+		if adjacent {
+			copy(out[:rows], x.data[offs[0]+d:offs[0]+d+rows])
+		} else {
+			for r := range rows {
+				out[r] = x.data[offs[r]+d]
 			}
-			continue
 		}
-		for t, off := range x.depth {
-			dst[t*width+r] = src[off]
-		}
+		clear(out[rows:])
 	}
 }
 
@@ -173,17 +279,18 @@ func parallelFor(items, workers int, body func(int)) {
 	wg.Wait()
 }
 
-// microKernel computes the mr x nr tile c[r*ldc+j] (+)= sum_t a[t*mr+r] * b[t*nr+j] over t < kc,
+// microKernel computes the mr x nr tile c[r*ldc+j] (+)= sum_t a[r*lda+t] * b[t*nr+j] over t < kc,
 // adding to c's values when load is set and overwriting them otherwise. Each element's sum is
 // accumulated in order of increasing t, on top of c's value when loading, so splitting the
 // contracted axis into blocks gives the same bits as one pass.
-type microKernel func(kc int, a, b, c []float32, ldc int, load bool)
+type microKernel func(kc int, a []float32, lda int, b, c []float32, ldc int, load bool)
 
 // microGeneric is the portable micro-kernel: the tile in 2 x 4 blocks, eight accumulators each,
 // which the Go compiler keeps in registers.
-func microGeneric(kc int, a, b, c []float32, ldc int, load bool) {
-	a, b = a[:kc*mr], b[:kc*nr]
+func microGeneric(kc int, a []float32, lda int, b, c []float32, ldc int, load bool) {
+	b = b[:kc*nr]
 	for r := 0; r < mr; r += 2 {
+		a0, a1 := a[r*lda:r*lda+kc], a[(r+1)*lda:(r+1)*lda+kc]
 		for j := 0; j < nr; j += 4 {
 			var c00, c01, c02, c03, c10, c11, c12, c13 float32
 			if load {
@@ -192,18 +299,17 @@ func microGeneric(kc int, a, b, c []float32, ldc int, load bool) {
 				c10, c11, c12, c13 = c1[0], c1[1], c1[2], c1[3]
 			}
 			for t := range kc {
-				at := a[t*mr+r:][:2]
 				bt := b[t*nr+j:][:4]
-				a0, a1 := at[0], at[1]
+				x0, x1 := a0[t], a1[t]
 				b0, b1, b2, b3 := bt[0], bt[1], bt[2], bt[3]
-				c00 += a0 * b0
-				c01 += a0 * b1
-				c02 += a0 * b2
-				c03 += a0 * b3
-				c10 += a1 * b0
-				c11 += a1 * b1
-				c12 += a1 * b2
-				c13 += a1 * b3
+				c00 += x0 * b0
+				c01 += x0 * b1
+				c02 += x0 * b2
+				c03 += x0 * b3
+				c10 += x1 * b0
+				c11 += x1 * b1
+				c12 += x1 * b2
+				c13 += x1 * b3
 			}
 			c0, c1 := c[r*ldc+j:][:4], c[(r+1)*ldc+j:][:4]
 			c0[0], c0[1], c0[2], c0[3] = c00, c01, c02, c03

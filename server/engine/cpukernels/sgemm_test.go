@@ -85,7 +85,7 @@ func rowMajor(data []float32, batch, rows, depth int) operand {
 	for t := range depth {
 		x.depth = append(x.depth, t)
 	}
-	x.contiguousDepth = true
+	x.classify()
 	return x
 }
 
