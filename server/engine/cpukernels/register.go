@@ -126,6 +126,7 @@ func install() error {
 	replaced := []backends.OpType{
 		backends.OpTypeDotGeneral, backends.OpTypeGather, backends.OpTypeExp, backends.OpTypeLogistic,
 		backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv,
+		backends.OpTypeTranspose, backends.OpTypeBroadcastInDim, backends.OpTypeReduceSum, backends.OpTypeReduceMax,
 	}
 	for _, op := range replaced {
 		if nodeExecutors[op] == nil {
@@ -143,6 +144,10 @@ func install() error {
 	for _, op := range []backends.OpType{backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv} {
 		ours[op] = k.binaryExecutor(op)
 	}
+	ours[backends.OpTypeTranspose] = k.movementExecutor(backends.OpTypeTranspose)
+	ours[backends.OpTypeBroadcastInDim] = k.movementExecutor(backends.OpTypeBroadcastInDim)
+	ours[backends.OpTypeReduceSum] = k.reduceExecutor(backends.OpTypeReduceSum)
+	ours[backends.OpTypeReduceMax] = k.reduceExecutor(backends.OpTypeReduceMax)
 	for _, op := range replaced {
 		setNodeExecutor(op, priorityUser, ours[op])
 	}
