@@ -31,6 +31,8 @@ type Folder struct {
 	// SchedulerConfig holds the file's bytes as stored.
 	Scheduler       schedule.Config
 	SchedulerConfig []byte
+	// Recommended are the settings that suit the model (cones.json, or the official ones).
+	Recommended Recommended
 }
 
 // Open opens the diffusers model folder dir.
@@ -68,6 +70,11 @@ func OpenFS(fsys fs.FS) (*Folder, error) {
 			return nil, fmt.Errorf("%s: %w", s.file, err)
 		}
 	}
+	r, err := LoadRecommended(fsys)
+	if err != nil {
+		return nil, err
+	}
+	f.Recommended = r
 	return f, nil
 }
 

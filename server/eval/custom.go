@@ -89,6 +89,12 @@ func TrainResidual(ctx context.Context, p *sd.Pipeline, tok *tokenizer.Tokenizer
 	}); err != nil {
 		return nil, fmt.Errorf("eval: subject %q: %w", c.Word, err)
 	}
+	return ShapesResidual(p, tok, tr, c, o)
+}
+
+// ShapesResidual is the residual of a trained subject averaged over sentences of the shapes
+// world that contain its word.
+func ShapesResidual(p *sd.Pipeline, tok *tokenizer.Tokenizer, tr *subject.Trainer, c CustomSubject, o CustomOptions) (*residual.Residual, error) {
 	sentences := WordSentences(c, o.Sentences, o.Seed)
 	data, k, err := meanShift(p, tok, tr, c.Word, sentences)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/cones2web/cones2/weights"
 )
 
 // Options are the training settings. Zero values are not defaults: start from Defaults.
@@ -122,6 +124,20 @@ func (o Options) Settings() map[string]string {
 		"seed":      strconv.FormatUint(o.Seed, 10),
 		"sentences": o.Sentences,
 	}
+}
+
+// ModelDefaults are the options that suit the model folder r comes from: Defaults with the
+// folder's recommended steps, learning rate and preservation weights, averaged over the
+// folder's own sentences when it has some. For a folder without recommendations (a Stable
+// Diffusion checkpoint) they are Defaults.
+func ModelDefaults(r weights.Recommended) Options {
+	o := Defaults()
+	t := r.Training
+	o.Steps, o.LearningRate, o.FirstWeight, o.SecondWeight = t.Steps, t.LearningRate, t.FirstWeight, t.SecondWeight
+	if len(t.Sentences) > 0 {
+		o.Sentences = ModelSentences
+	}
+	return o
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -23,7 +23,7 @@ const embedBatch = 8
 // option's sentence set of tuned minus frozen output at the word's tokens (the official
 // residual.pt). The file records the model it was made for, the options and the sentence set.
 func (t *Trainer) Residual() (*residual.Residual, error) {
-	templates, err := SentenceSet(t.opts.Sentences)
+	templates, err := ModelSentenceSet(t.opts.Sentences, t.p.Folder.Recommended)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/cones2web/cones2/weights"
 )
 
 // The sentence sets a residual can be averaged over.
@@ -18,6 +20,10 @@ const (
 	// VariedSentences are 1,000 sentences composed from our own word lists (sentences/*.txt):
 	// many framings, scenes and styles, closer to the paper's 1,000 sentences.
 	VariedSentences = "varied"
+	// ModelSentences are the templates the model folder recommends (weights.RecommendedName):
+	// a model trained on another world than photos and their captions (the default shapes
+	// model) has never read "a photo of a {}", and its residual is averaged over its own.
+	ModelSentences = "model"
 )
 
 // variedCount is the size of the varied set (the paper's count).
@@ -27,11 +33,14 @@ const variedCount = 1000
 var sentenceFiles embed.FS
 
 // SentenceSets lists the names SentenceSet accepts.
-func SentenceSets() []string { return []string{OfficialSentences, VariedSentences} }
+func SentenceSets() []string { return []string{OfficialSentences, VariedSentences, ModelSentences} }
 
 // SentenceSet returns the templates of a set; each holds the word's place as "{}" exactly once.
+// The model set is the model's own (see ModelSentenceSet); here it is an empty list.
 func SentenceSet(name string) ([]string, error) {
 	switch name {
+	case ModelSentences:
+		return nil, nil
 	case OfficialSentences:
 		return readLines("official.txt")
 	case VariedSentences:
@@ -116,3 +125,16 @@ func variedSentences() ([]string, error) {
 
 // Fill puts word in a template.
 func Fill(template, word string) string { return strings.Replace(template, "{}", word, 1) }
+
+// ModelSentenceSet returns the templates of a set for a model folder: the folder's own for
+// ModelSentences (an error when it recommends none), SentenceSet's otherwise.
+func ModelSentenceSet(name string, r weights.Recommended) ([]string, error) {
+	if name != ModelSentences {
+		return SentenceSet(name)
+	}
+	if len(r.Training.Sentences) == 0 {
+		return nil, fmt.Errorf("sentences %q: the model folder recommends no sentences (%s); use %s or %s",
+			name, weights.RecommendedName, OfficialSentences, VariedSentences)
+	}
+	return r.Training.Sentences, nil
+}

@@ -1,6 +1,7 @@
 package subject
 
 import (
+	"github.com/cones2web/cones2/weights"
 	"slices"
 	"strings"
 	"testing"
@@ -134,5 +135,28 @@ func TestOptionsValidate(t *testing.T) {
 	s := Defaults().Settings()
 	if s["steps"] != "3000" || s["lr"] != "5e-06" || s["sentences"] != "official" {
 		t.Errorf("settings %v", s)
+	}
+}
+
+func TestModelSentenceSetAndDefaults(t *testing.T) {
+	r := weights.OfficialRecommended()
+	if _, err := ModelSentenceSet(ModelSentences, r); err == nil {
+		t.Error("a folder without sentences: want an error for the model set")
+	}
+	if o := ModelDefaults(r); o != Defaults() {
+		t.Errorf("official recommendations: %+v, want Defaults %+v", o, Defaults())
+	}
+	r.Training = weights.RecommendedTraining{Steps: 150, LearningRate: 3e-3, FirstWeight: 1, SecondWeight: 2,
+		Sentences: []string{"a {}", "a red square and a {}"}}
+	got, err := ModelSentenceSet(ModelSentences, r)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("model set: %v, %v", got, err)
+	}
+	o := ModelDefaults(r)
+	if o.Steps != 150 || o.LearningRate != 3e-3 || o.FirstWeight != 1 || o.SecondWeight != 2 || o.Sentences != ModelSentences {
+		t.Errorf("ModelDefaults: %+v", o)
+	}
+	if err := o.Validate(); err != nil {
+		t.Error(err)
 	}
 }

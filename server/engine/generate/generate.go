@@ -31,6 +31,16 @@ type Request struct {
 	OnStep func(sample.Progress)
 	// LatentsOnly skips the VAE decode: the Result has latents and no pixels.
 	LatentsOnly bool
+	// TextEncoder, when not nil, encodes the prompts in place of the pipeline's own: the
+	// evaluation generates with a subject trainer's fine-tuned copy to see what the residual
+	// keeps of it.
+	TextEncoder Encoder
+}
+
+// Encoder turns padded token rows into text embeddings [rows, tokens, width]; the pipeline's
+// text encoder and a subject trainer's tuned copy both are one.
+type Encoder interface {
+	Encode(ids [][]int) (weights.Tensor, error)
 }
 
 // Result is a generated image and the latents it was decoded from.
@@ -135,7 +145,11 @@ func (g *Generator) denoiser(req Request, s Settings) (*denoiser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: empty prompt: %w", err)
 	}
-	text, err := g.Pipeline.TextEncoder.Encode([][]int{uncond, ids})
+	var enc Encoder = g.Pipeline.TextEncoder
+	if req.TextEncoder != nil {
+		enc = req.TextEncoder
+	}
+	text, err := enc.Encode([][]int{uncond, ids})
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
