@@ -168,7 +168,9 @@ func (g *Generator) denoiser(req Request, s Settings) (*denoiser, error) {
 }
 
 // addResiduals adds each residual to the conditional embedding (row 1 of text): its i-th vector
-// at the i-th token of its word's first occurrence in the prompt.
+// at the i-th token of every occurrence of its word in the prompt. That is the official rule
+// (the residual is added wherever the word's token appears) and the page's, so a prompt that
+// names a subject twice gives the same picture on both engines.
 func (g *Generator) addResiduals(text weights.Tensor, prompt string, rs []*residual.Residual) error {
 	n, width := text.Shape[1], text.Shape[2]
 	cond := text.Data[n*width:]
@@ -176,17 +178,19 @@ func (g *Generator) addResiduals(text weights.Tensor, prompt string, rs []*resid
 		if err := r.Check(g.Model(), width); err != nil {
 			return fmt.Errorf("generate: %w", err)
 		}
-		pos, err := g.Tokenizer.Positions(prompt, r.Word)
+		occ, err := g.Tokenizer.Occurrences(prompt, r.Word)
 		if err != nil {
 			return fmt.Errorf("generate: residual %q: %w", r.Word, err)
 		}
-		if len(pos) != r.Tokens || len(r.Data) != r.Tokens*width {
-			return fmt.Errorf("generate: residual %q has %d vectors (one per token of its word), but the word is %d token(s) in this prompt", r.Word, r.Tokens, len(pos))
-		}
-		for i, p := range pos {
-			row := cond[p*width : (p+1)*width]
-			for j, v := range r.Row(i) {
-				row[j] += v
+		for _, pos := range occ {
+			if len(pos) != r.Tokens || len(r.Data) != r.Tokens*width {
+				return fmt.Errorf("generate: residual %q has %d vectors (one per token of its word), but the word is %d token(s) in this prompt", r.Word, r.Tokens, len(pos))
+			}
+			for i, p := range pos {
+				row := cond[p*width : (p+1)*width]
+				for j, v := range r.Row(i) {
+					row[j] += v
+				}
 			}
 		}
 	}
