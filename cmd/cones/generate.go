@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/server/engine/generate"
 	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/weights"
 )
 
 const generateUsage = `usage: cones generate -model DIR -prompt TEXT -out IMAGE.png [flags]
@@ -24,7 +26,12 @@ Generates one image with Cones 2 on the CPU reference engine (GoMLX; GOMLX_BACKE
 backend). Subjects are residual files (ours, or the official .pt files) placed by a layout: our
 JSON of boxes, or the official colour PNG with its configuration JSON (-layout config.json
 -layout-png layout.png), whose prompt, guidance settings and residual_dict (paths relative to the
-configuration file) are used unless a flag overrides them. Defaults are the official ones.
+configuration file) are used unless a flag overrides them.
+
+The sampling flags (-sampler, -steps, -guidance-steps, -guidance-weight, -cfg) default to the
+model's own recommendation: the "sampling" of the model folder's cones.json, or the official
+Cones 2 values (lms, 50 steps all guided, weight 0.08, CFG 7.5) for a folder without one. A flag
+given on the command line always wins. When done it prints the file it wrote and its settings.
 
 flags:
 `
@@ -49,18 +56,19 @@ func parseGenerateFlags(args []string) (*generateFlags, error) {
 	f := &generateFlags{set: map[string]bool{}}
 	fl := flag.NewFlagSet("generate", flag.ContinueOnError)
 	fl.Usage = func() { fmt.Fprint(fl.Output(), generateUsage); fl.PrintDefaults() }
-	d := generate.Defaults()
 	fl.StringVar(&f.model, "model", "", "diffusers model folder (required)")
 	fl.StringVar(&f.prompt, "prompt", "", "the prompt; subject words must occur in it")
 	fl.StringVar(&f.layout, "layout", "", "layout: our JSON of boxes, or the official configuration JSON with -layout-png")
 	fl.StringVar(&f.layoutPNG, "layout-png", "", "the official colour layout PNG (one flat colour per subject)")
 	fl.Var(&f.residuals, "residual", "a subject's residual file, ours or official .pt, as PATH or WORD=PATH (repeatable; the word defaults to the file's name for .pt)")
-	fl.IntVar(&f.steps, "steps", d.Steps, "inference steps")
-	fl.IntVar(&f.guidanceSteps, "guidance-steps", d.GuidanceSteps, "leading steps with layout guidance and self-recurrence")
-	fl.Float64Var(&f.guidanceWeight, "guidance-weight", d.GuidanceWeight, "layout guidance weight")
+	// The sampling flags have no default of their own: an unset flag takes the model folder's
+	// recommendation (cones.json), which is only known once -model is read.
+	fl.IntVar(&f.steps, "steps", 0, "inference steps (default: the model's, 50 officially)")
+	fl.IntVar(&f.guidanceSteps, "guidance-steps", 0, "leading steps with layout guidance and self-recurrence (default: the model's, 50 officially)")
+	fl.Float64Var(&f.guidanceWeight, "guidance-weight", 0, "layout guidance weight (default: the model's, 0.08 officially)")
 	fl.Float64Var(&f.negativeWeight, "negative-weight", layout.DefaultNegative, "layout weight outside a subject's region")
-	fl.Float64Var(&f.cfg, "cfg", d.CFGScale, "classifier-free guidance scale")
-	fl.StringVar(&f.sampler, "sampler", d.Sampler, "sampler: lms (official, order 1), ddim, euler, dpmpp2m, dpmsolver or pndm")
+	fl.Float64Var(&f.cfg, "cfg", 0, "classifier-free guidance scale (default: the model's, 7.5 officially)")
+	fl.StringVar(&f.sampler, "sampler", "", "sampler: lms (official, order 1), ddim, euler, dpmpp2m, dpmsolver or pndm (default: the model's)")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the noise generator")
 	fl.IntVar(&f.width, "width", 0, "image width in pixels (0: the model's native size)")
 	fl.IntVar(&f.height, "height", 0, "image height in pixels (0: the model's native size)")
@@ -84,7 +92,10 @@ func parseGenerateFlags(args []string) (*generateFlags, error) {
 	return f, nil
 }
 
-func runGenerate(args []string) error {
+func runGenerate(args []string) error { return generateCommand(args, os.Stdout) }
+
+// generateCommand runs generate and reports what it wrote on out (progress goes to stderr).
+func generateCommand(args []string, out io.Writer) error {
 	f, err := parseGenerateFlags(args)
 	if err != nil {
 		return err
@@ -114,7 +125,12 @@ func runGenerate(args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeOutputs(f, req, res)
+	written, err := writeOutputs(f, req, res)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, written)
+	return nil
 }
 
 // request is a generation request with what the outputs record about it.
@@ -125,9 +141,11 @@ type request struct {
 
 // request reads the layout and residual files and merges the settings.
 func (f *generateFlags) request() (*request, error) {
-	s := generate.Defaults()
-	s.Prompt, s.Steps, s.GuidanceSteps, s.GuidanceWeight = f.prompt, f.steps, f.guidanceSteps, f.guidanceWeight
-	s.CFGScale, s.Sampler, s.Seed, s.Width, s.Height = f.cfg, f.sampler, f.seed, f.width, f.height
+	rec, err := weights.LoadRecommended(os.DirFS(f.model))
+	if err != nil {
+		return nil, fmt.Errorf("generate: model folder %s: %w", f.model, err)
+	}
+	s := f.settings(rec.Sampling)
 	r := &request{Request: generate.Request{Settings: s}, residualFiles: map[string][]byte{}}
 	official, err := f.readLayout(r)
 	if err != nil {
@@ -149,6 +167,31 @@ func (f *generateFlags) request() (*request, error) {
 		return nil, errors.New("generate: -prompt is required (or an official configuration that has one)")
 	}
 	return r, nil
+}
+
+// settings are the model's recommended sampling settings with every flag given on the command
+// line put over them.
+func (f *generateFlags) settings(rec weights.RecommendedSampling) generate.Settings {
+	s := generate.Defaults()
+	s.Sampler, s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.CFGScale = rec.Sampler, rec.Steps, rec.GuidedSteps, rec.GuidanceWeight, rec.CFG
+	for name, set := range map[string]func(){
+		"sampler":         func() { s.Sampler = f.sampler },
+		"steps":           func() { s.Steps = f.steps },
+		"guidance-steps":  func() { s.GuidanceSteps = f.guidanceSteps },
+		"guidance-weight": func() { s.GuidanceWeight = f.guidanceWeight },
+		"cfg":             func() { s.CFGScale = f.cfg },
+	} {
+		if f.set[name] {
+			set()
+		}
+	}
+	// Fewer steps than the model's guided steps: guide them all, as a shortened run of the
+	// model's recipe would, rather than refusing a request the person did not make.
+	if f.set["steps"] && !f.set["guidance-steps"] && s.GuidanceSteps > s.Steps {
+		s.GuidanceSteps = s.Steps
+	}
+	s.Prompt, s.Seed, s.Width, s.Height = f.prompt, f.seed, f.width, f.height
+	return s
 }
 
 // readLayout reads -layout (and -layout-png). For an official configuration it also takes the

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/pngtext"
@@ -21,27 +22,61 @@ import (
 )
 
 // writeOutputs writes the PNG (settings in a tEXt chunk, in the page's format so that its
-// gallery can reuse them) and, when asked, the final latents.
-func writeOutputs(f *generateFlags, req *request, res *generate.Result) error {
+// gallery can reuse them) and, when asked, the final latents. It returns what it wrote, for
+// people: each file with its size, and the settings that made the image.
+func writeOutputs(f *generateFlags, req *request, res *generate.Result) (string, error) {
 	st := recordSettings(f, req, res)
 	text, err := st.Marshal()
 	if err != nil {
-		return err
+		return "", err
 	}
 	img, err := encodePNG(res)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if img, err = pngtext.Write(img, settings.PNGKeyword, string(text)); err != nil {
-		return fmt.Errorf("generate: png settings: %w", err)
+		return "", fmt.Errorf("generate: png settings: %w", err)
 	}
 	if err := os.WriteFile(f.out, img, 0o644); err != nil {
-		return fmt.Errorf("generate: %w", err)
+		return "", fmt.Errorf("generate: %w", err)
 	}
+	report := fmt.Sprintf("wrote %s: %dx%d PNG, %s\n  %s\n", f.out, st.Width, st.Height, humanBytes(len(img)), describeSettings(st, req.Layout != nil))
 	if f.latents == "" {
-		return nil
+		return report, nil
 	}
-	return writeLatents(f.latents, res.Latents, string(text))
+	n, err := writeLatents(f.latents, res.Latents, string(text))
+	if err != nil {
+		return "", err
+	}
+	return report + fmt.Sprintf("wrote %s: the final latents %v, %s\n", f.latents, res.Latents.Shape, humanBytes(n)), nil
+}
+
+// describeSettings is one line with everything needed to make the image again.
+func describeSettings(st settings.Settings, withLayout bool) string {
+	var subjects []string
+	for _, s := range st.Subjects {
+		subjects = append(subjects, s.Word)
+	}
+	line := fmt.Sprintf("prompt %q, seed %d, sampler %s, %d steps (%d guided), guidance weight %g, CFG %g",
+		st.Prompt, st.Seed, st.Sampler, st.Steps, st.GuidedSteps, st.GuidanceWeight, st.CFG)
+	if len(subjects) > 0 {
+		line += ", subjects " + strings.Join(subjects, ", ")
+	}
+	if withLayout {
+		line += ", with the layout"
+	}
+	return line
+}
+
+// humanBytes writes a file size the way people read it.
+func humanBytes(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // recordSettings describes the run in the page's settings format.
@@ -84,7 +119,7 @@ func encodePNG(res *generate.Result) ([]byte, error) {
 
 // writeLatents writes the latents as a safetensors file with one float32 tensor "latents"
 // (NCHW) and the settings in its metadata.
-func writeLatents(path string, lat weights.Tensor, settingsJSON string) error {
+func writeLatents(path string, lat weights.Tensor, settingsJSON string) (int, error) {
 	t := weights.OutTensor{Name: "latents", DType: weights.F32, Shape: lat.Shape, Bytes: func() ([]byte, error) {
 		b := make([]byte, 0, 4*len(lat.Data))
 		for _, v := range lat.Data {
@@ -94,10 +129,10 @@ func writeLatents(path string, lat weights.Tensor, settingsJSON string) error {
 	}}
 	var buf bytes.Buffer
 	if err := weights.WriteSafetensors(&buf, []weights.OutTensor{t}, map[string]string{"settings": settingsJSON}); err != nil {
-		return fmt.Errorf("generate: latents: %w", err)
+		return 0, fmt.Errorf("generate: latents: %w", err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("generate: %w", err)
+		return 0, fmt.Errorf("generate: %w", err)
 	}
-	return nil
+	return buf.Len(), nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/cones2web/cones2/cones/pngtext"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
+	"github.com/cones2web/cones2/weights"
 	"github.com/nlpodyssey/safetensors"
 )
 
@@ -134,5 +136,103 @@ func TestGenerateCommandErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a failed run wrote its output")
+	}
+}
+
+// withRecommended is a model folder that is the fixture model dir plus a cones.json holding
+// js: every entry of dir linked, nothing copied.
+func withRecommended(t *testing.T, dir, js string) string {
+	t.Helper()
+	out := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == weights.RecommendedName {
+			continue
+		}
+		abs, err := filepath.Abs(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(out, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, weights.RecommendedName), []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// recommendedJSON recommends sampling settings no flag default has, so a test can tell where
+// each value came from.
+const recommendedJSON = `{"format": "cones2-model-settings/1",
+	"sampling": {"sampler": "euler", "steps": 2, "guided_steps": 1, "guidance_weight": 1.5, "cfg": 3},
+	"training": {"steps": 7, "lr": 0.002, "first_weight": 0.5, "second_weight": 0.25, "sentences": ["a {} in the world", "one {}"]},
+	"example": {"prompt": "a dog on the beach", "subjects": ["dog"]}}`
+
+// The sampling flags default to the model folder's cones.json; flags given still win, and the
+// run ends by saying what it wrote.
+func TestGenerateCommandModelDefaults(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	model := withRecommended(t, v.Dir, recommendedJSON)
+	out := filepath.Join(t.TempDir(), "out.png")
+	var said bytes.Buffer
+	if err := generateCommand([]string{"-model", model, "-prompt", "a dog", "-seed", "9", "-out", out}, &said); err != nil {
+		t.Fatal(err)
+	}
+	st, w, h := readSettings(t, out)
+	if st.Sampler != "euler" || st.Steps != 2 || st.GuidedSteps != 1 || st.GuidanceWeight != 1.5 || st.CFG != 3 {
+		t.Errorf("settings %+v, want the model's euler, 2 steps (1 guided), weight 1.5, CFG 3", st)
+	}
+	info, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"wrote " + out, fmt.Sprintf("%dx%d PNG", w, h), humanBytes(int(info.Size())),
+		"seed 9", "sampler euler", "2 steps (1 guided)", "guidance weight 1.5", "CFG 3", `prompt "a dog"`} {
+		if !strings.Contains(said.String(), want) {
+			t.Errorf("the report %q does not say %q", said.String(), want)
+		}
+	}
+
+	said.Reset()
+	if err := generateCommand([]string{"-model", model, "-prompt", "a dog", "-out", out, "-steps", "3", "-cfg", "7.5",
+		"-sampler", "ddim", "-guidance-weight", "0", "-guidance-steps", "0"}, &said); err != nil {
+		t.Fatal(err)
+	}
+	st, _, _ = readSettings(t, out)
+	if st.Sampler != "ddim" || st.Steps != 3 || st.GuidedSteps != 0 || st.GuidanceWeight != 0 || st.CFG != 7.5 {
+		t.Errorf("settings %+v, want the flags' ddim, 3 steps (0 guided), weight 0, CFG 7.5", st)
+	}
+
+	// A folder without cones.json gets the official values (steps cut short by the flag, every
+	// step still guided).
+	said.Reset()
+	if err := generateCommand([]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-steps", "1"}, &said); err != nil {
+		t.Fatal(err)
+	}
+	st, _, _ = readSettings(t, out)
+	if st.Sampler != "lms" || st.Steps != 1 || st.GuidedSteps != 1 || st.GuidanceWeight != 0.08 || st.CFG != 7.5 {
+		t.Errorf("settings %+v, want the official lms, weight 0.08, CFG 7.5 with 1 step, guided", st)
+	}
+}
+
+// A broken cones.json is named, not ignored.
+func TestGenerateCommandBadRecommended(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	model := withRecommended(t, v.Dir, `{"format": "cones2-model-settings/1", "sampling": {"stpes": 3}}`)
+	err := runGenerate([]string{"-model", model, "-prompt", "a dog", "-out", filepath.Join(t.TempDir(), "x.png")})
+	if err == nil || !strings.Contains(err.Error(), "cones.json") || !strings.Contains(err.Error(), "stpes") {
+		t.Fatalf("got %v, want an error naming cones.json and the unknown field", err)
+	}
+}
+
+// The help says where the defaults come from.
+func TestGenerateHelpNamesModelDefaults(t *testing.T) {
+	if !strings.Contains(generateUsage, "cones.json") || !strings.Contains(generateUsage, "always wins") {
+		t.Errorf("generate's usage does not say the defaults are the model's:\n%s", generateUsage)
 	}
 }
