@@ -170,7 +170,7 @@ func withRecommended(t *testing.T, dir, js string) string {
 // each value came from.
 const recommendedJSON = `{"format": "cones2-model-settings/1",
 	"sampling": {"sampler": "euler", "steps": 2, "guided_steps": 1, "guidance_weight": 1.5, "cfg": 3},
-	"training": {"steps": 7, "lr": 0.002, "first_weight": 0.5, "second_weight": 0.25, "sentences": ["a {} in the world", "one {}"]},
+	"training": {"steps": 2, "lr": 0.002, "first_weight": 0.5, "second_weight": 0.25, "sentences": ["a {} in the world", "one {}"]},
 	"example": {"prompt": "a dog on the beach", "subjects": ["dog"]}}`
 
 // The sampling flags default to the model folder's cones.json; flags given still win, and the

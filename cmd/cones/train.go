@@ -25,9 +25,12 @@ const trainUsage = `usage: cones train -model DIR -word WORD -out FILE.safetenso
 
 Trains a Cones 2 subject: fine-tunes the model's text encoder on 3-10 photos of the subject
 (PNG, JPEG or WebP; a folder stands for the photos in it) and writes the residual file the
-page's subject library and 'cones generate -residual' take. Defaults are the official ones
-(3000 steps at learning rate 5e-6, preservation weights 1e-2 and 1e-3, the model's native
-resolution). It runs on GoMLX: the pure-Go CPU backend by default, XLA on a GPU with a binary
+page's subject library and 'cones generate -residual' take. -steps, -lr, -first-weight,
+-second-weight and -sentences default to the model's own recommendation, the "training" of the
+model folder's cones.json (its sentences, when it lists some, are the "model" set), or the
+official values for a folder without one (3000 steps at learning rate 5e-6, preservation weights
+1e-2 and 1e-3, the official sentences); a flag given on the command line always wins. Images are
+trained at the model's native resolution unless -resolution says otherwise. It runs on GoMLX: the pure-Go CPU backend by default, XLA on a GPU with a binary
 built with -tags xla and GOMLX_BACKEND=xla:cuda.
 
 With -checkpoint, the run saves its state there every -checkpoint-every steps and when
@@ -42,28 +45,32 @@ type trainFlags struct {
 	lr, first, second                       float64
 	seed                                    uint64
 	photos                                  []string
+	set                                     map[string]bool // flags given on the command line
 }
 
 func parseTrainFlags(args []string) (*trainFlags, error) {
-	d := subject.Defaults()
-	f := &trainFlags{}
+	f := &trainFlags{set: map[string]bool{}}
 	fl := flag.NewFlagSet("train", flag.ContinueOnError)
 	fl.Usage = func() { fmt.Fprint(fl.Output(), trainUsage); fl.PrintDefaults() }
 	fl.StringVar(&f.model, "model", "", "diffusers model folder (required)")
 	fl.StringVar(&f.word, "word", "", "the subject's class word, as you will write it in prompts, e.g. dog (required)")
 	fl.StringVar(&f.out, "out", "", "residual file to write (required)")
-	fl.IntVar(&f.steps, "steps", d.Steps, "training steps")
-	fl.Float64Var(&f.lr, "lr", d.LearningRate, "AdamW learning rate")
+	// These have no default of their own: an unset flag takes the model folder's
+	// recommendation (cones.json), which is only known once -model is read.
+	fl.IntVar(&f.steps, "steps", 0, "training steps (default: the model's, 3000 officially)")
+	fl.Float64Var(&f.lr, "lr", 0, "AdamW learning rate (default: the model's, 5e-6 officially)")
 	fl.IntVar(&f.resolution, "resolution", 0, "training image size in pixels (0: the model's native size)")
-	fl.Float64Var(&f.first, "first-weight", d.FirstWeight, "preservation weight of the <|startoftext|> embedding")
-	fl.Float64Var(&f.second, "second-weight", d.SecondWeight, "preservation weight of the embeddings after the word")
+	fl.Float64Var(&f.first, "first-weight", 0, "preservation weight of the <|startoftext|> embedding (default: the model's, 1e-2 officially)")
+	fl.Float64Var(&f.second, "second-weight", 0, "preservation weight of the embeddings after the word (default: the model's, 1e-3 officially)")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of every random draw")
-	fl.StringVar(&f.sentences, "sentences", d.Sentences, "sentences the residual is averaged over: "+strings.Join(subject.SentenceSets(), " or "))
+	fl.StringVar(&f.sentences, "sentences", "", "sentences the residual is averaged over: "+strings.Join(subject.SentenceSets(), ", ")+
+		" (the model folder's own; default: model when it has some, else official)")
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "file to save the training state to, and resume from when it exists")
 	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 250, "steps between checkpoints (with -checkpoint)")
 	if err := fl.Parse(args); err != nil {
 		return nil, err
 	}
+	fl.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	f.photos = fl.Args()
 	switch {
 	case f.model == "":
@@ -80,11 +87,30 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	return f, nil
 }
 
-func (f *trainFlags) options() subject.Options {
-	o := subject.Defaults()
-	o.Steps, o.LearningRate, o.Resolution = f.steps, f.lr, f.resolution
-	o.FirstWeight, o.SecondWeight, o.Seed, o.Sentences = f.first, f.second, f.seed, f.sentences
-	return o
+// options are the model's recommended options (subject.ModelDefaults) with every flag given on
+// the command line put over them. A sentence set the model cannot supply is refused here,
+// before any training, rather than when the residual is extracted at the end.
+func (f *trainFlags) options(rec weights.Recommended) (subject.Options, error) {
+	o := subject.ModelDefaults(rec)
+	for name, set := range map[string]func(){
+		"steps":         func() { o.Steps = f.steps },
+		"lr":            func() { o.LearningRate = f.lr },
+		"first-weight":  func() { o.FirstWeight = f.first },
+		"second-weight": func() { o.SecondWeight = f.second },
+		"sentences":     func() { o.Sentences = f.sentences },
+	} {
+		if f.set[name] {
+			set()
+		}
+	}
+	o.Resolution, o.Seed = f.resolution, f.seed
+	if err := o.Validate(); err != nil {
+		return o, fmt.Errorf("train: %w", err)
+	}
+	if _, err := subject.ModelSentenceSet(o.Sentences, rec); err != nil {
+		return o, fmt.Errorf("train: %w", err)
+	}
+	return o, nil
 }
 
 func runTrain(args []string) error {
@@ -92,8 +118,13 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := f.options().Validate(); err != nil {
-		return fmt.Errorf("train: %w", err)
+	rec, err := weights.LoadRecommended(os.DirFS(f.model))
+	if err != nil {
+		return fmt.Errorf("train: model folder %s: %w", f.model, err)
+	}
+	opts, err := f.options(rec)
+	if err != nil {
+		return err
 	}
 	paths, err := photoFiles(f.photos)
 	if err != nil {
@@ -113,15 +144,17 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	images, err := loadPhotos(paths, subject.Resolution(p, f.options()))
+	images, err := loadPhotos(paths, subject.Resolution(p, opts))
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	tr, err := subject.New(p, tok, f.word, images, f.options())
+	tr, err := subject.New(p, tok, f.word, images, opts)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	defer tr.Close()
+	fmt.Fprintf(os.Stderr, "training %q on %d photos: %d steps at learning rate %g, preservation weights %g and %g, sentences %s\n",
+		f.word, len(paths), opts.Steps, opts.LearningRate, opts.FirstWeight, opts.SecondWeight, opts.Sentences)
 	return trainAndWrite(ctx, f, tr, os.Stderr)
 }
 

@@ -112,6 +112,8 @@ func TestTrainCommandErrors(t *testing.T) {
 		{[]string{"-model", v.Dir, "-word", "dog", "-out", out, "-resolution", "64", photos[0], bad}, "bad.png"},
 		{[]string{"-model", v.Dir, "-word", "two words", "-out", out, "-resolution", "64", photos[0]}, "not one word"},
 		{[]string{"-model", v.Dir, "-word", "dog", "-out", out, filepath.Join(dir, "missing.png")}, "missing.png"},
+		// The fixture folder has no cones.json, so no sentences of its own: refused before training.
+		{[]string{"-model", v.Dir, "-word", "dog", "-out", out, "-sentences", "model", photos[0]}, "recommends no sentences"},
 	} {
 		err := runTrain(c.args)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -135,6 +137,10 @@ func TestTrainCommandResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts, err := f.options(weights.OfficialRecommended())
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, err := sd.NewBackend()
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +158,7 @@ func TestTrainCommandResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := subject.New(p, tok, "dog", images, f.options())
+		tr, err := subject.New(p, tok, "dog", images, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,5 +184,45 @@ func TestTrainCommandResume(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err != nil {
 		t.Error(err)
+	}
+}
+
+// The training flags default to the model folder's cones.json (steps, learning rate, weights and
+// its own sentences); flags given still win.
+func TestTrainCommandModelDefaults(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	model := withRecommended(t, v.Dir, recommendedJSON)
+	dir := t.TempDir()
+	photos := writePhotos(t, dir, 3)
+	out := filepath.Join(dir, "dog.safetensors")
+	modelID, width := fixtureModel(t, v.Dir)
+	trained := func(args ...string) map[string]string {
+		t.Helper()
+		if err := runTrain(append(append([]string{"-model", model, "-word", "dog", "-resolution", "64", "-out", out}, args...), photos...)); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := residual.Load(data, modelID, width)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Training
+	}
+	got := trained()
+	for k, want := range map[string]string{"steps": "2", "lr": "0.002", "first_weight": "0.5", "second_weight": "0.25",
+		"sentences": "model", "sentences_count": "2"} {
+		if got[k] != want {
+			t.Errorf("with the model's defaults: %s = %q, want %q (all: %v)", k, got[k], want, got)
+		}
+	}
+	got = trained("-steps", "1", "-lr", "1e-3", "-first-weight", "0", "-second-weight", "0.125", "-sentences", "official")
+	for k, want := range map[string]string{"steps": "1", "lr": "0.001", "first_weight": "0", "second_weight": "0.125",
+		"sentences": "official", "sentences_count": "27"} {
+		if got[k] != want {
+			t.Errorf("with flags: %s = %q, want %q (all: %v)", k, got[k], want, got)
+		}
 	}
 }
