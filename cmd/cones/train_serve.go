@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/server/jobs"
-	"github.com/cones2web/cones2/server/subject"
 	"github.com/cones2web/cones2/server/web"
 )
 
@@ -53,7 +52,7 @@ func (f *trainServeFlags) mount(srv *web.Server, dataDir, modelDir string, log *
 		Limits:             lim,
 		CheckpointEvery:    f.checkpointEvy,
 		CheckpointInterval: f.checkpointInterval,
-		Defaults:           subject.Defaults(),
+		// Defaults left zero: requests start from the training model's own recommendations.
 		Logger:             log,
 	})
 	if err != nil {

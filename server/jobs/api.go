@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/cones2web/cones2/server/subject"
+	"github.com/cones2web/cones2/weights"
 )
 
 // Mount registers the API's routes with handle (web.Server's Handle, behind its logging and
@@ -87,17 +88,34 @@ func (m *Manager) serveInfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the training model cannot be read: "+err.Error()))
 		return
 	}
+	defaults, rec, err := m.defaults()
+	if err != nil {
+		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the model's recommended settings cannot be read: "+err.Error()))
+		return
+	}
 	var in info
-	in.Model, in.Defaults, in.Workers = model, apiOptions(m.cfg.Defaults), m.cfg.Workers
+	in.Model, in.Defaults, in.Workers = model, apiOptions(defaults), m.cfg.Workers
 	l := m.cfg.Limits
 	in.Limits.MinImages, in.Limits.MaxImages, in.Limits.MaxImageBytes = l.MinImages, l.MaxImages, l.Image.MaxBytes
 	in.Limits.MaxSide, in.Limits.MaxPixels, in.Limits.Formats = l.Image.MaxSide, l.Image.MaxPixels, subject.Formats
 	in.Limits.MaxSteps, in.Limits.MaxResolution = l.MaxSteps, l.MaxResolution
-	in.Sentences = subject.SentenceSets()
+	in.Sentences = sentenceSets(rec)
 	m.mu.Lock()
 	in.Queued = len(m.queue)
 	m.mu.Unlock()
 	writeJSON(w, http.StatusOK, in)
+}
+
+// sentenceSets are the sentence sets a request may name for this model: "model" only when the
+// folder recommends sentences of its own.
+func sentenceSets(rec weights.Recommended) []string {
+	var out []string
+	for _, name := range subject.SentenceSets() {
+		if name != subject.ModelSentences || len(rec.Training.Sentences) > 0 {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (m *Manager) serveSubmit(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +124,12 @@ func (m *Manager) serveSubmit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the training model cannot be read: "+err.Error()))
 		return
 	}
-	req, aerr := m.parseUpload(w, r, model)
+	defaults, rec, err := m.defaults()
+	if err != nil {
+		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the model's recommended settings cannot be read: "+err.Error()))
+		return
+	}
+	req, aerr := m.parseUpload(w, r, model, defaults, rec)
 	if aerr != nil {
 		// Leave nothing of a refused upload unread-but-pending: the connection is closed.
 		w.Header().Set("Connection", "close")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/server/subject"
+	"github.com/cones2web/cones2/weights"
 )
 
 // FuzzUpload feeds arbitrary bodies to the upload parser as multipart requests: it must never
@@ -15,8 +16,9 @@ import (
 func FuzzUpload(f *testing.F) {
 	lim := Limits{MinImages: 1, MaxImages: 3, Image: subject.ImageLimits{MaxBytes: 4 << 10, MaxSide: 64, MaxPixels: 4096},
 		MaxSteps: 20, MaxResolution: 128}
-	m := &Manager{cfg: Config{Limits: lim, Defaults: subject.Defaults()}}
-	m.cfg.Defaults.Steps = 5
+	m := &Manager{cfg: Config{Limits: lim}}
+	defaults := subject.Defaults()
+	defaults.Steps = 5
 	const boundary = "fuzzboundary"
 	seed := func(fields map[string]string, photos ...[]byte) []byte {
 		fm := &form{fields: fields}
@@ -40,7 +42,7 @@ func FuzzUpload(f *testing.F) {
 		r := httptest.NewRequest("POST", "/api/train", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 		w := httptest.NewRecorder()
-		req, aerr := m.parseUpload(w, r, model)
+		req, aerr := m.parseUpload(w, r, model, defaults, weights.OfficialRecommended())
 		if aerr != nil {
 			if aerr.Status < 400 || aerr.Status >= 500 || aerr.Code == "" || aerr.Message == "" {
 				t.Fatalf("refusal %+v", aerr)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/server/subject"
+	"github.com/cones2web/cones2/weights"
 )
 
 // Errors callers branch on (the API maps each to a status).
@@ -40,7 +41,9 @@ type Config struct {
 	// server resumes from the last one.
 	CheckpointEvery    int
 	CheckpointInterval time.Duration
-	// Defaults are the options a request leaves out (default: the official ones).
+	// Defaults are the options a request leaves out. Zero takes the model's own: the
+	// runner's Recommended through subject.ModelDefaults (the official options for a folder
+	// without recommendations).
 	Defaults subject.Options
 	// StopWait bounds how long Close waits for a running step to end (default 30 s).
 	StopWait time.Duration
@@ -87,9 +90,6 @@ func Open(cfg Config) (*Manager, error) {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits()
 	}
-	if cfg.Defaults == (subject.Options{}) {
-		cfg.Defaults = subject.Defaults()
-	}
 	if cfg.StopWait <= 0 {
 		cfg.StopWait = 30 * time.Second
 	}
@@ -113,6 +113,19 @@ func Open(cfg Config) (*Manager, error) {
 	}
 	m.dispatch()
 	return m, nil
+}
+
+// defaults are the options a request starts from, and the model's recommendations they come
+// from (which also say whether the model has sentences of its own).
+func (m *Manager) defaults() (subject.Options, weights.Recommended, error) {
+	rec, err := m.cfg.Runner.Recommended()
+	if err != nil {
+		return subject.Options{}, weights.Recommended{}, err
+	}
+	if m.cfg.Defaults != (subject.Options{}) {
+		return m.cfg.Defaults, rec, nil
+	}
+	return subject.ModelDefaults(rec), rec, nil
 }
 
 // recover decides what a job read at start-up becomes.

@@ -20,6 +20,9 @@ import (
 type Runner interface {
 	// Model describes the model residuals are made for (cheap: no weights are loaded).
 	Model() (ModelInfo, error)
+	// Recommended are the model folder's recommended settings (weights.RecommendedName, or the
+	// official ones for a folder without it): the options a request leaves out start from them.
+	Recommended() (weights.Recommended, error)
 	// Train runs one job to its residual file. It returns ctx's cause when ctx ends first,
 	// after saving a checkpoint if the run asks for checkpoints.
 	Train(ctx context.Context, run Run) ([]byte, error)
@@ -65,6 +68,7 @@ type PipelineRunner struct {
 	p       *sd.Pipeline
 	tok     *tokenizer.Tokenizer
 	info    *ModelInfo
+	rec     *weights.Recommended
 }
 
 // Model reads the model's configs and fingerprints its text encoder from small prefixes of
@@ -95,6 +99,21 @@ func (r *PipelineRunner) Model() (ModelInfo, error) {
 		Resolution: f.UNet.SampleSize * m.VAE.DownsampleFactor(), Multiple: m.VAE.DownsampleFactor() * m.UNet.DownsampleFactor(),
 		Prediction: f.Scheduler.PredictionType}
 	return *r.info, nil
+}
+
+// Recommended reads the folder's cones.json once (the official settings when it has none).
+func (r *PipelineRunner) Recommended() (weights.Recommended, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rec != nil {
+		return *r.rec, nil
+	}
+	rec, err := weights.LoadRecommended(os.DirFS(r.Dir))
+	if err != nil {
+		return weights.Recommended{}, fmt.Errorf("model folder %s: %w", r.Dir, err)
+	}
+	r.rec = &rec
+	return rec, nil
 }
 
 // pipeline loads the model once.

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/cones2web/cones2/server/subject"
+	"github.com/cones2web/cones2/weights"
 )
 
 // Form fields of POST /api/train.
@@ -31,8 +32,9 @@ type request struct {
 
 // parseUpload reads the multipart request as it streams in, refusing it at the first problem:
 // a photo over the byte limit is cut off while it is read, every photo's header is checked
-// (format and dimensions) before its pixels are decoded, and the whole body is bounded.
-func (m *Manager) parseUpload(w http.ResponseWriter, r *http.Request, model ModelInfo) (*request, *apiError) {
+// (format and dimensions) before its pixels are decoded, and the whole body is bounded. Options
+// the request leaves out keep defaults; rec is the model's recommendations they came from.
+func (m *Manager) parseUpload(w http.ResponseWriter, r *http.Request, model ModelInfo, defaults subject.Options, rec weights.Recommended) (*request, *apiError) {
 	lim := m.cfg.Limits
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
 		return nil, newError(http.StatusUnsupportedMediaType, "not_multipart", "",
@@ -43,7 +45,7 @@ func (m *Manager) parseUpload(w http.ResponseWriter, r *http.Request, model Mode
 	if err != nil {
 		return nil, newError(http.StatusBadRequest, "bad_multipart", "", "the upload is not valid multipart: "+err.Error())
 	}
-	req := &request{opts: m.cfg.Defaults}
+	req := &request{opts: defaults}
 	fields := map[string]string{}
 	for {
 		part, err := mr.NextPart()
@@ -94,7 +96,7 @@ func (m *Manager) parseUpload(w http.ResponseWriter, r *http.Request, model Mode
 		return nil, newError(http.StatusBadRequest, "too_few_images", fieldImages,
 			fmt.Sprintf("%d photos; training needs at least %d (3 to 5 good photos of the subject work best)", n, lim.MinImages))
 	}
-	if aerr := m.applyOptions(&req.opts, fields, model); aerr != nil {
+	if aerr := m.applyOptions(&req.opts, fields, model, rec); aerr != nil {
 		return nil, aerr
 	}
 	return req, nil
@@ -185,7 +187,7 @@ func isOptionField(name string) bool {
 
 // applyOptions parses the option fields over the defaults and checks them against the
 // trainer's rules and the server's limits.
-func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, model ModelInfo) *apiError {
+func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, model ModelInfo, rec weights.Recommended) *apiError {
 	bad := func(field, msg string) *apiError {
 		return newError(http.StatusBadRequest, "bad_option", field, field+": "+msg)
 	}
@@ -235,6 +237,11 @@ func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, mod
 			return bad(oe.Option, oe.Problem)
 		}
 		return bad("", err.Error())
+	}
+	// A set the model cannot supply would fail only when the residual is extracted, after the
+	// whole training run: refuse it now.
+	if _, err := subject.ModelSentenceSet(o.Sentences, rec); err != nil {
+		return bad("sentences", err.Error())
 	}
 	return nil
 }
