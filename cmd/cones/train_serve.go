@@ -53,7 +53,7 @@ func (f *trainServeFlags) mount(srv *web.Server, dataDir, modelDir string, log *
 		CheckpointEvery:    f.checkpointEvy,
 		CheckpointInterval: f.checkpointInterval,
 		// Defaults left zero: requests start from the training model's own recommendations.
-		Logger:             log,
+		Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("training service: %w", err)
