@@ -36,6 +36,7 @@ func runPretrain(args []string) error {
 	fl.IntVar(&d.Sizes.VAEGroups, "vae-groups", d.Sizes.VAEGroups, "VAE norm_num_groups")
 	fl.Float64Var(&d.VAE.Objective.Shape, "vae-shape-weight", d.VAE.Objective.Shape, "VAE reconstruction weight of shape pixels")
 	fl.Float64Var(&d.VAE.Optimiser.LR, "vae-lr", d.VAE.Optimiser.LR, "VAE peak learning rate")
+	fl.StringVar(&d.VAEFrom, "vae-from", "", "take the trained VAE of this model folder instead of training one (part of the recipe)")
 	fl.IntVar(&d.Diffusion.Steps, "steps", d.Diffusion.Steps, "text encoder + UNet training steps")
 	fl.Float64Var(&d.Diffusion.Optimiser.LR, "lr", d.Diffusion.Optimiser.LR, "text encoder + UNet peak learning rate")
 	fl.IntVar(&d.Diffusion.Batch, "batch", d.Diffusion.Batch, "text encoder + UNet batch size")

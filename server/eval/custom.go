@@ -111,7 +111,7 @@ func ShapesResidual(p *sd.Pipeline, tok *tokenizer.Tokenizer, tr *subject.Traine
 func WordSentences(c CustomSubject, n int, seed uint64) []string {
 	rng := rand.New(rand.NewPCG(seed, 0x5e17))
 	var others []string
-	for _, col := range shapes.NamedColours() {
+	for _, col := range shapes.Colours() {
 		for _, k := range shapes.Kinds() {
 			if k != c.Kind {
 				others = append(others, shapes.Palette()[col].Name+" "+k.String())

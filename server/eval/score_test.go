@@ -19,7 +19,7 @@ func TestLabelsRenderedScenes(t *testing.T) {
 		for _, k := range shapes.Kinds() {
 			for _, c := range []int{shapes.Red, shapes.Cyan, shapes.Purple} {
 				t.Run(fmt.Sprintf("size=%d,%s,%s", size, shapes.Palette()[c].Name, k), func(t *testing.T) {
-					sh := shapes.Shape{Kind: k, Colour: c, X0: 0.3, Y0: 0.25, Side: 0.45, Unnamed: !shapes.Palette()[c].Named}
+					sh := shapes.Shape{Kind: k, Colour: c, X0: 0.3, Y0: 0.25, Side: 0.45}
 					l, err := Label(picture(shapes.Scene{Background: 2, Shapes: []shapes.Shape{sh}}, size))
 					if err != nil {
 						t.Fatal(err)

@@ -100,7 +100,7 @@ func (s Suite) Items() []Item {
 	var out []Item
 	seed := s.FirstSampleSeed
 	next := func() uint64 { seed++; return seed }
-	for _, c := range shapes.NamedColours() {
+	for _, c := range shapes.Colours() {
 		for _, k := range shapes.Kinds() {
 			sub := Subject{Phrase: shapes.Palette()[c].Name + " " + k.String(), Colour: c, Kind: k, Box: Whole()}
 			for range s.Seeds {

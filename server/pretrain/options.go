@@ -14,7 +14,11 @@ type Options struct {
 	Out         string
 	ExportEvery int
 
-	VAE       VAEPhase
+	VAE VAEPhase
+	// VAEFrom, when set, names a model folder whose trained VAE (and latent scaling factor)
+	// replaces the VAE phase: the VAE depends only on the pictures, so a change to captions or
+	// to the diffusion phase need not retrain it. Its VAE config must equal the recipe's.
+	VAEFrom   string
 	Diffusion DiffusionPhase
 	// CheckpointEvery is the number of steps between checkpoints, in both phases.
 	CheckpointEvery int
@@ -58,7 +62,7 @@ func DefaultOptions(work, out string) Options {
 		VAE: VAEPhase{Steps: 1500, Batch: 8,
 			Optimiser: Optimiser{LR: 2e-3, Warmup: 50, ClipNorm: 1},
 			Objective: VAEObjective{KL: 5e-4, Edge: 0.5, Shape: 5}},
-		Diffusion: DiffusionPhase{Steps: 3000, Batch: 16,
+		Diffusion: DiffusionPhase{Steps: 5000, Batch: 16,
 			Optimiser:      Optimiser{LR: 6e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
 			CaptionDropout: 0.1, MinSNRGamma: 5, EMADecay: 0.999},
 	}

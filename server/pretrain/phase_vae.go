@@ -6,11 +6,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // Stream identifiers of the per-step random draws (PCG's second seed word is stream^step), so
@@ -76,6 +78,40 @@ func (r *run) trainVAE(ctx context.Context, in, out string, backend backends.Bac
 	}
 	r.logf("vae: latent scaling factor %.5f", sf)
 	return r.export(p, out, weights.F32, sf, false)
+}
+
+// takeVAE writes the initial model with the VAE of the folder r.opt.VAEFrom in place of a
+// trained one, keeping that folder's scaling factor.
+func (r *run) takeVAE(in, out string, backend backends.Backend) error {
+	p, err := sd.Load(in, backend)
+	if err != nil {
+		return err
+	}
+	src, err := sd.Load(r.opt.VAEFrom, backend)
+	if err != nil {
+		return fmt.Errorf("vae from %s: %w", r.opt.VAEFrom, err)
+	}
+	want, have := p.Folder.VAE, src.Folder.VAE
+	want.ScalingFactor = have.ScalingFactor
+	if !reflect.DeepEqual(want, have) {
+		return fmt.Errorf("vae from %s: its VAE config differs from the recipe's", r.opt.VAEFrom)
+	}
+	vals, err := readParams(src.Context, sd.VAEScope, src.Model.VAE)
+	if err != nil {
+		return fmt.Errorf("vae from %s: %w", r.opt.VAEFrom, err)
+	}
+	for _, prm := range p.Model.VAE.Params() {
+		if prm.Optional {
+			continue
+		}
+		v, err := variable(p.Context, sd.VAEScope, prm.Name)
+		if err != nil {
+			return err
+		}
+		v.SetValue(tensors.FromFlatDataAndDimensions(vals[prm.Name], v.Shape().Dimensions...))
+	}
+	r.logf("vae: taken from %s (latent scaling factor %.5f)", r.opt.VAEFrom, have.ScalingFactor)
+	return r.export(p, out, weights.F32, have.ScalingFactor, false)
 }
 
 // scalingFactor measures 1/std of the VAE's latent samples, as Stable Diffusion's 0.18215 was

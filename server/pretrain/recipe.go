@@ -19,12 +19,13 @@ type recipe struct {
 	Sizes     Sizes
 	Seed      uint64
 	VAE       VAEPhase
+	VAEFrom   string `json:",omitempty"`
 	Diffusion DiffusionPhase
 	Workers   int
 }
 
 func (o Options) recipe() recipe {
-	return recipe{Sizes: o.Sizes, Seed: o.Seed, VAE: o.VAE, Diffusion: o.Diffusion, Workers: o.Workers}
+	return recipe{Sizes: o.Sizes, Seed: o.Seed, VAE: o.VAE, VAEFrom: o.VAEFrom, Diffusion: o.Diffusion, Workers: o.Workers}
 }
 
 // claimWork writes the recipe into o.Work, or checks it against the one already there.

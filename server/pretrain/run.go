@@ -49,7 +49,11 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("pretrain: initial model: %w", err)
 	}
 	vaeDir := filepath.Join(o.Work, "vae")
-	if err := r.once(vaeDir, func(tmp string) error { return r.trainVAE(ctx, initDir, tmp, backend) }); err != nil {
+	vae := func(tmp string) error { return r.trainVAE(ctx, initDir, tmp, backend) }
+	if o.VAEFrom != "" {
+		vae = func(tmp string) error { return r.takeVAE(initDir, tmp, backend) }
+	}
+	if err := r.once(vaeDir, vae); err != nil {
 		return fmt.Errorf("pretrain: vae: %w", err)
 	}
 	if err := r.trainDiffusion(ctx, vaeDir, backend); err != nil {

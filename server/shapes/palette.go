@@ -2,14 +2,14 @@ package shapes
 
 import "fmt"
 
-// Colour is one colour of the world.
+// Colour is one colour of the world. Every colour has its word in captions ("an orange
+// circle"), and every shape's colour is left out of its caption now and then ("a circle"), so
+// that a bare "circle" is a circle of any of the seven colours: a custom subject such as "my
+// orange circle" is then what the bare word draws only about one time in seven, and what a
+// residual has to add (like "my dog" among dogs, which the model can draw but not name).
 type Colour struct {
 	Name string
 	RGB  [3]uint8
-	// Named colours appear in captions ("a red circle"); the others never do, so that a shape
-	// in one of them is a subject the model has seen but has no word for (what Cones 2
-	// customises, like "my dog" among dogs).
-	Named bool
 }
 
 // Colour indices. Hues are spread so that a generated pixel's nearest colour is unambiguous.
@@ -19,36 +19,34 @@ const (
 	Green
 	Blue
 	Purple
-	Orange // unnamed
-	Cyan   // unnamed
+	Orange
+	Cyan
 	numColours
 )
 
 // Palette returns the shape colours, indexed by the constants above.
 func Palette() []Colour {
 	return []Colour{
-		Red:    {"red", [3]uint8{214, 39, 40}, true},
-		Yellow: {"yellow", [3]uint8{240, 208, 32}, true},
-		Green:  {"green", [3]uint8{34, 160, 60}, true},
-		Blue:   {"blue", [3]uint8{36, 72, 216}, true},
-		Purple: {"purple", [3]uint8{140, 48, 178}, true},
-		Orange: {"orange", [3]uint8{250, 128, 14}, false},
-		Cyan:   {"cyan", [3]uint8{24, 200, 210}, false},
+		Red:    {"red", [3]uint8{214, 39, 40}},
+		Yellow: {"yellow", [3]uint8{240, 208, 32}},
+		Green:  {"green", [3]uint8{34, 160, 60}},
+		Blue:   {"blue", [3]uint8{36, 72, 216}},
+		Purple: {"purple", [3]uint8{140, 48, 178}},
+		Orange: {"orange", [3]uint8{250, 128, 14}},
+		Cyan:   {"cyan", [3]uint8{24, 200, 210}},
 	}
 }
 
-// NamedColours returns the indices of the colours captions name.
-func NamedColours() []int {
-	var out []int
-	for i, c := range Palette() {
-		if c.Named {
-			out = append(out, i)
-		}
+// Colours returns the index of every colour, in order.
+func Colours() []int {
+	out := make([]int, numColours)
+	for i := range out {
+		out[i] = i
 	}
 	return out
 }
 
-// ColourByName returns the index of a colour by its name (named or not).
+// ColourByName returns the index of a colour by its name.
 func ColourByName(name string) (int, error) {
 	for i, c := range Palette() {
 		if c.Name == name {

@@ -12,8 +12,7 @@ type Shape struct {
 	Colour int // index into Palette
 	X0, Y0 float64
 	Side   float64
-	// Unnamed leaves the colour out of the caption ("a circle"); always true for a colour that
-	// is not Named.
+	// Unnamed leaves the colour out of the caption ("a circle").
 	Unnamed bool
 }
 
@@ -47,7 +46,7 @@ func (s Scene) Caption() string { return Caption(phrases(s.Shapes)) }
 func Caption(phrases []string) string {
 	parts := make([]string, len(phrases))
 	for i, p := range phrases {
-		parts[i] = "a " + p
+		parts[i] = Article(p) + " " + p
 	}
 	switch len(parts) {
 	case 0:
@@ -79,8 +78,6 @@ func (s Scene) Validate() error {
 			return fmt.Errorf("shapes: shape %d: colour %d out of range", i, sh.Colour)
 		case !(sh.Side > 0) || sh.X0 < 0 || sh.Y0 < 0 || sh.X0+sh.Side > 1 || sh.Y0+sh.Side > 1:
 			return fmt.Errorf("shapes: shape %d: box %v is not inside the image", i, sh.Box())
-		case !sh.Unnamed && !Palette()[sh.Colour].Named:
-			return fmt.Errorf("shapes: shape %d: colour %s has no name in captions", i, Palette()[sh.Colour].Name)
 		}
 		for j := range i {
 			if overlap(sh.Box(), s.Shapes[j].Box(), 0) {
@@ -94,4 +91,12 @@ func (s Scene) Validate() error {
 // overlap reports whether two boxes come closer than margin.
 func overlap(a, b [4]float64, margin float64) bool {
 	return a[0] < b[2]+margin && b[0] < a[2]+margin && a[1] < b[3]+margin && b[1] < a[3]+margin
+}
+
+// Article is the indefinite article of a phrase: "an" before a vowel ("an orange circle").
+func Article(phrase string) string {
+	if phrase != "" && strings.ContainsRune("aeiou", rune(phrase[0])) {
+		return "an"
+	}
+	return "a"
 }

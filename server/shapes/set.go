@@ -50,14 +50,8 @@ func (s Set) Scene(i uint64) Scene {
 // theirs (so that every subject of a caption is a distinct phrase).
 func (s Set) place(rng *rand.Rand, others []Shape, side [2]float64) (Shape, bool) {
 	for range maxTries {
-		sh := Shape{Kind: Kind(rng.IntN(int(numKinds)))}
-		named := NamedColours()
-		if rng.Float64() < s.UnnamedColourRate {
-			sh.Colour, sh.Unnamed = Orange+rng.IntN(numColours-Orange), true
-		} else {
-			sh.Colour = named[rng.IntN(len(named))]
-			sh.Unnamed = rng.Float64() < s.OmitNameRate
-		}
+		sh := Shape{Kind: Kind(rng.IntN(int(numKinds))), Colour: rng.IntN(numColours)}
+		sh.Unnamed = rng.Float64() < s.OmitNameRate
 		sh.Side = side[0] + float64(side[1]-side[0])*rng.Float64()
 		room := 1 - 2*edgeMargin - sh.Side
 		sh.X0 = edgeMargin + room*rng.Float64()
