@@ -8,8 +8,8 @@ import (
 
 	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/tokenizer"
-	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/server/engine/dotgrad"
+	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/server/shapes"
 	"github.com/cones2web/cones2/server/subject"
 )

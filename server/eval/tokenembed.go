@@ -9,9 +9,9 @@ import (
 
 	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/server/engine/dotgrad"
 	"github.com/cones2web/cones2/server/engine/nn"
 	"github.com/cones2web/cones2/server/engine/sd"
-	"github.com/cones2web/cones2/server/engine/dotgrad"
 	"github.com/cones2web/cones2/server/subject"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"

@@ -95,11 +95,11 @@ func TestCaption(t *testing.T) {
 func TestValidateRejects(t *testing.T) {
 	ok := Shape{Kind: Circle, Colour: Red, X0: 0.1, Y0: 0.1, Side: 0.3}
 	for name, sc := range map[string]Scene{
-		"background":    {Background: 9, Shapes: []Shape{ok}},
-		"kind":          {Shapes: []Shape{{Kind: 7, Colour: Red, X0: 0.1, Y0: 0.1, Side: 0.3}}},
-		"colour":        {Shapes: []Shape{{Kind: Circle, Colour: 42, X0: 0.1, Y0: 0.1, Side: 0.3}}},
-		"outside":       {Shapes: []Shape{{Kind: Circle, Colour: Red, X0: 0.8, Y0: 0.1, Side: 0.3}}},
-		"overlap":       {Shapes: []Shape{ok, {Kind: Square, Colour: Blue, X0: 0.2, Y0: 0.2, Side: 0.3}}},
+		"background": {Background: 9, Shapes: []Shape{ok}},
+		"kind":       {Shapes: []Shape{{Kind: 7, Colour: Red, X0: 0.1, Y0: 0.1, Side: 0.3}}},
+		"colour":     {Shapes: []Shape{{Kind: Circle, Colour: 42, X0: 0.1, Y0: 0.1, Side: 0.3}}},
+		"outside":    {Shapes: []Shape{{Kind: Circle, Colour: Red, X0: 0.8, Y0: 0.1, Side: 0.3}}},
+		"overlap":    {Shapes: []Shape{ok, {Kind: Square, Colour: Blue, X0: 0.2, Y0: 0.2, Side: 0.3}}},
 	} {
 		if err := sc.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
