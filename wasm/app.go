@@ -6,6 +6,7 @@ import (
 	"context"
 	"syscall/js"
 
+	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/wasm/editor"
 	"github.com/cones2web/cones2/wasm/library"
@@ -29,6 +30,10 @@ type app struct {
 	model      modelState
 	sizeChosen bool // the person set the output size; the model's native size no longer applies
 	draftReady bool // the stored draft was restored; changes may now be saved
+	// draftRestored and formEdited say the form holds the person's work (brought back from a
+	// stored draft, or typed since the page opened): the model's recommended settings then
+	// no longer replace it.
+	draftRestored, formEdited bool
 	engine     Engine
 	run        *generation // the generation in progress, nil when idle
 
@@ -109,6 +114,9 @@ func (a *app) start() {
 	a.wireModel()
 	a.wireTraining()
 	a.resizeCanvas()
+	// Every sampler before the engine loads, so a draft or the model's recommendation can
+	// name one other than the official lms.
+	fillOptions(a.el.sampler, schedule.Names(), a.el.sampler.Get("value").String(), "")
 	a.restoreDraft()
 	a.drawLayout()
 	a.renderBoxes()

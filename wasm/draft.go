@@ -59,6 +59,7 @@ func (a *app) restoreDraft() {
 	if err != nil {
 		return
 	}
+	a.draftRestored = true
 	for name, val := range d.Form {
 		if el, ok := a.formFields()[name]; ok {
 			el.Set("value", val)

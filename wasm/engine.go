@@ -16,8 +16,9 @@ import (
 type Engine interface {
 	// Load reads the model from the model folder at base (a same-origin URL ending in "/",
 	// fetched with Range requests) onto the GPU, calling progress with the bytes of one
-	// component (text_encoder, unet, vae) uploaded so far.
-	Load(ctx context.Context, base string, progress func(component string, done int64)) (ModelInfo, error)
+	// component (text_encoder, unet, vae) uploaded so far. files, when not nil, are the
+	// folder's files as its manifest lists them: no other file is asked for.
+	Load(ctx context.Context, base string, files []string, progress func(component string, done int64)) (ModelInfo, error)
 	// Samplers lists the sampler names Generate accepts.
 	Samplers() []string
 	// Generate runs one sampling of req, calling step after every step.

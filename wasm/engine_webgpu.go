@@ -25,8 +25,8 @@ type gpuEngine struct {
 // openEngine returns the WebGPU engine, not yet loaded.
 func openEngine(context.Context) (Engine, error) { return &gpuEngine{}, nil }
 
-func (g *gpuEngine) Load(ctx context.Context, base string, progress func(string, int64)) (ModelInfo, error) {
-	e, err := engine.Load(ctx, engine.LoadOptions{URL: base, OnProgress: func(p engine.LoadProgress) {
+func (g *gpuEngine) Load(ctx context.Context, base string, files []string, progress func(string, int64)) (ModelInfo, error) {
+	e, err := engine.Load(ctx, engine.LoadOptions{URL: base, Files: files, OnProgress: func(p engine.LoadProgress) {
 		progress(p.Component, p.Done)
 	}})
 	if err != nil {

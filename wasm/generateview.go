@@ -33,7 +33,10 @@ func (a *app) wireSettings() {
 		ev.Call("preventDefault")
 		a.startGeneration()
 	})
-	on(a.el.settings, "input", func(js.Value) { a.saveDraft() })
+	on(a.el.settings, "input", func(js.Value) {
+		a.formEdited = true
+		a.saveDraft()
+	})
 	on(a.el.dice, "click", func(js.Value) {
 		a.el.seed.Set("value", strconv.FormatUint(rand.Uint64N(1<<32), 10))
 		a.el.seed.Call("setAttribute", "aria-invalid", "false")

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"syscall/js"
 
@@ -284,13 +285,24 @@ func hexColour(s string) (r, g, b uint8) {
 	return uint8(v >> 16), uint8(v >> 8), uint8(v)
 }
 
-// refreshWordChoices fills the "New boxes are for" menu with the words a box can take.
+// wordChoices are the words and phrases a box can take: the library's subjects, the prompt's
+// words, the model's example subject phrases where the prompt has them, words boxes use.
+func (a *app) wordChoices() []string {
+	return prompt.Choices(a.tok, a.promptText(), a.model.examplePhrases(), a.subjectWords(), a.ed.Words())
+}
+
+// refreshWordChoices fills the "New boxes are for" menu with the words a box can take. The
+// person's choice stays while it is still offered; one that left with the prompt is not kept
+// (a box drawn for it would guide nothing), and the first choice takes its place.
 func (a *app) refreshWordChoices() {
-	choices := prompt.Choices(a.promptText(), a.subjectWords(), a.ed.Words())
+	choices := a.wordChoices()
 	sel := a.el.newWord
 	current := sel.Get("value").String()
-	if current == "" && len(choices) > 0 {
-		current = choices[0]
+	if !slices.Contains(choices, current) {
+		current = ""
+		if len(choices) > 0 {
+			current = choices[0]
+		}
 	}
 	fillOptions(sel, choices, current, "(no subject yet)")
 	a.ed.SetNewWord(sel.Get("value").String())
@@ -323,7 +335,7 @@ func fillOptions(sel js.Value, words []string, value, none string) {
 func (a *app) renderBoxes() {
 	list := a.el.boxList
 	empty(list)
-	choices := prompt.Choices(a.promptText(), a.subjectWords(), a.ed.Words())
+	choices := a.wordChoices()
 	sel, hasSel := a.ed.Selected()
 	for n, b := range a.ed.Boxes() {
 		id := b.ID

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"syscall/js"
 
@@ -42,6 +43,68 @@ var configFiles = []string{
 	"scheduler/scheduler_config.json",
 }
 
+// optionalConfigFiles describe the model too, but a folder may lack them: the model's
+// recommended settings and example (a Stable Diffusion checkpoint has none and gets the
+// official ones). They are read only when the manifest lists them, so no request is made for
+// a file the server does not have.
+var optionalConfigFiles = []string{weights.RecommendedName}
+
+// identityFiles are the config files to read: every required one, and the optional ones the
+// manifest lists.
+func (m *modelState) identityFiles() []string {
+	out := slices.Clone(configFiles)
+	for _, name := range optionalConfigFiles {
+		if _, ok := m.manifest.File(name); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// fetchConfig reads one small file of the model and checks it against the manifest's size and
+// SHA-256: the settings that start the form and the configs that shape the engine are the
+// files the manifest describes, not whatever a cache or proxy handed back.
+func (m *modelState) fetchConfig(ctx context.Context, name string) ([]byte, error) {
+	b, err := fetchBytes(ctx, offline.ModelBase+name, 1<<20, m.fresh())
+	if err != nil {
+		return nil, err
+	}
+	if f, ok := m.manifest.File(name); ok {
+		v := offline.NewVerifier(offline.File{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
+		if _, err := v.Write(b); err != nil {
+			return nil, err
+		}
+		if err := v.Check(); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// manifestPaths are the files the manifest lists, the only ones the engine may ask for: it
+// then never probes the server for files the manifest already rules out (the sharded
+// .index.json variants, an absent cones.json), each of which would be a 404 in the console.
+// Nil without a manifest: the engine then looks for itself.
+func (m *modelState) manifestPaths() []string {
+	if m.manifest == nil {
+		return nil
+	}
+	out := make([]string, len(m.manifest.Files))
+	for i, f := range m.manifest.Files {
+		out[i] = f.Path
+	}
+	return out
+}
+
+// examplePhrases are the subject phrases of the model's example prompt ("red circle"), which
+// the layout's word lists offer whole; none until the model's configs are read.
+func (m *modelState) examplePhrases() []string {
+	if m.folder == nil {
+		return nil
+	}
+	return m.folder.Recommended.Example.Subjects
+}
+
 // readManifest fetches and parses the model's manifest.json.
 func (a *app) readManifest(ctx context.Context) error {
 	b, err := fetchBytes(ctx, offline.ManifestURL, 64<<20, false)
@@ -66,13 +129,15 @@ func (a *app) readManifest(ctx context.Context) error {
 // Range requests, planned from the manifest's tensor table.
 func (a *app) readIdentity(ctx context.Context) error {
 	files := memFS{}
-	for _, name := range configFiles {
-		b, err := fetchBytes(ctx, offline.ModelBase+name, 1<<20, a.model.fresh())
+	for _, name := range a.model.identityFiles() {
+		b, err := a.model.fetchConfig(ctx, name)
 		if err != nil {
 			return err
 		}
 		files[name] = b
 	}
+	// OpenFS parses cones.json when it is among the files (weights.ParseRecommended) and takes
+	// the official settings when it is not.
 	folder, err := weights.OpenFS(files)
 	if err != nil {
 		return fmt.Errorf("model configs: %w", err)

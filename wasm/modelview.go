@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"syscall/js"
 
+	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/wasm/offline"
@@ -44,6 +46,8 @@ func (a *app) inspectModel() {
 	a.loadTokenizer()
 	if err := a.readIdentity(a.ctx); err != nil {
 		message(a.el.modelMessage, "The model's configuration is not usable: "+err.Error(), true)
+	} else {
+		a.useRecommended()
 	}
 	setText(a.el.modelName, a.model.modelSummary())
 	a.useNativeSize()
@@ -62,6 +66,32 @@ func (a *app) inspectModel() {
 		setDisabled(a.el.modelLoad, false)
 		a.setStatus("Ready. Load the model to generate images.")
 	}
+}
+
+// useRecommended starts the form from the model's recommended settings (cones.json): its
+// sampler, steps, guided steps, guidance weight and CFG scale, and its example prompt, whose
+// subject phrases the layout's word list then offers. A model without the file gets the
+// official settings, which the page's own form already holds. Work the person brought back
+// (a stored draft) or typed since the page opened is never replaced.
+func (a *app) useRecommended() {
+	if a.model.folder == nil || a.draftRestored || a.formEdited {
+		return
+	}
+	r := a.model.folder.Recommended
+	s := r.Sampling
+	fillOptions(a.el.sampler, schedule.Names(), s.Sampler, "")
+	fields := a.formFields()
+	for name, v := range map[string]string{
+		"prompt":          r.Example.Prompt,
+		"steps":           strconv.Itoa(s.Steps),
+		"guided_steps":    strconv.Itoa(s.GuidedSteps),
+		"guidance_weight": strconv.FormatFloat(s.GuidanceWeight, 'g', -1, 64),
+		"cfg":             strconv.FormatFloat(s.CFG, 'g', -1, 64),
+	} {
+		fields[name].Set("value", v)
+		fields[name].Call("setAttribute", "aria-invalid", "false")
+	}
+	a.analyzePrompt()
 }
 
 // useNativeSize makes the size fields step by the model's size step and sets the output size
@@ -207,7 +237,7 @@ func (a *app) loadEngine(ctx context.Context) {
 		total += n
 	}
 	done := map[string]int64{}
-	info, err := e.Load(ctx, offline.ModelBase, func(component string, n int64) {
+	info, err := e.Load(ctx, offline.ModelBase, a.model.manifestPaths(), func(component string, n int64) {
 		done[component] = n
 		var sum int64
 		for _, v := range done {

@@ -15,6 +15,7 @@ import (
 
 func (a *app) wirePrompt() {
 	on(a.el.prompt, "input", func(js.Value) {
+		a.formEdited = true
 		a.analyzePrompt()
 		a.saveDraft()
 	})

@@ -2,6 +2,7 @@ package prompt
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,12 +126,37 @@ func TestSegmentsTileThePrompt(t *testing.T) {
 }
 
 func TestChoices(t *testing.T) {
-	got := Choices("A Mug and a dog on the 'beach', dog-park; café", []string{"Dog", "sks"}, []string{"tree", "mug"})
+	got := Choices(nil, "A Mug and a dog on the 'beach', dog-park; café", nil, []string{"Dog", "sks"}, []string{"tree", "mug"})
 	want := "dog,sks,mug,beach,dog-park,café,tree"
 	if strings.Join(got, ",") != want {
 		t.Errorf("got %v, want %s", got, want)
 	}
-	if len(Choices("", nil, nil)) != 0 {
+	if len(Choices(nil, "", nil, nil, nil)) != 0 {
 		t.Error("choices of nothing")
+	}
+}
+
+// The model's subject phrases are offered whole where the prompt has them, their words are not
+// offered alone, and a word the prompt no longer has is not offered at all.
+func TestChoicesPhrases(t *testing.T) {
+	phrases := []string{"red circle", "blue square", "circle"}
+	for name, tok := range tokenizers(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, c := range []struct{ text, want string }{
+				{"a red circle and a blue square", "red circle,blue square"},
+				{"A RED circle, a blue   Square and a circle", "red circle,blue square,circle"},
+				{"a red square and a blue circle", "red,square,blue,circle"},
+				{"a mug and a dog on the beach", "mug,dog,beach"},
+			} {
+				if got := strings.Join(Choices(tok, c.text, phrases, nil, nil), ","); got != c.want {
+					t.Errorf("%q: got %s, want %s", c.text, got, c.want)
+				}
+			}
+			// A phrase past the token limit is not one the generation could bind: its words are offered.
+			long := strings.Repeat("x ", 80) + "red circle"
+			if got := Choices(tok, long, phrases, nil, nil); slices.Contains(got, "red circle") {
+				t.Errorf("a phrase past the limit was offered: %v", got)
+			}
+		})
 	}
 }

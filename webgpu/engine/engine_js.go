@@ -18,6 +18,10 @@ import (
 type LoadOptions struct {
 	// URL is the model folder on the server (diffusers layout; manifest.json optional).
 	URL string
+	// Files, when not nil, are the folder's files (as its manifest lists them): the loader
+	// asks the server for no other, so the files it would otherwise probe for (a sharded
+	// component's .index.json, an optional cones.json) cost no request and log no 404.
+	Files []string
 	// F32 keeps matrix weights in float32 (the parity tests); the default stores them f16.
 	F32 bool
 	// Device reuses an existing device; nil requests one from the browser's adapter.
@@ -53,7 +57,7 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 		}
 	}
 	base := folderURL(o.URL)
-	f, err := weights.OpenFS(httpFS{ctx: ctx, base: base})
+	f, err := weights.OpenFS(newHTTPFS(ctx, base, o.Files))
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}

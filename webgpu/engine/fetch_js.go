@@ -54,11 +54,29 @@ func httpError(url string, status int) error {
 type httpFS struct {
 	ctx  context.Context
 	base string // URL of the folder, without trailing slash
+	// listed, when not nil, holds every file the folder has (its manifest): others do not
+	// exist, and asking the server about them would only log a 404.
+	listed map[string]bool
+}
+
+// newHTTPFS is the folder at base; files, when not nil, are all the files it has.
+func newHTTPFS(ctx context.Context, base string, files []string) httpFS {
+	h := httpFS{ctx: ctx, base: base}
+	if files != nil {
+		h.listed = make(map[string]bool, len(files))
+		for _, f := range files {
+			h.listed[f] = true
+		}
+	}
+	return h
 }
 
 func (h httpFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if h.listed != nil && !h.listed[name] {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	url := h.base + "/" + name
 	resp, err := fetch(h.ctx, "HEAD", url, nil)
