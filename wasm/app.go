@@ -34,8 +34,8 @@ type app struct {
 	// stored draft, or typed since the page opened): the model's recommended settings then
 	// no longer replace it.
 	draftRestored, formEdited bool
-	engine     Engine
-	run        *generation // the generation in progress, nil when idle
+	engine                    Engine
+	run                       *generation // the generation in progress, nil when idle
 
 	maskCanvases map[int]js.Value // box ID -> offscreen canvas with its mask drawn
 	canvasScale  int              // canvas backing pixels per output pixel
