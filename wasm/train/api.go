@@ -26,8 +26,12 @@ type Info struct {
 		Resolution  int    `json:"resolution"`
 		Multiple    int    `json:"multiple"`
 	} `json:"model"`
+	// Defaults are what the server trains with when the form leaves an option out: the
+	// served model's recommendations, which the form starts from.
 	Defaults struct {
-		Steps int `json:"steps"`
+		Steps        int     `json:"steps"`
+		LearningRate float64 `json:"lr"`
+		Sentences    string  `json:"sentences"`
 	} `json:"defaults"`
 	Limits  Limits `json:"limits"`
 	Workers int    `json:"workers"`

@@ -36,10 +36,13 @@ func TestJobMatchesServer(t *testing.T) {
 	}
 	l := jobs.DefaultLimits()
 	info, err := ParseInfo([]byte(`{"model": {"family": "sd2", "fingerprint": "ab", "width": 1024, "resolution": 512, "multiple": 64},
-		"defaults": {"steps": 3000}, "limits": {"min_images": 3, "max_images": 10, "max_image_bytes": 26214400,
+		"defaults": {"steps": 3000, "lr": 5e-6, "sentences": "official"}, "limits": {"min_images": 3, "max_images": 10, "max_image_bytes": 26214400,
 		"formats": ["png", "jpeg", "webp"], "max_steps": 10000}}`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if d := info.Defaults; d.Steps != 3000 || d.LearningRate != 5e-6 || d.Sentences != "official" {
+		t.Errorf("defaults %+v", d)
 	}
 	if info.Limits.MaxImages != l.MaxImages || info.Limits.MinImages != l.MinImages || info.Limits.MaxImageBytes != l.Image.MaxBytes {
 		t.Errorf("limits %+v, the server's defaults %+v", info.Limits, l)
