@@ -102,12 +102,13 @@ func (t *trainView) connect() {
 func (t *trainView) describeServer() {
 	in := t.info
 	l := in.Limits
-	msg := fmt.Sprintf("Trains on the server (%s text encoder %s): %d to %d photos (PNG, JPEG or WebP, up to %s each), %d steps by default (the model's recommendation).",
-		in.Model.Family, shortID(in.Model.Fingerprint), l.MinImages, l.MaxImages, library.HumanBytes(l.MaxImageBytes), in.Defaults.Steps)
-	if d := in.Defaults; d.LearningRate > 0 {
-		msg = strings.TrimSuffix(msg, " by default (the model's recommendation).") +
-			fmt.Sprintf(" at learning rate %g by default (the model's recommendation).", d.LearningRate)
+	d := in.Defaults
+	defaults := fmt.Sprintf("%d steps", d.Steps)
+	if d.LearningRate > 0 {
+		defaults += fmt.Sprintf(" at learning rate %g", d.LearningRate)
 	}
+	msg := fmt.Sprintf("Trains on the server (%s text encoder %s): %d to %d photos (PNG, JPEG or WebP, up to %s each), %s by default (the model's recommendation).",
+		in.Model.Family, shortID(in.Model.Fingerprint), l.MinImages, l.MaxImages, library.HumanBytes(l.MaxImageBytes), defaults)
 	if in.Queued > 0 {
 		msg += fmt.Sprintf(" %d jobs are waiting.", in.Queued)
 	}
