@@ -3,51 +3,73 @@ package eval
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/tokenizer"
-	"github.com/cones2web/cones2/server/engine/dotgrad"
 	"github.com/cones2web/cones2/server/engine/sd"
-	"github.com/cones2web/cones2/server/shapes"
 	"github.com/cones2web/cones2/server/subject"
 )
 
-// Customisation methods.
+// Customisation methods, in report order.
 const (
-	MethodNone      = "no customisation (the class word alone)"
-	MethodResidual  = "Cones 2 residual (text encoder fine-tuned, mean shift)"
+	MethodNone      = "bare word (no customisation)"
+	MethodTuned     = "fine-tuned text encoder (no residual extraction)"
+	MethodResidual  = "Cones 2 residual"
 	MethodEmbedding = "token embedding learned directly"
 )
+
+// CustomMethods lists the methods in report order.
+func CustomMethods() []string {
+	return []string{MethodNone, MethodTuned, MethodResidual, MethodEmbedding}
+}
+
+// combines reports whether a method can put several custom subjects in one prompt: a
+// fine-tuned text encoder is one subject's (the reason residuals exist).
+func combines(method string) bool { return method != MethodTuned }
 
 // CustomOptions configure how the subjects are learned.
 type CustomOptions struct {
 	Images int // "photos" per subject (the brief asks for 4 to 6)
-	// Subject is the subject trainer's configuration for the residual method.
+	// Subject is the subject trainer's configuration for the residual and fine-tuned-encoder
+	// methods: the model's recommended training (subject.ModelDefaults), what a user of the
+	// page or of cones train gets, except a non-zero Steps or LearningRate given here.
 	Subject subject.Options
-	// Sentences is how many shapes-world sentences containing the word the residual's mean
-	// shift is averaged over.
-	Sentences int
 	// EmbeddingSteps and EmbeddingLR configure the token-embedding method (AdamW, the same
-	// images, timesteps and noise distribution as the subject trainer).
+	// images, timesteps and noise draws as the subject trainer); zero steps take the subject
+	// trainer's.
 	EmbeddingSteps int
 	EmbeddingLR    float64
 	Seed           uint64
 }
 
-// DefaultCustomOptions are the settings of docs/evaluation.md.
+// DefaultCustomOptions are the settings of docs/evaluation.md: five pictures per subject, the
+// model's own training recipe.
 func DefaultCustomOptions() CustomOptions {
-	o := subject.Defaults()
-	o.Steps = 400
-	o.LearningRate = 1e-4
-	o.Seed = 7
-	return CustomOptions{Images: 5, Subject: o, Sentences: 64, EmbeddingSteps: 400, EmbeddingLR: 1e-2, Seed: 7}
+	return CustomOptions{Images: 5, EmbeddingLR: 1e-2, Seed: 7}
+}
+
+// resolve fills the options the model decides: the subject trainer starts from the model's
+// recommended training, and a non-zero step count or learning rate in o overrides it.
+func (o CustomOptions) resolve(p *sd.Pipeline) CustomOptions {
+	m := subject.ModelDefaults(p.Folder.Recommended)
+	m.Seed = o.Subject.Seed
+	if o.Subject.Steps != 0 {
+		m.Steps = o.Subject.Steps
+	}
+	if o.Subject.LearningRate != 0 {
+		m.LearningRate = o.Subject.LearningRate
+	}
+	o.Subject = m
+	if o.EmbeddingSteps == 0 {
+		o.EmbeddingSteps = o.Subject.Steps
+	}
+	return o
 }
 
 // prepared returns a subject's training images in the trainer's input format.
 func (o CustomOptions) prepared(c CustomSubject, size int) ([][]float32, error) {
-	pics, err := c.TrainingImages(o.Images, size, o.Seed+uint64(c.Colour))
+	pics, err := c.TrainingImages(o.Images, size, o.Seed+uint64(c.Colour)+uint64(c.Kind)<<8)
 	if err != nil {
 		return nil, err
 	}
@@ -64,106 +86,42 @@ func (o CustomOptions) prepared(c CustomSubject, size int) ([][]float32, error) 
 	return out, nil
 }
 
-// TrainResidual learns a subject's residual with the project's subject trainer (package
-// subject: the official train_cones2.py loop fine-tuning the text encoder through the frozen
-// UNet), then takes the mean shift of the word's output embedding over sentences of the shapes
-// world that contain the word (the official script averages over English templates such as
-// "a photo of a {}", which this model never read).
-func TrainResidual(ctx context.Context, p *sd.Pipeline, tok *tokenizer.Tokenizer, c CustomSubject, o CustomOptions, logf func(string, ...any)) (*residual.Residual, error) {
-	dotgrad.Register()
+// Learned is one subject as the subject trainer learned it: the trainer (its fine-tuned text
+// encoder) and the residual extracted from it, as `cones train` writes it.
+type Learned struct {
+	Subject  CustomSubject
+	Trainer  *subject.Trainer
+	Residual *residual.Residual
+	Elapsed  time.Duration
+}
+
+// LearnSubject trains a subject with the project's subject trainer (the official
+// train_cones2.py loop: the text encoder fine-tuned through the frozen UNet with the
+// preservation losses) and extracts its residual over the trainer's sentence set. The caller
+// closes the trainer.
+func LearnSubject(ctx context.Context, p *sd.Pipeline, tok *tokenizer.Tokenizer, c CustomSubject, o CustomOptions, logf func(string, ...any)) (*Learned, error) {
 	size := p.Model.UNet.Config.SampleSize * p.Model.VAE.DownsampleFactor()
 	images, err := o.prepared(c, size)
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	tr, err := subject.New(p, tok, c.Word, images, o.Subject)
 	if err != nil {
-		return nil, fmt.Errorf("eval: subject %q: %w", c.Word, err)
+		return nil, fmt.Errorf("eval: subject %s: %w", c, err)
 	}
-	defer tr.Close()
-	start := time.Now()
 	if err := tr.Run(ctx, func(pr subject.Progress) {
 		if logf != nil && (pr.Step%100 == 0 || pr.Step == pr.Steps) {
-			logf("residual %s: step %d/%d loss %.4f (%.1fs)", c.Word, pr.Step, pr.Steps, pr.Loss, time.Since(start).Seconds())
+			logf("subject %s: step %d/%d loss %.4f (%.1fs)", c, pr.Step, pr.Steps, pr.Loss, time.Since(start).Seconds())
 		}
 	}); err != nil {
-		return nil, fmt.Errorf("eval: subject %q: %w", c.Word, err)
+		tr.Close()
+		return nil, fmt.Errorf("eval: subject %s: %w", c, err)
 	}
-	return ShapesResidual(p, tok, tr, c, o)
-}
-
-// ShapesResidual is the residual of a trained subject averaged over sentences of the shapes
-// world that contain its word.
-func ShapesResidual(p *sd.Pipeline, tok *tokenizer.Tokenizer, tr *subject.Trainer, c CustomSubject, o CustomOptions) (*residual.Residual, error) {
-	sentences := WordSentences(c, o.Sentences, o.Seed)
-	data, k, err := meanShift(p, tok, tr, c.Word, sentences)
+	r, err := tr.Residual()
 	if err != nil {
-		return nil, fmt.Errorf("eval: subject %q: %w", c.Word, err)
+		tr.Close()
+		return nil, fmt.Errorf("eval: subject %s: %w", c, err)
 	}
-	return &residual.Residual{Word: c.Word, Tokens: k, Width: p.Model.TextEncoder.Width(), Data: data,
-		Model: residual.Model{Family: p.Family, TextEncoder: p.Fingerprint}, Created: time.Now().UTC(),
-		Training: map[string]string{"trainer": "server/subject", "sentences": fmt.Sprint(len(sentences)), "images": fmt.Sprint(o.Images)}}, nil
-}
-
-// WordSentences returns n captions of the shapes world in which the word stands for the subject
-// alone or with one or two other, named, shapes of other kinds: "a circle", "a red square and a
-// circle", ...
-func WordSentences(c CustomSubject, n int, seed uint64) []string {
-	rng := rand.New(rand.NewPCG(seed, 0x5e17))
-	var others []string
-	for _, col := range shapes.Colours() {
-		for _, k := range shapes.Kinds() {
-			if k != c.Kind {
-				others = append(others, shapes.Palette()[col].Name+" "+k.String())
-			}
-		}
-	}
-	out := make([]string, n)
-	for i := range out {
-		phrases := []string{c.Word}
-		for range rng.IntN(3) {
-			phrases = append(phrases, others[rng.IntN(len(others))])
-		}
-		rng.Shuffle(len(phrases), func(a, b int) { phrases[a], phrases[b] = phrases[b], phrases[a] })
-		out[i] = shapes.Caption(phrases)
-	}
-	return out
-}
-
-// meanShift is the mean over sentences of tuned minus frozen text encoder output at the word's
-// tokens, and the word's token count.
-func meanShift(p *sd.Pipeline, tok *tokenizer.Tokenizer, tr *subject.Trainer, word string, sentences []string) ([]float32, int, error) {
-	var ids [][]int
-	var pos [][]int
-	for _, s := range sentences {
-		row, err := tok.EncodePadded(s)
-		if err != nil {
-			return nil, 0, err
-		}
-		at, err := tok.Positions(s, word)
-		if err != nil {
-			return nil, 0, err
-		}
-		ids, pos = append(ids, row), append(pos, at)
-	}
-	tuned, err := tr.Encode(ids)
-	if err != nil {
-		return nil, 0, err
-	}
-	frozen, err := p.TextEncoder.Encode(ids)
-	if err != nil {
-		return nil, 0, err
-	}
-	n, w := tuned.Shape[1], tuned.Shape[2]
-	k := len(pos[0])
-	out := make([]float32, k*w)
-	for s, at := range pos {
-		for i, t := range at {
-			for j := range w {
-				o := (s*n+t)*w + j
-				out[i*w+j] += (tuned.Data[o] - frozen.Data[o]) / float32(len(sentences))
-			}
-		}
-	}
-	return out, k, nil
+	return &Learned{Subject: c, Trainer: tr, Residual: r, Elapsed: time.Since(start)}, nil
 }

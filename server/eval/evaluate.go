@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/server/engine/generate"
 	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/server/shapes"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
@@ -40,6 +40,8 @@ type Report struct {
 	Config    Config
 	Generated []Generated
 	Methods   []string // customisation methods evaluated
+	// Diagnoses describe each subject's fine-tuning (see Diagnose).
+	Diagnoses []Diagnosis
 	Elapsed   time.Duration
 	// VAEPixels and VAEShapePixels are the shares of all pixels and of shape pixels whose
 	// world colour survives the VAE's round trip (RoundTrip on VAEScenes test scenes).
@@ -70,6 +72,8 @@ func Evaluate(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	gen := &generate.Generator{Pipeline: p, Tokenizer: tok}
+	cfg.Settings = cfg.Settings.orModel(p.Folder.Recommended)
+	cfg.Custom = cfg.Custom.resolve(p)
 	rep := &Report{Config: cfg}
 	if rep.VAEPixels, rep.VAEShapePixels, err = RoundTrip(p, VAEScenes, cfg.Suite.SceneSeed+3); err != nil {
 		return nil, err
@@ -96,47 +100,54 @@ func Evaluate(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// customise runs the customisation section for every method.
+// customise runs the customisation section: it learns every subject (the subject trainer,
+// whose fine-tuned encoder and residual are two methods, and a token embedding), measures
+// where the fine-tuning's change sits, then generates every method's items.
 func (rep *Report) customise(ctx context.Context, gen *generate.Generator, tok *tokenizer.Tokenizer, logf func(string, ...any), progress func(int) func(int, Generated)) error {
 	cfg := rep.Config
-	subs := CustomSubjects()
-	rs := map[string]*residual.Residual{}
-	var embs []*TokenEmbedding
-	for _, c := range subs {
-		r, err := TrainResidual(ctx, gen.Pipeline, tok, c, cfg.Custom, logf)
+	learned := map[CustomSubject]*Learned{}
+	embs := map[CustomSubject]*TokenEmbedding{}
+	defer func() {
+		for _, l := range learned {
+			l.Trainer.Close()
+		}
+	}()
+	for _, c := range CustomSubjects() {
+		l, err := LearnSubject(ctx, gen.Pipeline, tok, c, cfg.Custom, logf)
 		if err != nil {
 			return err
 		}
-		rs[c.Word] = r
-		e, err := LearnEmbedding(ctx, cfg.Model, tok, c, cfg.Custom, logf)
+		learned[c] = l
+		d, err := Diagnose(gen.Pipeline, tok, l, gen.Pipeline.Folder.Recommended)
 		if err != nil {
 			return err
 		}
-		embs = append(embs, e)
+		rep.Diagnoses = append(rep.Diagnoses, d)
+		if embs[c], err = LearnEmbedding(ctx, cfg.Model, tok, c, cfg.Custom, logf); err != nil {
+			return err
+		}
 	}
-	for _, method := range []string{MethodNone, MethodResidual, MethodEmbedding} {
+	for _, method := range CustomMethods() {
 		items := cfg.Suite.CustomItems(method)
-		var residuals func(Item) []*residual.Residual
-		if method == MethodResidual {
-			residuals = func(it Item) []*residual.Residual {
-				var out []*residual.Residual
-				for _, s := range it.Subjects {
-					out = append(out, rs[s.Phrase])
+		configure := func(it Item, req *generate.Request) (func() error, error) {
+			subs := itemSubjects(it)
+			switch method {
+			case MethodTuned:
+				req.TextEncoder = learned[subs[0]].Trainer
+			case MethodResidual:
+				for _, c := range subs {
+					req.Residuals = append(req.Residuals, learned[c].Residual)
 				}
-				return out
+			case MethodEmbedding:
+				var rows []*TokenEmbedding
+				for _, c := range subs {
+					rows = append(rows, embs[c])
+				}
+				return setRows(gen.Pipeline, rows)
 			}
+			return func() error { return nil }, nil
 		}
-		restore := func() error { return nil }
-		if method == MethodEmbedding {
-			var err error
-			if restore, err = setRows(gen.Pipeline, embs); err != nil {
-				return err
-			}
-		}
-		gs, err := Run(ctx, gen, cfg.Settings, items, residuals, progress(len(items)))
-		if rerr := restore(); err == nil {
-			err = rerr
-		}
+		gs, err := Run(ctx, gen, cfg.Settings, items, configure, progress(len(items)))
 		rep.Generated = append(rep.Generated, gs...)
 		if err != nil {
 			return err
@@ -144,6 +155,15 @@ func (rep *Report) customise(ctx context.Context, gen *generate.Generator, tok *
 		rep.Methods = append(rep.Methods, method)
 	}
 	return nil
+}
+
+// itemSubjects returns the custom subjects an item shows, in order.
+func itemSubjects(it Item) []CustomSubject {
+	var out []CustomSubject
+	for _, s := range it.Subjects {
+		out = append(out, CustomSubject{Word: s.Phrase, Colour: s.Colour, Kind: s.Kind})
+	}
+	return out
 }
 
 // setRows puts the learned token embeddings into the pipeline's token table and returns the
@@ -178,7 +198,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 		rep.Config.Model, len(rep.Generated), rep.Elapsed.Round(time.Second), s.Sampler, s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.CFGScale, su.FirstSampleSeed, su.SceneSeed)
 	fmt.Fprintf(w, "**VAE round trip** (%d test scenes, mean latent): %.1f%% of pixels keep their world colour, %.1f%% of shape pixels.\n\n",
 		VAEScenes, 100*rep.VAEPixels, 100*rep.VAEShapePixels)
-	fmt.Fprintf(w, "**Text adherence** (15 single-shape prompts × %d seeds):\n\n", su.Seeds)
+	fmt.Fprintf(w, "**Text adherence** (%d single-shape prompts × %d seeds):\n\n", len(shapes.Colours())*len(shapes.Kinds()), su.Seeds)
 	WriteText(w, rep.Generated)
 	fmt.Fprintf(w, "\n**Layout success** (%d two-subject and %d three-subject prompts with boxes, one seed each, the same seed in every mode):\n\n", su.LayoutPrompts, su.LayoutPrompts)
 	WriteLayout(w, rep.Generated)
@@ -186,9 +206,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	WriteConfusion(w, rep.Generated)
 	if len(rep.Methods) > 0 {
 		c := rep.Config.Custom
-		fmt.Fprintf(w, "\n**Customisation** (a cyan circle and an orange square, colours no caption names, learned from %d images each; alone: %d seeds per subject; together: %d layouts with guidance):\n\n",
-			c.Images, su.CustomSeeds, 2*su.CustomSeeds)
+		fmt.Fprintf(w, "\n**Customisation** (%d subjects, each learned from %d pictures with the model's recommended training: %d steps at learning rate %g, preservation weights %g and %g, residual over %s sentences; token embedding %d steps at %g; alone: %d seeds per subject and method, no layout; together: %d layouts of two and of three subjects with full guidance):\n\n",
+			len(CustomSubjects()), c.Images, c.Subject.Steps, c.Subject.LearningRate, c.Subject.FirstWeight, c.Subject.SecondWeight, c.Subject.Sentences,
+			c.EmbeddingSteps, c.EmbeddingLR, su.CustomSeeds, su.CustomLayouts)
 		WriteCustom(w, rep.Generated, rep.Methods)
+		fmt.Fprintf(w, "\n**Where the fine-tuning changed the text encoder** (tuned minus frozen output over the residual's sentences):\n\n")
+		WriteDiagnoses(w, rep.Diagnoses)
 	}
 }
 

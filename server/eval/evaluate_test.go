@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/server/pretrain"
+	"github.com/cones2web/cones2/server/subject"
 )
 
 // TestEvaluateEndToEnd trains a test-sized shapes model for a few steps and runs every section
@@ -23,20 +24,22 @@ func TestEvaluateEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig(o.Out)
-	cfg.Suite = Suite{Seeds: 1, LayoutPrompts: 1, ConfusionPairs: 1, CustomSeeds: 1, SceneSeed: 1000, FirstSampleSeed: 1}
+	cfg.Suite = Suite{Seeds: 1, LayoutPrompts: 1, ConfusionPairs: 1, CustomSeeds: 1, CustomLayouts: 1, SceneSeed: 1000, FirstSampleSeed: 1}
 	cfg.Settings.Steps, cfg.Settings.GuidanceSteps = 2, 2
-	cfg.Custom.Subject.Steps, cfg.Custom.EmbeddingSteps, cfg.Custom.Sentences = 2, 2, 4
+	cfg.Custom.Subject = subject.ModelDefaults(pretrain.DefaultRecommended())
+	cfg.Custom.Subject.Steps, cfg.Custom.EmbeddingSteps = 2, 2
 	rep, err := Evaluate(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 15 + 4 + 4 + 2 + 3*4; len(rep.Generated) != want {
+	subjects, methods := len(CustomSubjects()), len(CustomMethods())
+	if want := 21 + 4 + 4 + 2 + subjects*methods + 2*(methods-1); len(rep.Generated) != want {
 		t.Errorf("%d generations, want %d", len(rep.Generated), want)
 	}
 	var b strings.Builder
 	rep.WriteMarkdown(&b)
 	md := b.String()
-	for _, want := range []string{"Text adherence", "strengthen only", "weaken only", "Attribute confusion", MethodResidual, MethodEmbedding, "/15)", "/2)"} {
+	for _, want := range []string{"Text adherence", "strengthen only", "weaken only", "Attribute confusion", MethodResidual, MethodEmbedding, MethodTuned, "/21)", "/2)", "change at the word"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}

@@ -105,30 +105,72 @@ func WriteConfusion(w io.Writer, gs []Generated) {
 	}
 }
 
-// WriteCustom writes the customisation table (Table A1 analogue): each method's subjects alone
-// and two together under a layout.
+// WriteCustom writes the customisation tables: each subject alone under every method (the
+// colour right over the whole picture; the bare word's rate is the baseline), then the methods
+// that combine subjects with two and three of them in a layout.
 func WriteCustom(w io.Writer, gs []Generated, methods []string) {
-	fmt.Fprintln(w, "| method | alone: colour right | alone: colour and outline | together: subjects in their box | together: both in place |")
+	fmt.Fprint(w, "| subject (class word) |")
+	for _, m := range methods {
+		fmt.Fprintf(w, " %s |", m)
+	}
+	fmt.Fprint(w, "\n|---|")
+	for range methods {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w)
+	alone := section(gs, SectionCustom1)
+	all := make([]counter, len(methods))
+	for _, c := range CustomSubjects() {
+		fmt.Fprintf(w, "| %s (%s) |", c, c.Word)
+		for i, m := range methods {
+			var k counter
+			for _, o := range alone {
+				s := o.Item.Subjects[0]
+				if o.Item.Method == m && s.Colour == c.Colour && s.Kind == c.Kind {
+					k.add(o.Colour == s.Colour)
+					all[i].add(o.Colour == s.Colour)
+				}
+			}
+			fmt.Fprintf(w, " %s |", k)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, "| **all** |")
+	for _, k := range all {
+		fmt.Fprintf(w, " **%s** |", k)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| method | 2 subjects: in their box | 2 subjects: all in place | 3 subjects: in their box | 3 subjects: all in place |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
-	for _, method := range methods {
-		var colour, both, subj, img counter
-		for _, o := range section(gs, SectionCustom1) {
-			if o.Item.Method != method {
-				continue
-			}
-			s := o.Item.Subjects[0]
-			colour.add(o.Colour == s.Colour)
-			both.add(o.Colour == s.Colour && o.Kind == int(s.Kind))
+	for _, m := range methods {
+		if !combines(m) {
+			continue
 		}
-		for _, o := range section(gs, SectionCustom2) {
-			if o.Item.Method != method {
-				continue
+		fmt.Fprintf(w, "| %s |", m)
+		for _, sec := range []string{SectionCustom2, SectionCustom3} {
+			var subj, img counter
+			for _, o := range section(gs, sec) {
+				if o.Item.Method != m {
+					continue
+				}
+				for _, p := range o.Present {
+					subj.add(p)
+				}
+				img.add(o.AllPresent())
 			}
-			for _, p := range o.Present {
-				subj.add(p)
-			}
-			img.add(o.AllPresent())
+			fmt.Fprintf(w, " %s | %s |", subj, img)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", method, colour, both, subj, img)
+		fmt.Fprintln(w)
+	}
+}
+
+// WriteDiagnoses writes where each subject's fine-tuning changed the text encoder's output.
+func WriteDiagnoses(w io.Writer, ds []Diagnosis) {
+	fmt.Fprintln(w, "| subject | residual norm | word embedding norm | change at the word | at <\\|startoftext\\|> | elsewhere (other words, padding) | agreement across sentences |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, d := range ds {
+		fmt.Fprintf(w, "| %s | %.2f | %.2f | %.0f%% | %.0f%% | %.0f%% | %.2f (%d sentences) |\n", d.Subject, d.ResidualNorm, d.WordNorm,
+			100*d.WordShare, 100*d.StartShare, 100*d.RestShare, d.Agreement, d.Sentences)
 	}
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/server/engine/generate"
+	"github.com/cones2web/cones2/weights"
 )
 
 // Settings are the sampling settings of every generation of the evaluation (the seed is each
@@ -17,11 +17,38 @@ type Settings struct {
 	Sampler              string
 }
 
-// DefaultSettings are the official Cones 2 settings except the step count: 25 steps, every one
-// guided with self-recurrence, as the paper guides every step.
+// ModelSettings are the sampling settings the model folder recommends (weights.Recommended),
+// what a user of the page or of cones generate gets.
+func ModelSettings(r weights.Recommended) Settings {
+	s := r.Sampling
+	return Settings{Steps: s.Steps, GuidanceSteps: s.GuidedSteps, GuidanceWeight: s.GuidanceWeight, CFGScale: s.CFG, Sampler: s.Sampler}
+}
+
+// orModel fills the settings left zero with the model's.
+func (s Settings) orModel(r weights.Recommended) Settings {
+	m := ModelSettings(r)
+	if s.Steps == 0 {
+		s.Steps, s.GuidanceSteps = m.Steps, min(m.GuidanceSteps, m.Steps)
+	}
+	if s.GuidanceSteps < 0 {
+		s.GuidanceSteps = m.GuidanceSteps
+	}
+	if s.GuidanceWeight < 0 {
+		s.GuidanceWeight = m.GuidanceWeight
+	}
+	if s.CFGScale < 0 {
+		s.CFGScale = m.CFGScale
+	}
+	if s.Sampler == "" {
+		s.Sampler = m.Sampler
+	}
+	return s
+}
+
+// DefaultSettings leave every setting to the model (negative and zero values mean "the
+// model's"; see orModel).
 func DefaultSettings() Settings {
-	return Settings{Steps: 25, GuidanceSteps: 25, GuidanceWeight: generate.DefaultGuidanceWeight,
-		CFGScale: generate.DefaultCFGScale, Sampler: generate.DefaultSampler}
+	return Settings{GuidanceSteps: -1, GuidanceWeight: -1, CFGScale: -1}
 }
 
 // Generated is one item's picture and score.
@@ -30,10 +57,13 @@ type Generated struct {
 	Picture Picture
 }
 
-// Run generates and scores items in order with gen. residuals, when not nil, gives the
-// residuals of an item's customisation method. onItem, when not nil, sees every result as it
-// comes.
-func Run(ctx context.Context, gen *generate.Generator, s Settings, items []Item, residuals func(Item) []*residual.Residual, onItem func(i int, g Generated)) ([]Generated, error) {
+// Configure prepares an item's request for its customisation method (residuals, a fine-tuned
+// text encoder, learned token rows) and returns what undoes it after the generation.
+type Configure func(it Item, req *generate.Request) (restore func() error, err error)
+
+// Run generates and scores items in order with gen. configure, when not nil, prepares each
+// request. onItem, when not nil, sees every result as it comes.
+func Run(ctx context.Context, gen *generate.Generator, s Settings, items []Item, configure Configure, onItem func(i int, g Generated)) ([]Generated, error) {
 	out := make([]Generated, 0, len(items))
 	for i, it := range items {
 		if err := ctx.Err(); err != nil {
@@ -42,10 +72,17 @@ func Run(ctx context.Context, gen *generate.Generator, s Settings, items []Item,
 		req := generate.Request{Settings: generate.Settings{Prompt: it.Prompt, Steps: s.Steps, GuidanceSteps: s.GuidanceSteps,
 			GuidanceWeight: s.GuidanceWeight, CFGScale: s.CFGScale, Sampler: s.Sampler, Seed: it.Seed},
 			Layout: it.Mode.Layout(it.Subjects)}
-		if residuals != nil {
-			req.Residuals = residuals(it)
+		restore := func() error { return nil }
+		if configure != nil {
+			var err error
+			if restore, err = configure(it, &req); err != nil {
+				return out, fmt.Errorf("eval: item %d (%q): %w", i, it.Prompt, err)
+			}
 		}
 		res, err := gen.Generate(ctx, req)
+		if rerr := restore(); err == nil && rerr != nil {
+			err = rerr
+		}
 		if err != nil {
 			return out, fmt.Errorf("eval: item %d (%q): %w", i, it.Prompt, err)
 		}

@@ -75,14 +75,15 @@ type Suite struct {
 	Seeds           int    // seeds per single-shape prompt (15 prompts)
 	LayoutPrompts   int    // two- and three-subject prompts each, every one in every mode
 	ConfusionPairs  int    // same-kind, two-colour prompts, with and without guidance
-	CustomSeeds     int    // seeds per customisation prompt and method
+	CustomSeeds     int    // seeds per custom subject alone, per method
+	CustomLayouts   int    // layouts of two and of three custom subjects each, per method
 	SceneSeed       uint64 // seed of the test scenes the layouts come from (not the training set's)
 	FirstSampleSeed uint64 // generation seeds count up from here
 }
 
 // DefaultSuite is the suite of docs/evaluation.md.
 func DefaultSuite() Suite {
-	return Suite{Seeds: 4, LayoutPrompts: 16, ConfusionPairs: 16, CustomSeeds: 12, SceneSeed: 1000, FirstSampleSeed: 100}
+	return Suite{Seeds: 4, LayoutPrompts: 16, ConfusionPairs: 16, CustomSeeds: 12, CustomLayouts: 12, SceneSeed: 1000, FirstSampleSeed: 100}
 }
 
 // Section names.
@@ -93,6 +94,7 @@ const (
 	SectionConfusion = "attribute confusion"
 	SectionCustom1   = "customisation, alone"
 	SectionCustom2   = "customisation, two subjects"
+	SectionCustom3   = "customisation, three subjects"
 )
 
 // Items lists the suite's generations except the customisation ones.
@@ -104,7 +106,7 @@ func (s Suite) Items() []Item {
 		for _, k := range shapes.Kinds() {
 			sub := Subject{Phrase: shapes.Palette()[c].Name + " " + k.String(), Colour: c, Kind: k, Box: Whole()}
 			for range s.Seeds {
-				out = append(out, Item{Section: SectionText, Prompt: "a " + sub.Phrase, Subjects: []Subject{sub}, Seed: next()})
+				out = append(out, Item{Section: SectionText, Prompt: shapes.Caption([]string{sub.Phrase}), Subjects: []Subject{sub}, Seed: next()})
 			}
 		}
 	}
@@ -186,19 +188,37 @@ func (s Suite) confusionPairs() [][]Subject {
 	return out
 }
 
-// CustomSubject is a subject the model has no word for: a shape in a colour no caption names.
+// CustomSubject is a personal subject: a shape in one colour, learned from pictures and named
+// in prompts by its class word alone ("triangle"), which draws a triangle of any colour.
 type CustomSubject struct {
-	Word   string // the class word its residual is added at ("circle")
+	Word   string // the class word its residual is added at ("triangle")
 	Colour int
 	Kind   shapes.Kind
 }
 
-// CustomSubjects are the two subjects of the customisation section.
+func (c CustomSubject) String() string {
+	return shapes.Palette()[c.Colour].Name + " " + c.Kind.String()
+}
+
+// CustomSubjects are the subjects of the customisation section: orange and cyan shapes, two
+// of the seven colours, so that the bare word draws each about one time in seven (the section
+// reports the measured rate).
 func CustomSubjects() []CustomSubject {
 	return []CustomSubject{
-		{Word: "circle", Colour: shapes.Cyan, Kind: shapes.Circle},
-		{Word: "square", Colour: shapes.Orange, Kind: shapes.Square},
+		{Word: "triangle", Colour: shapes.Orange, Kind: shapes.Triangle},
+		{Word: "square", Colour: shapes.Cyan, Kind: shapes.Square},
+		{Word: "circle", Colour: shapes.Orange, Kind: shapes.Circle},
+		{Word: "triangle", Colour: shapes.Cyan, Kind: shapes.Triangle},
 	}
+}
+
+// customGroups are the subjects (indices into CustomSubjects) that appear together: distinct
+// words, as a prompt names each subject by its word.
+func customGroups(n int) [][]int {
+	if n == 2 {
+		return [][]int{{0, 1}, {2, 3}, {1, 2}, {3, 1}}
+	}
+	return [][]int{{0, 1, 2}, {3, 1, 2}}
 }
 
 // TrainingImages renders n pictures of the subject alone (various places, sizes and
@@ -215,39 +235,52 @@ func (c CustomSubject) TrainingImages(n, size int, seed uint64) ([]Picture, erro
 			continue
 		}
 		sh := sc.Shapes[0]
-		sh.Kind, sh.Colour, sh.Unnamed = c.Kind, c.Colour, true
+		sh.Kind, sh.Colour = c.Kind, c.Colour
 		sc.Shapes[0] = sh
 		out = append(out, Picture{W: size, H: size, RGB: sc.Render(size)})
 	}
 	return out, nil
 }
 
-// CustomItems lists the customisation generations of method: each subject alone ("a circle"),
-// and both together under a layout taken from the test scenes.
+// custom returns the Subject of a custom subject in box b.
+func (c CustomSubject) custom(b Box) Subject {
+	return Subject{Phrase: c.Word, Colour: c.Colour, Kind: c.Kind, Box: b}
+}
+
+// CustomItems lists the customisation generations of method: each subject alone ("a
+// triangle", no layout), then (for methods that combine subjects) two and three subjects
+// together under layouts taken from the test scenes, with full guidance.
 func (s Suite) CustomItems(method string) []Item {
 	var out []Item
 	seed := s.FirstSampleSeed + 10000
-	subs := CustomSubjects()
-	for _, c := range subs {
-		sub := Subject{Phrase: c.Word, Colour: c.Colour, Kind: c.Kind, Box: Whole()}
+	for _, c := range CustomSubjects() {
 		for i := range s.CustomSeeds {
-			out = append(out, Item{Section: SectionCustom1, Prompt: "a " + c.Word, Subjects: []Subject{sub}, Seed: seed + uint64(i), Method: method})
+			sub := c.custom(Whole())
+			out = append(out, Item{Section: SectionCustom1, Prompt: prompt([]Subject{sub}), Subjects: []Subject{sub}, Seed: seed + uint64(i), Method: method})
 		}
 		seed += uint64(s.CustomSeeds)
 	}
-	set := shapes.NewSet(s.SceneSeed + 2)
-	n := 0
-	for i := uint64(0); n < 2*s.CustomSeeds; i++ {
-		sc := set.Scene(i)
-		if len(sc.Shapes) != 2 {
-			continue
+	if !combines(method) {
+		return out
+	}
+	for _, n := range []int{2, 3} {
+		section := map[int]string{2: SectionCustom2, 3: SectionCustom3}[n]
+		groups := customGroups(n)
+		set := shapes.NewSet(s.SceneSeed + uint64(n))
+		k := 0
+		for i := uint64(0); k < s.CustomLayouts; i++ {
+			sc := set.Scene(i)
+			if len(sc.Shapes) != n {
+				continue
+			}
+			var subs []Subject
+			for j, ci := range groups[k%len(groups)] {
+				subs = append(subs, CustomSubjects()[ci].custom(Box(sc.Shapes[j].Box())))
+			}
+			out = append(out, Item{Section: section, Prompt: prompt(subs), Subjects: subs, Mode: Full, Seed: seed + uint64(k), Method: method})
+			k++
 		}
-		var pair []Subject
-		for j, c := range subs {
-			pair = append(pair, Subject{Phrase: c.Word, Colour: c.Colour, Kind: c.Kind, Box: Box(sc.Shapes[j].Box())})
-		}
-		out = append(out, Item{Section: SectionCustom2, Prompt: prompt(pair), Subjects: pair, Mode: Full, Seed: seed + uint64(n), Method: method})
-		n++
+		seed += uint64(s.CustomLayouts)
 	}
 	return out
 }

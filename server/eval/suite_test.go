@@ -81,14 +81,32 @@ func TestModeLayouts(t *testing.T) {
 
 func TestCustomItemsAndImages(t *testing.T) {
 	s := DefaultSuite()
-	items := s.CustomItems(MethodResidual)
-	if len(items) != 4*s.CustomSeeds {
-		t.Errorf("%d customisation items, want %d", len(items), 4*s.CustomSeeds)
-	}
-	for _, it := range items {
-		for _, sub := range it.Subjects {
-			if strings.Contains(it.Prompt, shapes.Palette()[sub.Colour].Name) {
-				t.Errorf("prompt %q names the colour", it.Prompt)
+	subs := len(CustomSubjects())
+	for _, method := range CustomMethods() {
+		items := s.CustomItems(method)
+		want := subs * s.CustomSeeds
+		if combines(method) {
+			want += 2 * s.CustomLayouts
+		}
+		if len(items) != want {
+			t.Errorf("%s: %d customisation items, want %d", method, len(items), want)
+		}
+		for _, it := range items {
+			words := map[string]bool{}
+			for _, sub := range it.Subjects {
+				if strings.Contains(it.Prompt, shapes.Palette()[sub.Colour].Name) {
+					t.Errorf("prompt %q names the colour", it.Prompt)
+				}
+				if words[sub.Phrase] {
+					t.Errorf("prompt %q: two subjects share the word %q", it.Prompt, sub.Phrase)
+				}
+				words[sub.Phrase] = true
+				if !strings.Contains(it.Prompt, sub.Phrase) {
+					t.Errorf("prompt %q lacks %q", it.Prompt, sub.Phrase)
+				}
+			}
+			if it.Section != SectionCustom1 && it.Mode != Full {
+				t.Errorf("%q: together without full guidance", it.Prompt)
 			}
 		}
 	}
@@ -103,19 +121,7 @@ func TestCustomItemsAndImages(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := mostCovering(l); got != c.Colour {
-				t.Errorf("%s image %d shows colour %d", c.Word, i, got)
-			}
-		}
-		for _, s := range WordSentences(c, 20, 3) {
-			words := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
-			n := 0
-			for _, w := range words {
-				if w == c.Word {
-					n++
-				}
-			}
-			if n != 1 {
-				t.Errorf("sentence %q does not name %q exactly once", s, c.Word)
+				t.Errorf("%s image %d shows colour %d", c, i, got)
 			}
 		}
 	}

@@ -20,6 +20,8 @@ type spec struct {
 	sizes         Sizes
 	vocab         *tokenizer.Vocabulary
 	scalingFactor float64 // the VAE's latent scale
+	// recommended is the model's cones.json (weights.RecommendedName); nil writes none.
+	recommended []byte
 }
 
 // describe returns the three configs and descriptions of the model.
@@ -63,6 +65,9 @@ func writeFolder(dst string, s spec, dt weights.DType, values map[string]map[str
 	files := map[string][]byte{
 		"model_index.json": []byte(weights.SDModelIndex),
 		filepath.Join(weights.SchedulerDir, "scheduler_config.json"): []byte(weights.SDScheduler),
+	}
+	if s.recommended != nil {
+		files[weights.RecommendedName] = s.recommended
 	}
 	for i, dir := range []string{weights.TextEncoderDir, weights.UNetDir, weights.VAEDir} {
 		data, err := json.MarshalIndent(cfgs[i], "", "  ")

@@ -1,6 +1,10 @@
 package pretrain
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cones2web/cones2/weights"
+)
 
 // Options configure a pretraining run. DefaultOptions are the default model's.
 type Options struct {
@@ -26,6 +30,10 @@ type Options struct {
 	// each). It is part of the recipe, not of the machine: the same value gives the same model
 	// on any number of cores.
 	Workers int
+	// Recommended are the settings written beside the weights (cones.json): what suits the
+	// model for sampling and subject training. They do not change the weights, so they are not
+	// part of the recipe.
+	Recommended weights.Recommended
 	// StopAfter, when positive, ends the run (checkpointed) once that many diffusion steps are
 	// done; running again with the same recipe resumes. It is not part of the recipe.
 	StopAfter int
@@ -65,6 +73,7 @@ func DefaultOptions(work, out string) Options {
 		Diffusion: DiffusionPhase{Steps: 5000, Batch: 16,
 			Optimiser:      Optimiser{LR: 6e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
 			CaptionDropout: 0.1, MinSNRGamma: 5, EMADecay: 0.999},
+		Recommended: DefaultRecommended(),
 	}
 }
 

@@ -38,7 +38,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	r.spec = spec{sizes: o.Sizes, vocab: vocab}
+	rec, err := o.Recommended.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := o.Recommended.Validate(); err != nil {
+		return fmt.Errorf("pretrain: recommended settings: %w", err)
+	}
+	r.spec = spec{sizes: o.Sizes, vocab: vocab, recommended: rec}
 	r.logf("tokenizer: %d tokens", len(vocab.Tokens))
 	backend, err := sd.NewBackend()
 	if err != nil {

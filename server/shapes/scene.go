@@ -2,6 +2,7 @@ package shapes
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 )
 
@@ -99,4 +100,23 @@ func Article(phrase string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// Templates returns n caption templates of this world with the place of a subject's word
+// marked "{}" once: the word alone ("a {}") or beside one or two named shapes ("a red square
+// and a {}"), in random order. A residual is averaged over sentences like these, the ones the
+// model read (the official English templates, "a photo of a {}", it never did).
+func Templates(n int, seed uint64) []string {
+	rng := rand.New(rand.NewPCG(seed, 0x7e3d1a7e))
+	out := make([]string, n)
+	for i := range out {
+		phrases := []string{"{}"}
+		for range rng.IntN(3) {
+			c, k := rng.IntN(numColours), Kind(rng.IntN(int(numKinds)))
+			phrases = append(phrases, Palette()[c].Name+" "+k.String())
+		}
+		rng.Shuffle(len(phrases), func(a, b int) { phrases[a], phrases[b] = phrases[b], phrases[a] })
+		out[i] = Caption(phrases)
+	}
+	return out
 }

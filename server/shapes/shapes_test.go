@@ -128,3 +128,22 @@ func TestNames(t *testing.T) {
 		t.Error("unknown kind prints badly")
 	}
 }
+
+func TestTemplates(t *testing.T) {
+	a, b := Templates(64, 5), Templates(64, 5)
+	alone := 0
+	for i, tpl := range a {
+		if strings.Count(tpl, "{}") != 1 {
+			t.Errorf("template %q: want one {}", tpl)
+		}
+		if tpl != b[i] {
+			t.Fatalf("template %d differs between two calls: %q, %q", i, tpl, b[i])
+		}
+		if tpl == "a {}" {
+			alone++
+		}
+	}
+	if alone == 0 || alone == len(a) {
+		t.Errorf("%d of %d templates are the word alone: want some, not all", alone, len(a))
+	}
+}
