@@ -93,10 +93,14 @@ func prepareDst(dst string) error {
 	return nil
 }
 
-// servedConfigs are the non-weight files a served folder carries; everything else in the
+// servedConfigs are the non-weight files a served folder carries, the model's recommended
+// settings (RecommendedName) among them when the source has them; everything else in the
 // source (safety checker, feature extractor, .bin pickles, READMEs) is left behind.
 func servedConfigs(fsys fs.FS) ([]string, error) {
 	files := []string{"model_index.json", SchedulerDir + "/scheduler_config.json"}
+	if _, err := fs.Stat(fsys, RecommendedName); err == nil {
+		files = append(files, RecommendedName)
+	}
 	for _, c := range Components() {
 		files = append(files, c+"/config.json")
 	}

@@ -264,3 +264,42 @@ func TestStreamingPlan(t *testing.T) {
 		}
 	}
 }
+
+// A source folder's cones.json is served too: the converted folder carries it and its manifest
+// lists it, so the page finds the model's settings.
+func TestConvertKeepsRecommended(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	src := t.TempDir()
+	entries, err := os.ReadDir(v.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		abs, err := filepath.Abs(filepath.Join(v.Dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(abs, filepath.Join(src, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js := []byte(`{"format": "cones2-model-settings/1", "sampling": {"steps": 20, "guided_steps": 20}}`)
+	if err := os.WriteFile(filepath.Join(src, RecommendedName), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "out")
+	m, err := Convert(src, dst, ConvertOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.File(RecommendedName); !ok {
+		t.Errorf("the manifest does not list %s", RecommendedName)
+	}
+	f, err := Open(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Recommended.Sampling.Steps != 20 {
+		t.Errorf("converted folder recommends %+v, want the source's 20 steps", f.Recommended.Sampling)
+	}
+}
