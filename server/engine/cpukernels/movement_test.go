@@ -135,3 +135,32 @@ func TestGatherGraph(t *testing.T) {
 		}
 	}
 }
+
+// TestScatterSumGraph checks graph.ScatterSum of rows with repeated indices against in-order
+// accumulation, bit for bit.
+func TestScatterSumGraph(t *testing.T) {
+	backend := testBackend(t)
+	rng := rand.New(rand.NewPCG(19, 20))
+	const rows, width, picks = 7, 300, 80 // enough updates to split the columns over goroutines
+	base := randomFloats(rng, rows*width)
+	upd := randomFloats(rng, picks*width)
+	idx := make([]int32, picks)
+	for i := range idx {
+		idx[i] = int32(rng.IntN(rows))
+	}
+	got := tensors.MustCopyFlatData[float32](MustExecOnce(backend, func(o, i, u *Node) *Node {
+		return ScatterSum(o, i, u, false, false)
+	}, tensors.FromFlatDataAndDimensions(base, rows, width), tensors.FromFlatDataAndDimensions(idx, picks, 1),
+		tensors.FromFlatDataAndDimensions(upd, picks, width)))
+	want := append([]float32(nil), base...)
+	for p, r := range idx {
+		for c := range width {
+			want[int(r)*width+c] += upd[p*width+c]
+		}
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("scatter-sum at %d: %g, want %g", i, got[i], want[i])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package cpukernels
 import (
 	"fmt"
 	"log"
+	"os"
 	"reflect"
 	"sync"
 	"unsafe"
@@ -81,6 +82,8 @@ type kernels struct {
 	dotGeneralData reflect.Type
 	// gatherData: the same for Gather (*simplego.gatherNode).
 	gatherData reflect.Type
+	// scatterData: the same for ScatterSum (*simplego.scatterNode).
+	scatterData reflect.Type
 	// fallback holds simplego's executors of the ops replaced, as they were before.
 	fallback map[backends.OpType]executor
 	// micro is the matrix product's micro-kernel (SIMD where the build and CPU allow), named by
@@ -91,6 +94,10 @@ type kernels struct {
 
 var registration = sync.OnceValue(register)
 
+// DisableEnv names the environment variable that, set to "off" when Register first runs, keeps
+// simplego's own kernels: for measuring the difference, and an escape hatch.
+const DisableEnv = "CONES_CPUKERNELS"
+
 // Register installs the fast executors into simplego, once per process; later calls return the
 // first call's result. On an error nothing was installed and simplego's own executors run: the
 // engine is slower but correct. It is safe to call from every constructor of a backend.
@@ -99,6 +106,11 @@ func Register() error { return registration() }
 // register installs the executors, or logs why it cannot (once, since it runs once) and returns
 // that reason.
 func register() error {
+	if os.Getenv(DisableEnv) == "off" {
+		err := fmt.Errorf("cpukernels: %s=off, keeping simplego's kernels", DisableEnv)
+		log.Printf("%v", err)
+		return err
+	}
 	err := install()
 	if err != nil {
 		log.Printf("%v", err)
@@ -121,12 +133,17 @@ func install() error {
 	if err != nil {
 		return fmt.Errorf("cpukernels: simplego internals are not GoMLX %s's, keeping simplego's kernels: %w", GoMLXVersion, err)
 	}
-	k := &kernels{dotGeneralData: dgType, gatherData: gatherType, fallback: map[backends.OpType]executor{}}
+	scatterType, err := probeScatterData()
+	if err != nil {
+		return fmt.Errorf("cpukernels: simplego internals are not GoMLX %s's, keeping simplego's kernels: %w", GoMLXVersion, err)
+	}
+	k := &kernels{dotGeneralData: dgType, gatherData: gatherType, scatterData: scatterType, fallback: map[backends.OpType]executor{}}
 	k.micro, k.microName = simdKernel()
 	replaced := []backends.OpType{
 		backends.OpTypeDotGeneral, backends.OpTypeGather, backends.OpTypeExp, backends.OpTypeLogistic,
 		backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv,
 		backends.OpTypeTranspose, backends.OpTypeBroadcastInDim, backends.OpTypeReduceSum, backends.OpTypeReduceMax,
+		backends.OpTypeScatterSum,
 	}
 	for _, op := range replaced {
 		if nodeExecutors[op] == nil {
@@ -138,6 +155,7 @@ func install() error {
 	ours := map[backends.OpType]executor{
 		backends.OpTypeDotGeneral: k.execDotGeneral,
 		backends.OpTypeGather:     k.execGather,
+		backends.OpTypeScatterSum: k.execScatterSum,
 	}
 	ours[backends.OpTypeExp] = k.unaryExecutor(backends.OpTypeExp, expSlice)
 	ours[backends.OpTypeLogistic] = k.unaryExecutor(backends.OpTypeLogistic, logistic)

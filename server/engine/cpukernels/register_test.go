@@ -42,6 +42,9 @@ func TestVerifyLayout(t *testing.T) {
 	if _, err := probeGatherData(); err != nil {
 		t.Fatalf("Gather data: %v", err)
 	}
+	if _, err := probeScatterData(); err != nil {
+		t.Fatalf("Scatter data: %v", err)
+	}
 	actual := reflect.TypeFor[simplego.Buffer]()
 	for name, mirror := range map[string]reflect.Type{
 		"renamed": reflect.TypeFor[struct {
