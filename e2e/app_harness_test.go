@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +58,50 @@ type appSite struct {
 
 	logMu sync.Mutex
 	logT  testing.TB // the top-level test, which outlives every subtest; nil once closed
+
+	missing notFound // the requests the server answered 404, across restarts
+}
+
+// notFound records the requests a server answered with 404 (from its request log): the page
+// should ask only for files that exist.
+type notFound struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (n *notFound) Enabled(context.Context, slog.Level) bool { return true }
+func (n *notFound) WithAttrs([]slog.Attr) slog.Handler       { return n }
+func (n *notFound) WithGroup(string) slog.Handler            { return n }
+
+func (n *notFound) Handle(_ context.Context, r slog.Record) error {
+	var method, path string
+	var status int64
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "method":
+			method = a.Value.String()
+		case "path":
+			path = a.Value.String()
+		case "status":
+			if a.Value.Kind() == slog.KindInt64 {
+				status = a.Value.Int64()
+			}
+		}
+		return true
+	})
+	if status == http.StatusNotFound {
+		n.mu.Lock()
+		n.paths = append(n.paths, method+" "+path)
+		n.mu.Unlock()
+	}
+	return nil
+}
+
+// list is every 404 so far.
+func (n *notFound) list() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.paths)
 }
 
 // logf forwards browser console lines to the top-level test until the site closes (a subtest's
@@ -150,7 +197,8 @@ func (s *appSite) buildWeb() {
 }
 
 func (s *appSite) startServer() {
-	srv, err := web.New(web.Options{Assets: []fs.FS{ui.Files, os.DirFS(s.webDir)}, ModelDir: s.modelDir})
+	srv, err := web.New(web.Options{Assets: []fs.FS{ui.Files, os.DirFS(s.webDir)}, ModelDir: s.modelDir,
+		Logger: slog.New(&s.missing)})
 	if err != nil {
 		s.t.Fatal(err)
 	}
