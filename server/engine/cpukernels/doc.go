@@ -13,10 +13,20 @@
 // has exactly the field names, types and offsets of the pinned GoMLX version (v0.26.0) and, when
 // anything differs, registers nothing and returns an error: GoMLX's own kernels keep working.
 //
-// The kernel (sgemm.go) packs both operands into panels, runs a 6x16 micro-kernel over them
-// (AVX2+FMA through simd/archsimd when built with GOEXPERIMENT=simd on amd64, portable Go
-// otherwise), and splits the output into tiles that goroutines take in any order. Each output
-// element is summed by exactly one goroutine over the contracted axis in increasing order, so
-// results are bit-for-bit identical whatever the number of goroutines and from run to run. A
-// build with the SIMD kernel and one without differ in the last bits (fused multiply-add).
+// The matrix product (sgemm.go) packs the right operand into 16-column panels, reads the left
+// one in place when its rows are evenly spaced runs (packing it otherwise), runs a 4x16
+// micro-kernel over them (AVX2+FMA through simd/archsimd when built with GOEXPERIMENT=simd on
+// amd64, portable Go otherwise), and splits the output into tiles that goroutines take in any
+// order. Each output element is summed by exactly one goroutine over the contracted axis in
+// increasing order, so results are bit-for-bit identical whatever the number of goroutines and
+// from run to run. A build with the SIMD kernel and one without differ in the last bits (fused
+// multiply-add).
+//
+// The profiles of training and sampling then showed the element-wise and data-movement ops, so
+// this package also executes, for float32: Exp and Logistic (a vectorised Cephes exponential),
+// Add/Sub/Mul/Div with implicit broadcasting, Transpose and BroadcastInDim as strided copies,
+// ReduceSum/ReduceMax, and the row Gather and ScatterSum that nn.Conv2D's columns and their
+// gradient use. All are split over the cores in pieces fixed by the tensor shapes, never by the
+// number of goroutines, and reductions and scatters add in simplego's order. Anything else (other
+// dtypes, unusual forms) goes to the simplego executor that was registered before.
 package cpukernels

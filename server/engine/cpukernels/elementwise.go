@@ -241,6 +241,18 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 
 // binaryRun is one inner run: c[i] = a[i*sa] op b[i*sb], strides 0 or 1.
 func binaryRun(op backends.OpType, c, a, b []float32, sa, sb int) {
+	if done := binaryVec(op, c, a, b, sa, sb); done > 0 {
+		c = c[done:]
+		if sa == 1 {
+			a = a[done:]
+		}
+		if sb == 1 {
+			b = b[done:]
+		}
+		if len(c) == 0 {
+			return
+		}
+	}
 	n := len(c)
 	switch {
 	case sa == 1 && sb == 1:

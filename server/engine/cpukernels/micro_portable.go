@@ -2,10 +2,12 @@
 
 package cpukernels
 
+import "github.com/gomlx/gomlx/backends"
+
 // simdKernel: this build has no SIMD micro-kernel (built without GOEXPERIMENT=simd, or not for
 // amd64), so the portable one runs.
 func simdKernel() (microKernel, string) {
-	return microGeneric, "portable Go 6x16 (built without GOEXPERIMENT=simd on amd64)"
+	return microGeneric, "portable Go 4x16 (built without GOEXPERIMENT=simd on amd64)"
 }
 
 // expSlice sets out[i] = exp(in[i]) (in and out may be the same slice); see expScalar.
@@ -15,3 +17,6 @@ func expSlice(in, out []float32) {
 		out[i] = expScalar(x)
 	}
 }
+
+// binaryVec: no vector path in this build; binaryRun does every element.
+func binaryVec(op backends.OpType, c, a, b []float32, sa, sb int) int { return 0 }

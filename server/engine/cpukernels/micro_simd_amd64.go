@@ -5,14 +5,16 @@ package cpukernels
 import (
 	"math"
 	"simd/archsimd"
+
+	"github.com/gomlx/gomlx/backends"
 )
 
 // simdKernel is the AVX2+FMA micro-kernel when the CPU has both; the portable one otherwise.
 func simdKernel() (microKernel, string) {
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
-		return microAVX2, "avx2+fma 6x16"
+		return microAVX2, "avx2+fma 4x16"
 	}
-	return microGeneric, "portable Go 6x16 (the CPU lacks AVX2 or FMA)"
+	return microGeneric, "portable Go 4x16 (the CPU lacks AVX2 or FMA)"
 }
 
 // microAVX2 is microKernel with the 4x16 tile in eight 8-float registers: per step of the
@@ -94,4 +96,42 @@ func expSlice(in, out []float32) {
 	for ; i < len(in); i++ {
 		out[i] = expScalar(in[i])
 	}
+}
+
+// binaryVec computes the leading multiple of 8 of a binaryRun with AVX2 and returns how many
+// elements it did (0 without AVX2); IEEE arithmetic rounds the same in vectors, so the bits are
+// binaryRun's.
+func binaryVec(op backends.OpType, c, a, b []float32, sa, sb int) int {
+	if !archsimd.X86.AVX2() || (sa == 0 && sb == 0) {
+		return 0
+	}
+	n := len(c) &^ 7
+	var x, y archsimd.Float32x8
+	if sa == 0 {
+		x = archsimd.BroadcastFloat32x8(a[0])
+	}
+	if sb == 0 {
+		y = archsimd.BroadcastFloat32x8(b[0])
+	}
+	for i := 0; i < n; i += 8 {
+		if sa == 1 {
+			x = archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8]))
+		}
+		if sb == 1 {
+			y = archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))
+		}
+		var z archsimd.Float32x8
+		switch op {
+		case backends.OpTypeAdd:
+			z = x.Add(y)
+		case backends.OpTypeSub:
+			z = x.Sub(y)
+		case backends.OpTypeMul:
+			z = x.Mul(y)
+		case backends.OpTypeDiv:
+			z = x.Div(y)
+		}
+		z.Store((*[8]float32)(c[i : i+8]))
+	}
+	return n
 }

@@ -7,11 +7,10 @@ import (
 )
 
 // Blocking of the matrix product. The micro-kernel computes an mr x nr tile of the output from
-// an mr-row panel of the left operand and an nr-column panel of the right one, both packed so
-// that the kernel reads them sequentially: [k][mr] and [k][nr]. A tile of work is mc x nc
-// outputs; within it the contracted axis is walked in blocks of kc so that one right panel
-// (kc x nr, 16 KiB) stays in L1 while it meets every left panel of the tile (mc x kc, 96 KiB,
-// in L2).
+// mr rows of the left operand (row-major, in place or packed) and an nr-column panel of the
+// right one packed as [k][nr], which it reads sequentially. A tile of work is mc x nc outputs;
+// within it the contracted axis is walked in blocks of kc so that one right panel (kc x nr,
+// 16 KiB) stays in L1 while it meets every row block of the tile (mc x kc, 96 KiB, in L2).
 const (
 	mr = 4  // rows of the micro-kernel: 4 x 2 vectors of 8 accumulators + 2 + 4 = 14 of 16 YMM registers
 	nr = 16 // columns of the micro-kernel: two 8-float vectors
@@ -285,8 +284,8 @@ func parallelFor(items, workers int, body func(int)) {
 // contracted axis into blocks gives the same bits as one pass.
 type microKernel func(kc int, a []float32, lda int, b, c []float32, ldc int, load bool)
 
-// microGeneric is the portable micro-kernel: the tile in 2 x 4 blocks, eight accumulators each,
-// which the Go compiler keeps in registers.
+// microGeneric is the portable micro-kernel: the 4x16 tile in 2 x 4 blocks, eight accumulators
+// each, which the Go compiler keeps in registers.
 func microGeneric(kc int, a []float32, lda int, b, c []float32, ldc int, load bool) {
 	b = b[:kc*nr]
 	for r := 0; r < mr; r += 2 {
