@@ -5,6 +5,8 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,21 +29,46 @@ const (
 		{"word": "blue square", "boxes": [{"x0": 0.5, "y0": 0.15, "x1": 1, "y1": 0.85}]}]}`
 )
 
-// TestDefaultModel generates on the page with the model `make run` serves (weights/default) at
-// the page's own settings (20 steps instead of 50), and checks the picture against the server engine given the settings
-// stored in the PNG: the browser's WebGPU engine (float16 weights on the GPU, float32
-// activations) and the CPU reference make the same image. With CONES_SCREENSHOT set it takes the
-// README's screenshot.
+// defaultModelSettings is the cones.json TestDefaultModel serves beside the default model:
+// sampling settings that differ from the page's official ones in every field, so each field
+// the page starts with shows where it came from, and the example the test generates.
+const defaultModelSettings = `{"format": "cones2-model-settings/1",
+	"sampling": {"sampler": "euler", "steps": 20, "guided_steps": 15, "guidance_weight": 1.5, "cfg": 6},
+	"training": {"steps": 300, "lr": 1e-4, "first_weight": 0.01, "second_weight": 0.001},
+	"example": {"prompt": "` + defaultModelPrompt + `", "subjects": ["red circle", "blue square"]}}`
+
+// TestDefaultModel generates on the page with the model `make run` serves (weights/default,
+// here a copy with a cones.json of the test's own) and checks that the page starts from the
+// model: its example prompt, its recommended sampling settings (20 steps instead of 50), the
+// example's subject phrases offered for new boxes, and no request for a file the manifest does
+// not list. It then generates at those settings and checks the picture against the server
+// engine given the settings stored in the PNG: the browser's WebGPU engine (float16 weights on
+// the GPU, float32 activations) and the CPU reference make the same image. With
+// CONES_SCREENSHOT set it takes the README's screenshot.
 func TestDefaultModel(t *testing.T) {
 	root, err := headless.ModuleDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	model := filepath.Join(root, "weights", "default")
+	model := modelWithSettings(t, filepath.Join(root, "weights", "default"), defaultModelSettings)
 	s := newAppSiteServing(t, model, nil)
 	s.click("#model-load")
 	s.waitText("model-offline", "saved and verified")
 	s.waitFor(`!document.getElementById("generate-start").disabled`, "the default model to load")
+	// The form starts from the model's cones.json.
+	if got := pageEval[string](s, `["prompt", "sampler", "steps", "guided_steps", "guidance_weight", "cfg"].map(id =>
+		document.getElementById(id).value).join("|")`); got != defaultModelPrompt+"|euler|20|15|1.5|6" {
+		t.Errorf("the form starts as %q, want the model's example and settings %q", got, defaultModelPrompt+"|euler|20|15|1.5|6")
+	}
+	if got := pageEval[string](s, `(() => { const s = document.getElementById("new-word");
+		return [...s.options].map(o => o.value).join(",") + " = " + s.value; })()`); got != "red circle,blue square = red circle" {
+		t.Errorf("new boxes are for %q, want the example's phrases, the first chosen", got)
+	}
+	for _, req := range s.missing.list() {
+		if strings.Contains(req, "/model/") {
+			t.Errorf("the page asked for a model file the manifest does not list: %s", req)
+		}
+	}
 	// The size fields follow the model: its native 32 px, in steps of 8 (VAE factor 4, two UNet
 	// levels).
 	if got := pageEval[string](s, `["width", "height"].map(id => { const f = document.getElementById(id);
@@ -51,10 +78,7 @@ func TestDefaultModel(t *testing.T) {
 
 	s.upload("layout-import", s.writeFile("layout.json", []byte(defaultModelLayout)))
 	s.waitText("layout-message", "Imported layout.json: 2 boxes")
-	s.typeInto("prompt", defaultModelPrompt)
 	s.typeInto("seed", "3")
-	s.typeInto("steps", "20") // SwiftShader is slow; 20 LMS steps already make a clean picture
-	s.typeInto("guided_steps", "20")
 	s.click("#generate-start")
 	s.waitForWithin(`["Done", "Failed"].some(w => document.getElementById("step-text").textContent.includes(w))`,
 		"the generation to end", 10*time.Minute)
@@ -87,6 +111,52 @@ func TestDefaultModel(t *testing.T) {
 }
 
 // cpuGenerate makes the picture the page's settings describe on the server engine.
+// modelWithSettings copies the model folder dir (its manifest left out), adds a cones.json
+// holding js and writes the copy's manifest, as `weights convert` would: the server then
+// serves the file and the manifest lists it.
+func modelWithSettings(t *testing.T, dir, js string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "model")
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(out, rel), 0o755)
+		}
+		if rel == weights.ManifestName || rel == weights.RecommendedName {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(out, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(out, weights.RecommendedName), []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := weights.BuildManifest(os.DirFS(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, weights.ManifestName), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func cpuGenerate(t *testing.T, model string, set settings.Settings) *generate.Result {
 	t.Helper()
 	backend, err := sd.NewBackend()
