@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/cones2web/cones2/internal/userfile"
 )
 
 // MaxShardBytes is the default size limit of one served weight file. Browsers and CDNs handle
@@ -29,6 +31,10 @@ type ConvertOptions struct {
 // Face way with an index, and manifest.json last. The source is bound strictly first, so a
 // model with missing, unused or misshapen tensors is refused. Tensors are streamed one at a
 // time; dst must not exist or be empty.
+//
+// The folder is written under a hidden temporary name beside dst and renamed to dst only when
+// it is complete, so a failed conversion leaves nothing behind (an interrupted one, a hidden
+// ".<name>.partial-*" folder beside it) and running it again into the same dst works.
 func Convert(src, dst string, opt ConvertOptions) (*Manifest, error) {
 	if opt.MaxShardBytes <= 0 {
 		opt.MaxShardBytes = MaxShardBytes
@@ -44,9 +50,41 @@ func Convert(src, dst string, opt ConvertOptions) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := prepareDst(dst); err != nil {
+	if err := checkDst(dst); err != nil {
 		return nil, err
 	}
+	parent, base := filepath.Split(filepath.Clean(dst))
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".partial-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // nothing left after a rename
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	m, err := convertInto(f, model, tmp, opt)
+	if err != nil {
+		return nil, err
+	}
+	// An empty dst (allowed) is replaced; a dst that appeared meanwhile with files in it makes
+	// the rename fail, and the converted folder is dropped rather than mixed into it.
+	if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("output folder %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return nil, fmt.Errorf("output folder %s: %w", dst, err)
+	}
+	return m, nil
+}
+
+// convertInto writes the converted folder into dst (an empty folder).
+func convertInto(f *Folder, model *Model, dst string, opt ConvertOptions) (*Manifest, error) {
 	if err := copyConfigs(f.FS, dst); err != nil {
 		return nil, err
 	}
@@ -77,14 +115,15 @@ func WriteManifest(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m, os.WriteFile(filepath.Join(dir, ManifestName), data, 0o644)
+	return m, userfile.WriteFile(filepath.Join(dir, ManifestName), data, 0o644)
 }
 
-func prepareDst(dst string) error {
+// checkDst refuses a dst that holds files: converting never mixes into or replaces a model.
+func checkDst(dst string) error {
 	entries, err := os.ReadDir(dst)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return os.MkdirAll(dst, 0o755)
+		return nil
 	case err != nil:
 		return err
 	case len(entries) > 0:
@@ -137,7 +176,7 @@ func writeFile(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(p, data, 0o644)
+	return userfile.WriteFile(p, data, 0o644)
 }
 
 // writeComponent converts the bound tensors of one component into one or more F16 files.
@@ -230,7 +269,7 @@ func WriteComponent(dst, comp string, tensors []OutTensor, opt ConvertOptions) e
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, stem+".safetensors.index.json"), append(data, '\n'), 0o644)
+	return userfile.WriteFile(filepath.Join(dir, stem+".safetensors.index.json"), append(data, '\n'), 0o644)
 }
 
 // headerReserve is a generous bound on the JSON header bytes one tensor adds, so that a shard
@@ -296,4 +335,12 @@ func writeShard(p string, tensors []OutTensor, limit int64) error {
 		return err
 	}
 	return os.Rename(tmp, p)
+}
+
+// prepareDst makes dst, refusing one that holds files (WriteTiny writes in place).
+func prepareDst(dst string) error {
+	if err := checkDst(dst); err != nil {
+		return err
+	}
+	return os.MkdirAll(dst, 0o755)
 }

@@ -117,8 +117,11 @@ func (h *Header) Names() []string {
 // and returns the length of the JSON header that follows it. The browser calls it on the first
 // 8 bytes of a range request before asking for the header itself.
 func HeaderLen(file string, prefix []byte, size int64) (int64, error) {
-	if size < 8 || len(prefix) < 8 {
-		return 0, formatErr(file, "", "file is %d bytes, shorter than the 8-byte header length prefix", max(size, int64(len(prefix))))
+	if size < 8 {
+		return 0, formatErr(file, "", "file is %d bytes, shorter than the 8-byte header length prefix", size)
+	}
+	if len(prefix) < 8 {
+		return 0, formatErr(file, "", "only %d bytes of the 8-byte header length prefix were read", len(prefix))
 	}
 	n := binary.LittleEndian.Uint64(prefix)
 	if n > MaxHeaderBytes {

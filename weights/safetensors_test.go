@@ -55,8 +55,8 @@ func TestParseHeaderMalformed(t *testing.T) {
 		file []byte
 		want string
 	}{
-		{"empty file", nil, "shorter than the 8-byte"},
-		{"truncated prefix", []byte{4, 0, 0}, "shorter than the 8-byte"},
+		{"empty file", nil, "file is 0 bytes, shorter than the 8-byte"},
+		{"truncated prefix", []byte{4, 0, 0}, "file is 3 bytes, shorter than the 8-byte"},
 		{"header length beyond file", append(binary.LittleEndian.AppendUint64(nil, 100), `{}`...), "runs past the end"},
 		{"header length over limit", append(hugeLen, `{}`...), "exceeds the"},
 		{"not json", stFile(`{"a":`, nil), "not valid JSON"},

@@ -15,6 +15,7 @@ import (
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/engine/generate"
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
@@ -200,7 +201,7 @@ func (f *generateFlags) readLayout(r *request) (*layout.Sampling, error) {
 	if f.layout == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(f.layout)
+	data, err := userfile.Read(f.layout, "layout file", layout.MaxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("generate: layout: %w", err)
 	}
@@ -210,7 +211,7 @@ func (f *generateFlags) readLayout(r *request) (*layout.Sampling, error) {
 		}
 		return nil, nil
 	}
-	png, err := os.ReadFile(f.layoutPNG)
+	png, err := userfile.Read(f.layoutPNG, "layout image", layout.MaxPNGBytes)
 	if err != nil {
 		return nil, fmt.Errorf("generate: layout image: %w", err)
 	}
@@ -251,12 +252,17 @@ func (r *request) addResidual(spec string) error {
 	if !ok {
 		word, path = "", spec
 	}
-	data, err := os.ReadFile(path)
+	isPT := strings.EqualFold(filepath.Ext(path), ".pt")
+	what, limit := "residual file", int64(residual.MaxFileSize)
+	if isPT {
+		what, limit = ".pt file", residual.MaxPTSize
+	}
+	data, err := userfile.Read(path, what, limit)
 	if err != nil {
 		return fmt.Errorf("generate: residual: %w", err)
 	}
 	var res *residual.Residual
-	if strings.EqualFold(filepath.Ext(path), ".pt") {
+	if isPT {
 		res, err = residual.ImportPT(path, data, word)
 	} else if res, err = residual.Unmarshal(data); err == nil && word != "" && word != res.Word {
 		err = fmt.Errorf("the file is for %q, not %q", res.Word, word)

@@ -9,7 +9,6 @@ import (
 	"image"
 	"image/png"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/pngtext"
 	"github.com/cones2web/cones2/cones/settings"
+	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/engine/generate"
 	"github.com/cones2web/cones2/weights"
 )
@@ -37,7 +37,7 @@ func writeOutputs(f *generateFlags, req *request, res *generate.Result) (string,
 	if img, err = pngtext.Write(img, settings.PNGKeyword, string(text)); err != nil {
 		return "", fmt.Errorf("generate: png settings: %w", err)
 	}
-	if err := os.WriteFile(f.out, img, 0o644); err != nil {
+	if err := userfile.WriteFile(f.out, img, 0o644); err != nil {
 		return "", fmt.Errorf("generate: %w", err)
 	}
 	report := fmt.Sprintf("wrote %s: %dx%d PNG, %s\n  %s\n", f.out, st.Width, st.Height, humanBytes(len(img)), describeSettings(st, req.Layout != nil))
@@ -131,7 +131,7 @@ func writeLatents(path string, lat weights.Tensor, settingsJSON string) (int, er
 	if err := weights.WriteSafetensors(&buf, []weights.OutTensor{t}, map[string]string{"settings": settingsJSON}); err != nil {
 		return 0, fmt.Errorf("generate: latents: %w", err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := userfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return 0, fmt.Errorf("generate: %w", err)
 	}
 	return buf.Len(), nil

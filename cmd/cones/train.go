@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/server/subject"
 	"github.com/cones2web/cones2/weights"
@@ -196,7 +197,7 @@ func trainAndWrite(ctx context.Context, f *trainFlags, tr *subject.Trainer, log 
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	if err := os.WriteFile(f.out, data, 0o644); err != nil {
+	if err := userfile.WriteFile(f.out, data, 0o644); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	if f.checkpoint != "" {
@@ -246,14 +247,7 @@ func loadPhotos(paths []string, size int) ([][]float32, error) {
 	lim := subject.DefaultImageLimits()
 	out := make([][]float32, len(paths))
 	for i, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if st.Size() > lim.MaxBytes {
-			return nil, fmt.Errorf("%s: %d bytes, more than the %d a photo may have", p, st.Size(), lim.MaxBytes)
-		}
-		data, err := os.ReadFile(p)
+		data, err := userfile.Read(p, "photo", lim.MaxBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +261,9 @@ func loadPhotos(paths []string, size int) ([][]float32, error) {
 }
 
 func loadCheckpoint(tr *subject.Trainer, path string) error {
-	fh, err := os.Open(path)
+	// No size cap: a checkpoint holds the text encoder and its optimiser state; LoadState checks
+	// every tensor against the trainer's. Only regular files are read.
+	fh, size, err := userfile.Open(path, "checkpoint", 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -275,32 +271,14 @@ func loadCheckpoint(tr *subject.Trainer, path string) error {
 		return err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return err
-	}
-	if err := tr.LoadState(fh, st.Size()); err != nil {
+	if err := tr.LoadState(fh, size); err != nil {
 		return fmt.Errorf("%s: %w (delete it to start over)", path, err)
 	}
 	return nil
 }
 
 func saveCheckpoint(tr *subject.Trainer, path string) error {
-	tmp := path + ".tmp"
-	fh, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := tr.SaveState(fh); err != nil {
-		fh.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := fh.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return userfile.WriteWith(path, 0o644, tr.SaveState)
 }
 
 // trainLine draws "step 12/3000  loss 0.1234  [===>   ] 2.1 s/step, 1h44m left" on one line.

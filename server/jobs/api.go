@@ -17,7 +17,7 @@ import (
 // security middleware).
 func (m *Manager) Mount(handle func(pattern string, h http.Handler)) {
 	handle("GET /api/train/info", http.HandlerFunc(m.serveInfo))
-	handle("POST /api/train", sameOrigin(http.HandlerFunc(m.serveSubmit)))
+	handle("POST /api/train", sameOrigin(m.staging(http.HandlerFunc(m.serveSubmit))))
 	handle("GET /api/train", http.HandlerFunc(m.serveList))
 	handle("GET /api/train/{id}", m.withID(m.serveJob))
 	handle("GET /api/train/{id}/events", m.withID(m.serveEvents))
@@ -85,12 +85,12 @@ type info struct {
 func (m *Manager) serveInfo(w http.ResponseWriter, r *http.Request) {
 	model, err := m.cfg.Runner.Model()
 	if err != nil {
-		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the training model cannot be read: "+err.Error()))
+		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the training model cannot be read: "+m.public(err)))
 		return
 	}
 	defaults, rec, err := m.defaults()
 	if err != nil {
-		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the model's recommended settings cannot be read: "+err.Error()))
+		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the model's recommended settings cannot be read: "+m.public(err)))
 		return
 	}
 	var in info
@@ -121,12 +121,12 @@ func sentenceSets(rec weights.Recommended) []string {
 func (m *Manager) serveSubmit(w http.ResponseWriter, r *http.Request) {
 	model, err := m.cfg.Runner.Model()
 	if err != nil {
-		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the training model cannot be read: "+err.Error()))
+		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the training model cannot be read: "+m.public(err)))
 		return
 	}
 	defaults, rec, err := m.defaults()
 	if err != nil {
-		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the model's recommended settings cannot be read: "+err.Error()))
+		writeError(w, newError(http.StatusServiceUnavailable, "model_unavailable", "", "the model's recommended settings cannot be read: "+m.public(err)))
 		return
 	}
 	req, aerr := m.parseUpload(w, r, model, defaults, rec)
@@ -144,7 +144,7 @@ func (m *Manager) serveSubmit(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrClosed):
 		writeError(w, newError(http.StatusServiceUnavailable, "shutting_down", "", err.Error()))
 	case err != nil:
-		writeError(w, newError(http.StatusInternalServerError, "internal", "", err.Error()))
+		writeError(w, newError(http.StatusInternalServerError, "internal", "", m.public(err)))
 	default:
 		w.Header().Set("Location", "/api/train/"+j.ID)
 		writeJSON(w, http.StatusAccepted, j)
@@ -191,7 +191,7 @@ func (m *Manager) serveResidual(w http.ResponseWriter, r *http.Request, id strin
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		writeError(w, newError(http.StatusInternalServerError, "internal", "", "the residual file cannot be read: "+err.Error()))
+		writeError(w, newError(http.StatusInternalServerError, "internal", "", "the residual file cannot be read: "+m.public(err)))
 		return
 	}
 	h := w.Header()

@@ -3,6 +3,7 @@ package jobs
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // apiError is a refusal as the API sends it: a status and a JSON body naming the problem.
@@ -11,6 +12,8 @@ type apiError struct {
 	Message string `json:"error"`
 	Field   string `json:"field,omitempty"` // the form field or file at fault
 	Code    string `json:"code"`            // stable, for programs: too_many_images, image_dimensions, ...
+	// retryAfter is the Retry-After (seconds) of a 503; 0: 60.
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -29,8 +32,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	e.Message = scrubPaths(e.Message)
 	if e.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "60")
+		after := 60
+		if e.retryAfter > 0 {
+			after = e.retryAfter
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(after))
 	}
 	writeJSON(w, e.Status, e)
 }

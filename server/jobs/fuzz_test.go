@@ -2,9 +2,12 @@ package jobs
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/cones2web/cones2/server/subject"
 	"github.com/cones2web/cones2/weights"
@@ -16,7 +19,9 @@ import (
 func FuzzUpload(f *testing.F) {
 	lim := Limits{MinImages: 1, MaxImages: 3, Image: subject.ImageLimits{MaxBytes: 4 << 10, MaxSide: 64, MaxPixels: 4096},
 		MaxSteps: 20, MaxResolution: 128}
-	m := &Manager{cfg: Config{Limits: lim}}
+	lim.DecodeBytes, lim.DecodeWait = 1<<20, time.Second
+	m := &Manager{cfg: Config{Limits: lim}, gate: newBudget(lim.DecodeBytes)}
+	staging := f.TempDir()
 	defaults := subject.Defaults()
 	defaults.Steps = 5
 	const boundary = "fuzzboundary"
@@ -39,7 +44,13 @@ func FuzzUpload(f *testing.F) {
 	f.Add([]byte("not multipart at all"))
 	model := ModelInfo{Multiple: 32}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		dir, err := os.MkdirTemp(staging, "req")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
 		r := httptest.NewRequest("POST", "/api/train", bytes.NewReader(body))
+		r = r.WithContext(context.WithValue(r.Context(), stagingKey{}, dir))
 		r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 		w := httptest.NewRecorder()
 		req, aerr := m.parseUpload(w, r, model, defaults, weights.OfficialRecommended())
@@ -56,7 +67,11 @@ func FuzzUpload(f *testing.F) {
 			t.Fatalf("accepted word %q: %v", req.word, err)
 		}
 		for _, p := range req.photos {
-			if p.Width > lim.Image.MaxSide || p.Height > lim.Image.MaxSide || int64(len(p.Data)) > lim.Image.MaxBytes {
+			st, err := os.Stat(p.Path)
+			if err != nil || st.Size() != p.Bytes {
+				t.Fatalf("staged photo %+v: %v", p, err)
+			}
+			if p.Width > lim.Image.MaxSide || p.Height > lim.Image.MaxSide || p.Bytes > lim.Image.MaxBytes {
 				t.Fatalf("accepted photo %+v", p.Image)
 			}
 			if p.Format != "png" && p.Format != "jpeg" && p.Format != "webp" {

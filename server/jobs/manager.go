@@ -62,6 +62,7 @@ type Manager struct {
 	pending int      // submissions writing their files
 	closed  bool
 	wg      sync.WaitGroup
+	gate    *budget // memory for decoding photos, shared by uploads and jobs
 }
 
 // entry is a job and what the manager keeps beside it.
@@ -90,6 +91,12 @@ func Open(cfg Config) (*Manager, error) {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits()
 	}
+	if cfg.Limits.DecodeBytes <= 0 {
+		cfg.Limits.DecodeBytes = DefaultLimits().DecodeBytes
+	}
+	if cfg.Limits.DecodeWait <= 0 {
+		cfg.Limits.DecodeWait = DefaultDecodeWait
+	}
 	if cfg.StopWait <= 0 {
 		cfg.StopWait = 30 * time.Second
 	}
@@ -99,7 +106,9 @@ func Open(cfg Config) (*Manager, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("jobs folder: %w", err)
 	}
-	m := &Manager{cfg: cfg, st: store{root: cfg.Dir}, log: cfg.Logger, jobs: map[string]*entry{}}
+	m := &Manager{cfg: cfg, st: store{root: cfg.Dir}, log: cfg.Logger, jobs: map[string]*entry{},
+		gate: newBudget(cfg.Limits.DecodeBytes)}
+	m.st.removeStaging()
 	loaded, bad := m.st.loadAll()
 	for _, err := range bad {
 		m.log.Warn("training job not loaded", "err", err)
@@ -136,8 +145,11 @@ func (m *Manager) recover(e *entry) {
 		m.queue = append(m.queue, j.ID)
 	case Running:
 		if _, err := os.Stat(m.st.path(j.ID, checkpointFile)); err == nil && j.Checkpoint > 0 {
-			j.State, j.Resumed, j.Started = Queued, j.Checkpoint, nil
-			j.Progress.Step = j.Checkpoint
+			// Started stays: the job began then, and resumes now. The progress goes back to the
+			// checkpoint's step; the loss, rate and time left recorded after it belong to steps
+			// that will be trained again, so they are cleared until the first new step.
+			j.State, j.Resumed = Queued, j.Checkpoint
+			j.Progress = Progress{Step: j.Checkpoint, Steps: j.Progress.Steps}
 			m.queue = append(m.queue, j.ID)
 			m.log.Info("training job resumes", "job", j.ID, "step", j.Checkpoint)
 		} else {
@@ -220,10 +232,12 @@ func (m *Manager) snapshot(e *entry) Job {
 	return j
 }
 
-// Upload is one photo of a new job, already checked (see parseUpload).
+// Upload is one photo of a new job, already checked (see parseUpload): its bytes, or the file
+// they were streamed to (Path, in the jobs folder's file system: Submit moves it).
 type Upload struct {
 	Image
 	Data []byte
+	Path string
 }
 
 // Submit stores a new job and queues it.
@@ -256,7 +270,14 @@ func (m *Manager) Submit(word string, opts subject.Options, photos []Upload) (Jo
 	j := Job{ID: id, Word: word, Options: apiOptions(opts), State: Queued, Created: time.Now().UTC(),
 		Progress: Progress{Steps: opts.Steps}}
 	for i, ph := range photos {
-		if err := writeAtomic(m.st.path(id, imageFile(i, ph.Format)), ph.Data); err != nil {
+		dst := m.st.path(id, imageFile(i, ph.Format))
+		var err error
+		if ph.Path != "" {
+			err = os.Rename(ph.Path, dst)
+		} else {
+			err = writeAtomic(dst, ph.Data)
+		}
+		if err != nil {
 			os.RemoveAll(m.st.dir(id))
 			return Job{}, fmt.Errorf("store the photos: %w", err)
 		}
@@ -319,7 +340,9 @@ func (m *Manager) Delete(id string) error {
 		return ErrActive
 	}
 	if err := os.RemoveAll(m.st.dir(id)); err != nil {
-		return fmt.Errorf("delete job %s: %w", id, err)
+		// The client sees that it failed, the log where.
+		m.log.Error("training job not deleted", "job", id, "err", err)
+		return fmt.Errorf("delete job %s: its files could not all be removed", id)
 	}
 	delete(m.jobs, id)
 	for ch := range e.subs {

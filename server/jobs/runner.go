@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/cones/tokenizer"
+	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/server/subject"
 	"github.com/cones2web/cones2/weights"
@@ -53,6 +55,9 @@ type Run struct {
 	// Checkpointed reports each checkpoint saved, or why saving one failed (training goes on:
 	// only the ability to resume from that step is lost).
 	Checkpointed func(step int, err error)
+	// Decode, when set, is asked for the memory to decode each photo before its pixels are
+	// decoded (the server's decoding budget); it returns the function that gives it back.
+	Decode func(ctx context.Context, bytes int64) (release func(), err error)
 }
 
 func (r Run) checkpoints() bool { return r.CheckpointEvery > 0 || r.CheckpointInterval > 0 }
@@ -151,15 +156,9 @@ func (r *PipelineRunner) Train(ctx context.Context, run Run) ([]byte, error) {
 	size := subject.Resolution(p, run.Options)
 	images := make([][]float32, len(run.Images))
 	for i, path := range run.Images {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("photo %d: %w", i+1, err)
-		}
-		img, _, err := subject.DecodeImage(fmt.Sprintf("photo %d", i+1), data, r.Limits)
-		if err != nil {
+		if images[i], err = r.preparePhoto(ctx, run, fmt.Sprintf("photo %d", i+1), path, size); err != nil {
 			return nil, err
 		}
-		images[i] = subject.PrepareImage(img, size)
 	}
 	tr, err := subject.New(p, tok, run.Word, images, run.Options)
 	if err != nil {
@@ -199,6 +198,31 @@ func (r *PipelineRunner) Train(ctx context.Context, run Run) ([]byte, error) {
 	return res.Marshal()
 }
 
+// preparePhoto decodes one photo into the training size, one at a time and within the memory
+// the run's Decode grants: the full-size pixels live only until they are scaled down.
+func (r *PipelineRunner) preparePhoto(ctx context.Context, run Run, name, path string, size int) ([]float32, error) {
+	data, err := userfile.Read(path, "photo", r.Limits.MaxBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if run.Decode != nil {
+		h, err := subject.ImageHeader(name, bytes.NewReader(data), int64(len(data)), r.Limits)
+		if err != nil {
+			return nil, err
+		}
+		release, err := run.Decode(ctx, h.PrepareCost(int64(len(data))))
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	img, _, err := subject.DecodeImage(name, data, r.Limits)
+	if err != nil {
+		return nil, err
+	}
+	return subject.PrepareImage(img, size), nil
+}
+
 // resume restores the run's checkpoint when there is one.
 func resume(tr *subject.Trainer, run Run) error {
 	if run.Checkpoint == "" {
@@ -232,17 +256,5 @@ func checkpoint(tr *subject.Trainer, run Run) error {
 }
 
 func saveState(tr *subject.Trainer, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".checkpoint-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tr.SaveState(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return userfile.WriteWith(path, 0o644, tr.SaveState)
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/subject"
 )
 
@@ -55,25 +56,7 @@ func (s store) save(j *Job) error {
 	return writeAtomic(s.path(j.ID, jobFile), data)
 }
 
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func writeAtomic(path string, data []byte) error { return userfile.WriteFile(path, data, 0o644) }
 
 // loadAll reads every job folder, oldest first. Folders that are not jobs (or whose record is
 // unreadable) are reported, not fatal: one damaged job must not keep the server from starting.

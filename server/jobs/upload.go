@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"path"
 	"strconv"
@@ -62,7 +61,7 @@ func (m *Manager) parseUpload(w http.ResponseWriter, r *http.Request, model Mode
 				return nil, newError(http.StatusBadRequest, "too_many_images", fieldImages,
 					fmt.Sprintf("more than %d photos; choose the %d that show the subject best", lim.MaxImages, lim.MaxImages))
 			}
-			ph, aerr := m.readPhoto(part, len(req.photos)+1)
+			ph, aerr := m.readPhoto(r.Context(), part, len(req.photos)+1)
 			if aerr != nil {
 				return nil, aerr
 			}
@@ -100,38 +99,6 @@ func (m *Manager) parseUpload(w http.ResponseWriter, r *http.Request, model Mode
 		return nil, aerr
 	}
 	return req, nil
-}
-
-// readPhoto reads one file part within the byte limit and checks it.
-func (m *Manager) readPhoto(part *multipart.Part, n int) (*Upload, *apiError) {
-	lim := m.cfg.Limits.Image
-	name := displayName(part.FileName(), n)
-	field := fmt.Sprintf("%s[%d]", fieldImages, n-1)
-	data, err := io.ReadAll(io.LimitReader(part, lim.MaxBytes+1))
-	if err != nil {
-		return nil, bodyError(err)
-	}
-	img, format, err := subject.DecodeImage(name, data, lim)
-	var ie *subject.ImageError
-	if errors.As(err, &ie) {
-		status, code := map[subject.ImageProblem]int{
-			subject.ImageTooLarge:  http.StatusRequestEntityTooLarge,
-			subject.ImageFormat:    http.StatusUnsupportedMediaType,
-			subject.ImageDimension: http.StatusUnprocessableEntity,
-			subject.ImageCorrupt:   http.StatusUnprocessableEntity,
-		}[ie.Problem], map[subject.ImageProblem]string{
-			subject.ImageTooLarge:  "image_too_large",
-			subject.ImageFormat:    "unsupported_format",
-			subject.ImageDimension: "image_dimensions",
-			subject.ImageCorrupt:   "image_corrupt",
-		}[ie.Problem]
-		return nil, newError(status, code, field, ie.Error())
-	}
-	if err != nil {
-		return nil, newError(http.StatusUnprocessableEntity, "image_corrupt", field, name+": "+err.Error())
-	}
-	b := img.Bounds()
-	return &Upload{Image: Image{Name: name, Format: format, Width: b.Dx(), Height: b.Dy(), Bytes: int64(len(data))}, Data: data}, nil
 }
 
 // bodyError turns a failure to read the body into a refusal: too large, or malformed.

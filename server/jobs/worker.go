@@ -23,7 +23,10 @@ func (m *Manager) dispatch() {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		now := time.Now().UTC()
 		e.cancel, e.start, e.times = cancel, time.Now(), nil
-		e.job.State, e.job.Started, e.job.Error = Running, &now, ""
+		e.job.State, e.job.Error = Running, ""
+		if e.job.Started == nil { // a resumed job keeps the time it first started
+			e.job.Started = &now
+		}
 		m.persist(e)
 		e.notify()
 		m.notifyQueue()
@@ -45,6 +48,8 @@ func (m *Manager) work(ctx context.Context, e *entry) {
 		CheckpointInterval: m.cfg.CheckpointInterval,
 		Progress:           func(p subject.Progress) { m.progress(e, p) },
 		Checkpointed:       func(step int, err error) { m.checkpointed(e, step, err) },
+		// Queued work: a job waits for decoding memory as long as it takes (or until cancelled).
+		Decode: m.gate.acquire,
 	}
 	for i, img := range j.Images {
 		run.Images = append(run.Images, m.st.path(j.ID, imageFile(i, img.Format)))
@@ -71,7 +76,8 @@ func (m *Manager) work(ctx context.Context, e *entry) {
 		m.finish(e, Cancelled, "")
 		os.Remove(m.st.path(j.ID, checkpointFile))
 	default:
-		m.finish(e, Failed, err.Error())
+		m.log.Warn("training job failed", "job", j.ID, "err", err) // the full error, paths and all
+		m.finish(e, Failed, m.public(err))
 	}
 	m.dispatch()
 }

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	_ "image/jpeg" // accepted upload formats
 	_ "image/png"
+	"io"
 	"slices"
 
 	"golang.org/x/image/draw"
@@ -52,25 +53,11 @@ func (e *ImageError) Error() string { return e.Name + ": " + e.Detail }
 // before any pixel memory is allocated. It returns the image, turned upright as its EXIF
 // orientation says (as browsers show it), and its format (see Formats).
 func DecodeImage(name string, data []byte, lim ImageLimits) (image.Image, string, error) {
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, "", &ImageError{name, ImageTooLarge, fmt.Sprintf("%d bytes, more than the %d a photo may have", len(data), lim.MaxBytes)}
-	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	hd, err := ImageHeader(name, bytes.NewReader(data), int64(len(data)), lim)
 	if err != nil {
-		return nil, "", &ImageError{name, ImageFormat, "not a PNG, JPEG or WebP image (" + err.Error() + ")"}
+		return nil, "", err
 	}
-	if !slices.Contains(Formats, format) {
-		return nil, "", &ImageError{name, ImageFormat, format + " images are not accepted (use PNG, JPEG or WebP)"}
-	}
-	w, h := cfg.Width, cfg.Height
-	switch {
-	case w <= 0 || h <= 0:
-		return nil, "", &ImageError{name, ImageDimension, fmt.Sprintf("the image is %dx%d pixels", w, h)}
-	case w > lim.MaxSide || h > lim.MaxSide:
-		return nil, "", &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d on a side", w, h, lim.MaxSide)}
-	case int64(w)*int64(h) > int64(lim.MaxPixels):
-		return nil, "", &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d in all", w, h, lim.MaxPixels)}
-	}
+	w, h, format := hd.Width, hd.Height, hd.Format
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, "", &ImageError{name, ImageCorrupt, "the " + format + " data is damaged: " + err.Error()}
@@ -82,6 +69,111 @@ func DecodeImage(name string, data []byte, lim ImageLimits) (image.Image, string
 		img = orient(opaque(img), o)
 	}
 	return img, format, nil
+}
+
+// ImageHeader checks a photo without decoding a pixel: its size in bytes, its format and the
+// dimensions its header declares. r is the file from its start (only the header is read).
+func ImageHeader(name string, r io.Reader, size int64, lim ImageLimits) (Header, error) {
+	if size > lim.MaxBytes {
+		return Header{}, &ImageError{name, ImageTooLarge, fmt.Sprintf("%d bytes, more than the %d a photo may have", size, lim.MaxBytes)}
+	}
+	// The first bytes are kept aside: PNG's IHDR says whether the file is interlaced, which
+	// DecodeConfig does not report and which doubles what decoding allocates.
+	var start prefixWriter
+	cfg, format, err := image.DecodeConfig(io.TeeReader(r, &start))
+	if err != nil {
+		return Header{}, &ImageError{name, ImageFormat, "not a PNG, JPEG or WebP image (" + err.Error() + ")"}
+	}
+	if !slices.Contains(Formats, format) {
+		return Header{}, &ImageError{name, ImageFormat, format + " images are not accepted (use PNG, JPEG or WebP)"}
+	}
+	w, h := cfg.Width, cfg.Height
+	switch {
+	case w <= 0 || h <= 0:
+		return Header{}, &ImageError{name, ImageDimension, fmt.Sprintf("the image is %dx%d pixels", w, h)}
+	case w > lim.MaxSide || h > lim.MaxSide:
+		return Header{}, &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d on a side", w, h, lim.MaxSide)}
+	case int64(w)*int64(h) > int64(lim.MaxPixels):
+		return Header{}, &ImageError{name, ImageDimension, fmt.Sprintf("%dx%d pixels, more than %d in all", w, h, lim.MaxPixels)}
+	}
+	// IHDR: 8-byte signature, length, "IHDR", width, height, depth, colour, compression,
+	// filter, interlace (byte 28).
+	interlaced := format == "png" && len(start.b) > 28 && start.b[28] != 0
+	return Header{Config: cfg, Format: format, Interlaced: interlaced}, nil
+}
+
+// Header is what ImageHeader learns of a photo without decoding it.
+type Header struct {
+	image.Config
+	Format     string // one of Formats
+	Interlaced bool   // an interlaced PNG
+}
+
+// prefixWriter keeps the first bytes written to it.
+type prefixWriter struct{ b []byte }
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if n := 64 - len(p.b); n > 0 {
+		p.b = append(p.b, b[:min(n, len(b))]...)
+	}
+	return len(b), nil
+}
+
+// DecodeCost is an upper bound on the bytes decoding the photo allocates: its
+// pixels in the decoder's own representation, plus the decoder's working buffers. It lets a
+// server grant memory before decoding rather than find out after.
+func (h Header) DecodeCost() int64 {
+	px := int64(h.Width) * int64(h.Height)
+	switch h.Format {
+	case "png":
+		// image/png decodes to the colour model's own type; an interlaced file also holds
+		// each pass as an image of its own before merging them.
+		bpp := int64(4)
+		// A palette is a slice: compared with == in a switch it would panic, so it is told
+		// apart by its type first.
+		if _, ok := h.ColorModel.(color.Palette); ok {
+			bpp = 1
+		} else {
+			switch h.ColorModel {
+			case color.RGBA64Model, color.NRGBA64Model:
+				bpp = 8
+			case color.Gray16Model:
+				bpp = 2
+			case color.GrayModel:
+				bpp = 1
+			}
+		}
+		if h.Interlaced {
+			bpp *= 2
+		}
+		return bpp*px + 1<<20
+	default:
+		// JPEG: YCbCr or CMYK planes (at most 4 bytes a pixel) plus, for a progressive file,
+		// 16-bit coefficients of every sample (6); WebP: YCbCr with alpha, or NRGBA plus the
+		// lossless transforms' buffers. 10 bytes a pixel bounds them all.
+		return 10*px + 1<<20
+	}
+}
+
+// CheckPixels decodes the photo whose header ImageHeader accepted, from r (the file from its
+// start), to prove its pixels are sound, and drops them: what a server does before it accepts
+// an upload, without keeping the image.
+func CheckPixels(name string, r io.Reader, h Header) error {
+	img, _, err := image.Decode(r)
+	if err != nil {
+		return &ImageError{name, ImageCorrupt, "the " + h.Format + " data is damaged: " + err.Error()}
+	}
+	if b := img.Bounds(); b.Dx() != h.Width || b.Dy() != h.Height {
+		return &ImageError{name, ImageCorrupt, fmt.Sprintf("the header says %dx%d, the pixels are %dx%d", h.Width, h.Height, b.Dx(), b.Dy())}
+	}
+	return nil
+}
+
+// PrepareCost bounds the bytes DecodeImage and PrepareImage allocate together for the photo
+// held as size file bytes: the decode (DecodeCost), the opaque and upright copies
+// (4 bytes a pixel each) and the file itself.
+func (h Header) PrepareCost(size int64) int64 {
+	return h.DecodeCost() + 8*int64(h.Width)*int64(h.Height) + size
 }
 
 // PrepareImage is the official preprocessing with a centre crop: the shorter side scaled to
