@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -71,7 +72,8 @@ func sameTensor(a, b ManifestTensor) bool {
 }
 
 // verifyModel opens the folder as a model and binds each component, both through the files on
-// disk and through the manifest's tensor tables (what the browser binds against).
+// disk and through the manifest's tensor tables (what the browser binds against; m nil: the
+// files only).
 func verifyModel(fsys fs.FS, m *Manifest) []error {
 	f, err := OpenFS(fsys)
 	if err != nil {
@@ -92,6 +94,9 @@ func verifyModel(fsys fs.FS, m *Manifest) []error {
 			problems = append(problems, err)
 			continue
 		}
+		if m == nil { // no manifest: the files alone
+			continue
+		}
 		hs, err := m.Weights(comp)
 		if err == nil {
 			_, err = Bind(mod, hs)
@@ -101,4 +106,65 @@ func verifyModel(fsys fs.FS, m *Manifest) []error {
 		}
 	}
 	return problems
+}
+
+// VerifyQuick is the check a server makes before it serves a folder: what costs no more than
+// reading configs and headers. With a manifest: every listed file present, a regular file of
+// the recorded size, every safetensors header valid and equal to its entry, and every
+// component binding. Without one (a diffusers folder that was not converted): every component's
+// weights bind to its config. The SHA-256 sums are left to Verify. It returns every problem
+// found, each naming its file relative to the folder, and whether there was a manifest.
+func VerifyQuick(fsys fs.FS) (manifest bool, problems []error) {
+	data, err := fs.ReadFile(fsys, ManifestName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, verifyModel(fsys, nil)
+	}
+	if err != nil {
+		return true, []error{err}
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return true, []error{fmt.Errorf("%s: %w", ManifestName, err)}
+	}
+	for _, want := range m.Files {
+		if err := verifySize(fsys, want); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if problems != nil {
+		return true, problems // binding would only repeat them
+	}
+	return true, verifyModel(fsys, m)
+}
+
+// verifySize checks one listed file without hashing it.
+func verifySize(fsys fs.FS, want ManifestFile) error {
+	st, err := fs.Stat(fsys, want.Path)
+	switch {
+	case err != nil:
+		return err
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s: not a regular file", want.Path)
+	case st.Size() != want.Size:
+		return fmt.Errorf("%s: %d bytes, manifest says %d", want.Path, st.Size(), want.Size)
+	case !want.IsSafetensors():
+		return nil
+	}
+	r, size, closeFn, err := openReaderAt(fsys, want.Path)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	h, err := ParseHeader(want.Path, r, size)
+	if err != nil {
+		return err
+	}
+	got := make([]ManifestTensor, len(h.Tensors))
+	for i, t := range h.Tensors {
+		got[i] = ManifestTensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Range: [2]int64{t.Begin, t.End}}
+	}
+	if h.DataStart != want.DataStart || !slices.EqualFunc(got, want.Tensors, sameTensor) {
+		return fmt.Errorf("%s: tensor table differs from the manifest", want.Path)
+	}
+	return nil
 }

@@ -35,6 +35,9 @@ func runServe(args []string) error {
 		return fmt.Errorf("web folder %s: %w (run `make run`, which builds it)", *webDir, err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := checkModelFolder(*model, logger); err != nil {
+		return err
+	}
 	srv, err := web.New(web.Options{Assets: assets, ModelDir: *model, Logger: logger})
 	if err != nil {
 		return err
@@ -46,6 +49,7 @@ func runServe(args []string) error {
 	defer closeTraining()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go verifyModelHashes(ctx, *model, logger)
 	return srv.ListenAndServe(ctx, *addr, func(a net.Addr) {
 		fmt.Fprintf(os.Stderr, "cones: serving http://%s/ (model %s, build %s)\n", a, *model, srv.Version())
 	})

@@ -18,6 +18,8 @@ type trainServeFlags struct {
 	workers, maxActive, checkpointEvy int
 	checkpointInterval                time.Duration
 	maxSteps                          int
+	memoryMiB                         int64
+	decodeWait                        time.Duration
 }
 
 func addTrainServeFlags(fl *flag.FlagSet) *trainServeFlags {
@@ -30,6 +32,10 @@ func addTrainServeFlags(fl *flag.FlagSet) *trainServeFlags {
 	fl.DurationVar(&f.checkpointInterval, "train-checkpoint-interval", 10*time.Minute,
 		"training time between checkpoints of a running job (a restarted server resumes from the last; 0: by steps only)")
 	fl.IntVar(&f.maxSteps, "train-max-steps", jobs.DefaultLimits().MaxSteps, "most training steps one job may ask for")
+	fl.Int64Var(&f.memoryMiB, "memory", jobs.DefaultMemoryBudget>>20,
+		"memory budget in MiB for decoding uploaded photos: 3/8 of it may be in decodes at once (uploads and training together), the rest is room for the collector and the server")
+	fl.DurationVar(&f.decodeWait, "upload-wait", jobs.DefaultDecodeWait,
+		"how long an upload waits for decoding memory before it is refused with 503 and Retry-After")
 	return f
 }
 
@@ -44,6 +50,10 @@ func (f *trainServeFlags) mount(srv *web.Server, dataDir, modelDir string, log *
 	}
 	lim := jobs.DefaultLimits()
 	lim.MaxSteps = f.maxSteps
+	if f.memoryMiB <= 0 || f.decodeWait <= 0 {
+		return nil, fmt.Errorf("-memory and -upload-wait must be positive")
+	}
+	lim.DecodeBytes, lim.DecodeWait = jobs.DecodeShare(f.memoryMiB<<20), f.decodeWait
 	m, err := jobs.Open(jobs.Config{
 		Dir:                filepath.Join(dataDir, "jobs"),
 		Runner:             &jobs.PipelineRunner{Dir: f.model, Limits: lim.Image},
