@@ -100,38 +100,82 @@ func expSlice(in, out []float32) {
 
 // binaryVec computes the leading multiple of 8 of a binaryRun with AVX2 and returns how many
 // elements it did (0 without AVX2); IEEE arithmetic rounds the same in vectors, so the bits are
-// binaryRun's.
+// binaryRun's. One loop per op and stride pattern keeps branches out of the loops.
 func binaryVec(op backends.OpType, c, a, b []float32, sa, sb int) int {
 	if !archsimd.X86.AVX2() || (sa == 0 && sb == 0) {
 		return 0
 	}
 	n := len(c) &^ 7
-	var x, y archsimd.Float32x8
-	if sa == 0 {
-		x = archsimd.BroadcastFloat32x8(a[0])
-	}
-	if sb == 0 {
-		y = archsimd.BroadcastFloat32x8(b[0])
-	}
-	for i := 0; i < n; i += 8 {
-		if sa == 1 {
-			x = archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8]))
-		}
-		if sb == 1 {
-			y = archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))
-		}
-		var z archsimd.Float32x8
+	c = c[:n]
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
 		switch op {
 		case backends.OpTypeAdd:
-			z = x.Add(y)
+			for i := 0; i+8 <= len(c); i += 8 {
+				x := archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8]))
+				y := archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))
+				x.Add(y).Store((*[8]float32)(c[i : i+8]))
+			}
 		case backends.OpTypeSub:
-			z = x.Sub(y)
+			for i := 0; i+8 <= len(c); i += 8 {
+				x := archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8]))
+				y := archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))
+				x.Sub(y).Store((*[8]float32)(c[i : i+8]))
+			}
 		case backends.OpTypeMul:
-			z = x.Mul(y)
+			for i := 0; i+8 <= len(c); i += 8 {
+				x := archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8]))
+				y := archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))
+				x.Mul(y).Store((*[8]float32)(c[i : i+8]))
+			}
 		case backends.OpTypeDiv:
-			z = x.Div(y)
+			for i := 0; i+8 <= len(c); i += 8 {
+				x := archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8]))
+				y := archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))
+				x.Div(y).Store((*[8]float32)(c[i : i+8]))
+			}
 		}
-		z.Store((*[8]float32)(c[i : i+8]))
+	case sa == 1:
+		a, y := a[:n], archsimd.BroadcastFloat32x8(b[0])
+		switch op {
+		case backends.OpTypeAdd:
+			for i := 0; i+8 <= len(c); i += 8 {
+				archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8])).Add(y).Store((*[8]float32)(c[i : i+8]))
+			}
+		case backends.OpTypeSub:
+			for i := 0; i+8 <= len(c); i += 8 {
+				archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8])).Sub(y).Store((*[8]float32)(c[i : i+8]))
+			}
+		case backends.OpTypeMul:
+			for i := 0; i+8 <= len(c); i += 8 {
+				archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8])).Mul(y).Store((*[8]float32)(c[i : i+8]))
+			}
+		case backends.OpTypeDiv:
+			for i := 0; i+8 <= len(c); i += 8 {
+				archsimd.LoadFloat32x8((*[8]float32)(a[i : i+8])).Div(y).Store((*[8]float32)(c[i : i+8]))
+			}
+		}
+	default:
+		x, b := archsimd.BroadcastFloat32x8(a[0]), b[:n]
+		switch op {
+		case backends.OpTypeAdd:
+			for i := 0; i+8 <= len(c); i += 8 {
+				x.Add(archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))).Store((*[8]float32)(c[i : i+8]))
+			}
+		case backends.OpTypeSub:
+			for i := 0; i+8 <= len(c); i += 8 {
+				x.Sub(archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))).Store((*[8]float32)(c[i : i+8]))
+			}
+		case backends.OpTypeMul:
+			for i := 0; i+8 <= len(c); i += 8 {
+				x.Mul(archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))).Store((*[8]float32)(c[i : i+8]))
+			}
+		case backends.OpTypeDiv:
+			for i := 0; i+8 <= len(c); i += 8 {
+				x.Div(archsimd.LoadFloat32x8((*[8]float32)(b[i : i+8]))).Store((*[8]float32)(c[i : i+8]))
+			}
+		}
 	}
 	return n
 }
