@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/cones2web/cones2/server/subject"
@@ -102,7 +103,8 @@ func (m *Manager) readPhoto(ctx context.Context, part *multipart.Part, n int) (*
 	if err != nil {
 		return nil, refuse(err)
 	}
-	release, aerr := m.waitDecode(ctx, h.DecodeCost())
+	cost := h.DecodeCost()
+	release, aerr := m.waitDecode(ctx, cost)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -110,7 +112,9 @@ func (m *Manager) readPhoto(ctx context.Context, part *multipart.Part, n int) (*
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, refuse(err)
 	}
-	if err := subject.CheckPixels(name, bufio.NewReader(f), h); err != nil {
+	err = subject.CheckPixels(name, bufio.NewReader(f), h)
+	collect(cost)
+	if err != nil {
 		return nil, refuse(err)
 	}
 	return &Upload{Image: Image{Name: name, Format: h.Format, Width: h.Width, Height: h.Height, Bytes: size}, Path: path}, nil
@@ -135,3 +139,13 @@ func (m *Manager) waitDecode(ctx context.Context, n int64) (func(), *apiError) {
 
 // retryBusy is the Retry-After of a 503 busy (seconds): decodes take about a second each.
 const retryBusy = 5
+
+// collect runs the collector after a large decode, before its memory is given back to the
+// budget: the pixels are garbage by then, and without it the heap grows to about twice the
+// budget before the collector's own pacing frees them. Marking is cheap here: what stays live
+// is small, or (a model's tensors) pointer-free.
+func collect(cost int64) {
+	if cost >= 32<<20 {
+		runtime.GC()
+	}
+}

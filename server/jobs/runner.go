@@ -205,22 +205,28 @@ func (r *PipelineRunner) preparePhoto(ctx context.Context, run Run, name, path s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	cost := int64(0)
 	if run.Decode != nil {
 		h, err := subject.ImageHeader(name, bytes.NewReader(data), int64(len(data)), r.Limits)
 		if err != nil {
 			return nil, err
 		}
-		release, err := run.Decode(ctx, h.PrepareCost(int64(len(data))))
+		cost = h.PrepareCost(int64(len(data)))
+		release, err := run.Decode(ctx, cost)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
 	}
-	img, _, err := subject.DecodeImage(name, data, r.Limits)
-	if err != nil {
-		return nil, err
-	}
-	return subject.PrepareImage(img, size), nil
+	out, err := func() ([]float32, error) { // the full-size image lives only in here
+		img, _, err := subject.DecodeImage(name, data, r.Limits)
+		if err != nil {
+			return nil, err
+		}
+		return subject.PrepareImage(img, size), nil
+	}()
+	collect(cost)
+	return out, err
 }
 
 // resume restores the run's checkpoint when there is one.
