@@ -23,7 +23,9 @@ type fakeRunner struct {
 func (f *fakeRunner) Model() (ModelInfo, error) {
 	return ModelInfo{Family: "test", Fingerprint: "0123456789abcdef", Width: 8, Resolution: 64, Multiple: 8, Prediction: "epsilon"}, nil
 }
-func (f *fakeRunner) Recommended() (weights.Recommended, error) { return weights.OfficialRecommended(), nil }
+func (f *fakeRunner) Recommended() (weights.Recommended, error) {
+	return weights.OfficialRecommended(), nil
+}
 func (f *fakeRunner) Train(ctx context.Context, run Run) ([]byte, error) {
 	return f.train(ctx, run)
 }
