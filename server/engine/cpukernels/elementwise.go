@@ -203,40 +203,122 @@ func (k *kernels) binaryExecutor(op backends.OpType) executor {
 	}
 }
 
-// runBinary computes c = a op b over the plan, in runs of the inner axis spread over the cores.
+// minBlock is the shortest inner block runBinary works on: broadcasts over the last axes (a
+// group norm's [batch, hw, groups, channels/groups] minus its [batch, 1, groups, 1] mean) leave
+// runs of a few elements, and per-run overhead would then dominate.
+const minBlock = 512
+
+// runBinary computes c = a op b over the plan, in blocks of the innermost axes spread over the
+// cores. A block spans the last axes up to at least minBlock elements; an operand that is not
+// contiguous or constant over its block is first gathered into a scratch block (each block's
+// pattern of offsets is the same, only its base moves), so that the arithmetic always runs over
+// long contiguous slices.
 func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 	rank := len(p.dims)
-	inner := p.dims[rank-1]
-	la, lb := p.lhsStrides[rank-1], p.rhsStrides[rank-1]
-	runs := len(c) / inner
-	runsPerItem := max(1, elementwiseChunk/inner)
-	items := (runs + runsPerItem - 1) / runsPerItem
+	split := rank - 1 // axes [split, rank) form the block
+	block := p.dims[rank-1]
+	for split > 0 && block < minBlock {
+		split--
+		block *= p.dims[split]
+	}
+	pa, sa := blockPattern(p.dims[split:], p.lhsStrides[split:])
+	pb, sb := blockPattern(p.dims[split:], p.rhsStrides[split:])
+	outer := p.dims[:split]
+	blocks := len(c) / block
+	if pa == nil && pb == nil && block > elementwiseChunk {
+		// Long blocks read in place (a plain same-shape op is one block): split each into
+		// chunks so that every core has work.
+		parts := (block + elementwiseChunk - 1) / elementwiseChunk
+		parallelFor(blocks*parts, runtime.GOMAXPROCS(0), func(item int) {
+			r, part := item/parts, item%parts
+			offA, offB, rem := 0, 0, r
+			for axis := split - 1; axis >= 0; axis-- {
+				i := rem % outer[axis]
+				rem /= outer[axis]
+				offA += i * p.lhsStrides[axis]
+				offB += i * p.rhsStrides[axis]
+			}
+			lo, hi := part*elementwiseChunk, min((part+1)*elementwiseChunk, block)
+			binaryRun(op, c[r*block+lo:r*block+hi], a[offA+lo*sa:], b[offB+lo*sb:], sa, sb)
+		})
+		return
+	}
+	blocksPerItem := max(1, elementwiseChunk/block)
+	items := (blocks + blocksPerItem - 1) / blocksPerItem
 	parallelFor(items, runtime.GOMAXPROCS(0), func(item int) {
-		r0, r1 := item*runsPerItem, min((item+1)*runsPerItem, runs)
-		// Offsets of run r0 from its index in the outer axes, then an odometer.
-		idx := make([]int, rank-1)
+		r0, r1 := item*blocksPerItem, min((item+1)*blocksPerItem, blocks)
+		var ta, tb []float32
+		if pa != nil {
+			ta = make([]float32, block)
+		}
+		if pb != nil {
+			tb = make([]float32, block)
+		}
+		// Offsets of block r0 from its index in the outer axes, then an odometer.
+		idx := make([]int, split)
 		offA, offB, rem := 0, 0, r0
-		for axis := rank - 2; axis >= 0; axis-- {
-			idx[axis] = rem % p.dims[axis]
-			rem /= p.dims[axis]
+		for axis := split - 1; axis >= 0; axis-- {
+			idx[axis] = rem % outer[axis]
+			rem /= outer[axis]
 			offA += idx[axis] * p.lhsStrides[axis]
 			offB += idx[axis] * p.rhsStrides[axis]
 		}
 		for r := r0; r < r1; r++ {
-			binaryRun(op, c[r*inner:(r+1)*inner], a[offA:], b[offB:], la, lb)
-			for axis := rank - 2; axis >= 0; axis-- {
+			x, y := a[offA:], b[offB:]
+			if pa != nil {
+				for j, o := range pa {
+					ta[j] = x[o]
+				}
+				x = ta
+			}
+			if pb != nil {
+				for j, o := range pb {
+					tb[j] = y[o]
+				}
+				y = tb
+			}
+			binaryRun(op, c[r*block:(r+1)*block], x, y, sa, sb)
+			for axis := split - 1; axis >= 0; axis-- {
 				idx[axis]++
 				offA += p.lhsStrides[axis]
 				offB += p.rhsStrides[axis]
-				if idx[axis] < p.dims[axis] {
+				if idx[axis] < outer[axis] {
 					break
 				}
-				offA -= p.lhsStrides[axis] * p.dims[axis]
-				offB -= p.rhsStrides[axis] * p.dims[axis]
+				offA -= p.lhsStrides[axis] * outer[axis]
+				offB -= p.rhsStrides[axis] * outer[axis]
 				idx[axis] = 0
 			}
 		}
 	})
+}
+
+// blockPattern classifies an operand over one block (axes dims, its strides): contiguous
+// (stride 1), constant (stride 0), or neither, in which case it returns the offsets to gather
+// (and stride 1, for the gathered copy).
+func blockPattern(dims, strides []int) (gather []int, stride int) {
+	offsets := []int{0}
+	for axis, d := range dims {
+		next := make([]int, 0, len(offsets)*d)
+		for _, o := range offsets {
+			for i := range d {
+				next = append(next, o+i*strides[axis])
+			}
+		}
+		offsets = next
+	}
+	constant, contiguousRun := true, true
+	for j, o := range offsets {
+		constant = constant && o == 0
+		contiguousRun = contiguousRun && o == j
+	}
+	switch {
+	case constant:
+		return nil, 0
+	case contiguousRun:
+		return nil, 1
+	}
+	return offsets, 1
 }
 
 // binaryRun is one inner run: c[i] = a[i*sa] op b[i*sb], strides 0 or 1.

@@ -226,7 +226,8 @@ func TestElementwiseGraph(t *testing.T) {
 			t.Fatalf("logistic(%g) = %g, want %g", v, gotLog[i], wantL)
 		}
 	}
-	// Broadcasting: every pattern of axes of size 1, on both sides, and a scalar.
+	// Broadcasting: every pattern of axes of size 1, on both sides, and a scalar; at this size
+	// every block is gathered or whole. TestBinaryLarge covers chunked blocks.
 	ops := map[string]func(a, b *Node) *Node{"add": Add, "sub": Sub, "mul": Mul, "div": Div}
 	ref := map[string]func(a, b float32) float32{
 		"add": func(a, b float32) float32 { return a + b }, "sub": func(a, b float32) float32 { return a - b },
@@ -271,3 +272,31 @@ func TestElementwiseGraph(t *testing.T) {
 }
 
 func slicesClone(s []int) []int { return append([]int(nil), s...) }
+
+// TestBinaryLarge: a same-shape op long enough to be split into chunks, and a group-norm-like
+// broadcast whose blocks are gathered, against scalar arithmetic.
+func TestBinaryLarge(t *testing.T) {
+	backend := testBackend(t)
+	rng := rand.New(rand.NewPCG(21, 22))
+	dims := []int{3, 64, 8, 5} // [batch, hw, groups, channels/groups]
+	n := 3 * 64 * 8 * 5 * 40
+	x := randomFloats(rng, n)
+	y := randomFloats(rng, n)
+	got := tensors.MustCopyFlatData[float32](MustExecOnce(backend, Sub,
+		tensors.FromFlatDataAndDimensions(x, n), tensors.FromFlatDataAndDimensions(y, n)))
+	for i := range x {
+		if got[i] != x[i]-y[i] {
+			t.Fatalf("sub at %d: %g, want %g", i, got[i], x[i]-y[i])
+		}
+	}
+	m := randomFloats(rng, 3*8)
+	size := 3 * 64 * 8 * 5
+	got = tensors.MustCopyFlatData[float32](MustExecOnce(backend, Mul,
+		tensors.FromFlatDataAndDimensions(x[:size], dims...), tensors.FromFlatDataAndDimensions(m, 3, 1, 8, 1)))
+	for i := range size {
+		b, g := i/(64*8*5), i/5%8
+		if want := x[i] * m[b*8+g]; got[i] != want {
+			t.Fatalf("group broadcast at %d: %g, want %g", i, got[i], want)
+		}
+	}
+}
