@@ -209,7 +209,8 @@ func (k *kernels) binaryExecutor(op backends.OpType) executor {
 const minBlock = 512
 
 // runBinary computes c = a op b over the plan, in blocks of the innermost axes spread over the
-// cores. A block spans the last axes up to at least minBlock elements; an operand that is not
+// cores. A block spans the last axes up to at least minBlock elements (at most
+// elementwiseChunk, so that there are blocks to share and gather patterns stay small); an operand that is not
 // contiguous or constant over its block is first gathered into a scratch block (each block's
 // pattern of offsets is the same, only its base moves), so that the arithmetic always runs over
 // long contiguous slices.
@@ -217,7 +218,7 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 	rank := len(p.dims)
 	split := rank - 1 // axes [split, rank) form the block
 	block := p.dims[rank-1]
-	for split > 0 && block < minBlock {
+	for split > 0 && block < minBlock && block*p.dims[split-1] <= elementwiseChunk {
 		split--
 		block *= p.dims[split]
 	}
@@ -297,6 +298,18 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 // (stride 1), constant (stride 0), or neither, in which case it returns the offsets to gather
 // (and stride 1, for the gathered copy).
 func blockPattern(dims, strides []int) (gather []int, stride int) {
+	constant, contiguousRun, want := true, true, 1
+	for axis := len(dims) - 1; axis >= 0; axis-- {
+		constant = constant && strides[axis] == 0
+		contiguousRun = contiguousRun && strides[axis] == want
+		want *= dims[axis]
+	}
+	switch {
+	case constant:
+		return nil, 0
+	case contiguousRun:
+		return nil, 1
+	}
 	offsets := []int{0}
 	for axis, d := range dims {
 		next := make([]int, 0, len(offsets)*d)
@@ -306,17 +319,6 @@ func blockPattern(dims, strides []int) (gather []int, stride int) {
 			}
 		}
 		offsets = next
-	}
-	constant, contiguousRun := true, true
-	for j, o := range offsets {
-		constant = constant && o == 0
-		contiguousRun = contiguousRun && o == j
-	}
-	switch {
-	case constant:
-		return nil, 0
-	case contiguousRun:
-		return nil, 1
 	}
 	return offsets, 1
 }
