@@ -62,22 +62,11 @@ func (k *kernels) execGather(backend *simplego.Backend, node *simplego.Node, inp
 		strides[axis] = stride
 		stride *= dims[axis]
 	}
-	var idx []int
-	switch flat := indices.flat.(type) {
-	case []int32:
-		idx = make([]int, len(flat))
-		for i, v := range flat {
-			idx[i] = int(v)
-		}
-	case []int64:
-		idx = make([]int, len(flat))
-		for i, v := range flat {
-			idx[i] = int(v)
-		}
-	default:
+	idx, ok := indexReader(indices.flat)
+	if !ok {
 		return fallback(backend, node, inputs, inputsOwned)
 	}
-	picks := len(idx) / max(depth, 1)
+	picks := idx.len / max(depth, 1)
 	if picks*row != n.shape.Size() {
 		return fallback(backend, node, inputs, inputsOwned)
 	}
@@ -91,8 +80,8 @@ func (k *kernels) execGather(backend *simplego.Backend, node *simplego.Node, inp
 	parallelFor(items, runtime.GOMAXPROCS(0), func(item int) {
 		for pick := item * perItem; pick < min((item+1)*perItem, picks); pick++ {
 			off := 0
-			for axis, i := range idx[pick*depth : (pick+1)*depth] {
-				off += min(max(i, 0), dims[axis]-1) * strides[axis]
+			for axis := range depth {
+				off += min(max(idx.at(pick*depth+axis), 0), dims[axis]-1) * strides[axis]
 			}
 			copy(dst[pick*row:(pick+1)*row], src[off:off+row])
 		}
@@ -155,4 +144,29 @@ func probeDotGeneralData() (reflect.Type, error) {
 	return probeNodeData(backends.OpTypeDotGeneral, reflect.TypeFor[dotGeneralMirror](), func(b backends.Builder, x backends.Op) (backends.Op, error) {
 		return b.DotGeneral(x, []int{1}, nil, x, []int{1}, nil)
 	})
+}
+
+// indices reads a Gather's or Scatter's int32 or int64 index buffer in place (converting a
+// convolution's columns, a hundred thousand indices a step, would churn the garbage collector).
+type indices struct {
+	i32 []int32
+	i64 []int64
+	len int
+}
+
+func indexReader(flat any) (indices, bool) {
+	switch f := flat.(type) {
+	case []int32:
+		return indices{i32: f, len: len(f)}, true
+	case []int64:
+		return indices{i64: f, len: len(f)}, true
+	}
+	return indices{}, false
+}
+
+func (x indices) at(i int) int {
+	if x.i32 != nil {
+		return int(x.i32[i])
+	}
+	return int(x.i64[i])
 }

@@ -123,7 +123,7 @@ func TestGatherGraph(t *testing.T) {
 			}
 		}
 	}
-	pairs := []int32{0, 0, 5, 3, 2, 1, 7, 7}
+	pairs := []int64{0, 0, 5, 3, 2, 1, 7, 7} // int64 indices, the other reader
 	pt := tensors.FromFlatDataAndDimensions(pairs, 4, 2)
 	got = tensors.MustCopyFlatData[float32](MustExecOnce(backend, func(v, i *Node) *Node { return Gather(v, i) }, xt, pt))
 	for p := range 4 {

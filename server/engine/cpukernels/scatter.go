@@ -72,38 +72,26 @@ func (k *kernels) execScatterSum(backend *simplego.Backend, node *simplego.Node,
 		}
 		row *= dims[depth+w]
 	}
-	var idx []int
-	switch flat := indices.flat.(type) {
-	case []int32:
-		idx = make([]int, len(flat))
-		for i, v := range flat {
-			idx[i] = int(v)
-		}
-	case []int64:
-		idx = make([]int, len(flat))
-		for i, v := range flat {
-			idx[i] = int(v)
-		}
-	default:
+	idx, ok := indexReader(indices.flat)
+	if !ok {
 		return fallback(backend, node, inputs, inputsOwned)
 	}
-	picks := len(idx) / max(depth, 1)
+	picks := idx.len / max(depth, 1)
 	if picks*row != len(upd) {
 		return fallback(backend, node, inputs, inputsOwned)
 	}
-	// Flat row offset of every pick, -1 when out of range.
 	strides := rowMajorStrides(dims[:depth])
-	offs := make([]int, picks)
-	for pick := range picks {
+	// rowOffset is the flat offset of a pick's sub-tensor, -1 when out of range.
+	rowOffset := func(pick int) int {
 		off := 0
-		for axis, i := range idx[pick*depth : (pick+1)*depth] {
+		for axis := range depth {
+			i := idx.at(pick*depth + axis)
 			if i < 0 || i >= dims[axis] {
-				off = -1
-				break
+				return -1
 			}
 			off += i * strides[axis] * row
 		}
-		offs[pick] = off
+		return off
 	}
 	out := inputs[0]
 	if inputsOwned[0] {
@@ -122,7 +110,8 @@ func (k *kernels) execScatterSum(backend *simplego.Backend, node *simplego.Node,
 	}
 	parallelFor(parts, parts, func(part int) {
 		c0, c1 := part*row/parts, (part+1)*row/parts
-		for pick, off := range offs {
+		for pick := range picks {
+			off := rowOffset(pick)
 			if off < 0 {
 				continue
 			}
