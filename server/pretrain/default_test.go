@@ -17,7 +17,7 @@ const defaultModel = "../../weights/default"
 
 // TestCommittedDefaultModel checks the model the product ships: it verifies against its
 // manifest and loads strictly, it has the recipe's architecture and tokenizer (so it is what
-// "cones pretrain" makes), it is float16 and within 20 MB, and nothing else sits in the folder.
+// "cones pretrain" makes) and settings file, it is float16 and within 20 MB.
 func TestCommittedDefaultModel(t *testing.T) {
 	if errs := weights.Verify(defaultModel); len(errs) > 0 {
 		t.Fatalf("weights/default does not verify: %v", errs)
@@ -65,6 +65,13 @@ func TestCommittedDefaultModel(t *testing.T) {
 		total += info.Size()
 		return nil
 	})
+	want, err := DefaultRecommended().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if have, err := os.ReadFile(filepath.Join(defaultModel, weights.RecommendedName)); err != nil || !bytes.Equal(have, want) {
+		t.Errorf("weights/default/%s is not DefaultRecommended (%v):\n got %s\nwant %s", weights.RecommendedName, err, have, want)
+	}
 	if total > 20<<20 {
 		t.Errorf("weights/default holds %d bytes, over 20 MB", total)
 	}

@@ -57,6 +57,13 @@ type DiffusionPhase struct {
 	// MinSNRGamma weights each sample's loss by min(SNR, γ)/SNR (Min-SNR weighting), which
 	// speeds up convergence by not letting the easy low-noise timesteps dominate; 0 disables it.
 	MinSNRGamma float64
+	// IsolateSubjects is the share of captioned samples in which the UNet sees, of the text
+	// encoder's output, only <|startoftext|> and each shape's word ("triangle"), every other
+	// position replaced by the empty prompt's. The causal text encoder has already written the
+	// colour into the shape's word ("orange triangle"), so the UNet learns to read a subject
+	// from its word's embedding: what a Cones 2 residual changes. Without it the UNet reads the
+	// colour from the colour word and a residual at the subject word changes nothing.
+	IsolateSubjects float64
 	// EMADecay is the decay of the moving average of the text encoder's and UNet's weights,
 	// which is what is exported (diffusion models sample better from averaged weights).
 	EMADecay float64
@@ -70,9 +77,9 @@ func DefaultOptions(work, out string) Options {
 		VAE: VAEPhase{Steps: 1500, Batch: 8,
 			Optimiser: Optimiser{LR: 2e-3, Warmup: 50, ClipNorm: 1},
 			Objective: VAEObjective{KL: 5e-4, Edge: 0.5, Shape: 5}},
-		Diffusion: DiffusionPhase{Steps: 5000, Batch: 16,
+		Diffusion: DiffusionPhase{Steps: 3000, Batch: 16,
 			Optimiser:      Optimiser{LR: 6e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
-			CaptionDropout: 0.1, MinSNRGamma: 5, EMADecay: 0.999},
+			CaptionDropout: 0.1, IsolateSubjects: 0.5, MinSNRGamma: 5, EMADecay: 0.999},
 		Recommended: DefaultRecommended(),
 	}
 }
@@ -89,6 +96,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("pretrain: checkpoint interval must be positive")
 	case o.Diffusion.CaptionDropout < 0 || o.Diffusion.CaptionDropout >= 1:
 		return fmt.Errorf("pretrain: caption dropout %g outside [0, 1)", o.Diffusion.CaptionDropout)
+	case o.Diffusion.IsolateSubjects < 0 || o.Diffusion.IsolateSubjects > 1:
+		return fmt.Errorf("pretrain: subject isolation %g outside [0, 1]", o.Diffusion.IsolateSubjects)
 	case o.VAE.Optimiser.LR <= 0 || o.Diffusion.Optimiser.LR <= 0:
 		return fmt.Errorf("pretrain: learning rates must be positive")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/server/engine/nn"
 	"github.com/cones2web/cones2/server/engine/sd"
+	"github.com/cones2web/cones2/server/shapes"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -130,6 +131,8 @@ func (b *diffusionBatcher) batch(step int) ([]batchTensor, error) {
 	ts := make([]float32, n)
 	w := make([]float32, n)
 	ids := make([]int32, 0, n*len(b.uncond))
+	uncond := make([]int32, 0, n*len(b.uncond))
+	keep := make([]float32, 0, n*len(b.uncond))
 	for i, caption := range captions(b.r.set, first, n) {
 		t := rng.IntN(len(b.ac))
 		ts[i] = float32(t)
@@ -139,14 +142,22 @@ func (b *diffusionBatcher) batch(step int) ([]batchTensor, error) {
 			z := (float64(mean.Data[j]) + math.Exp(0.5*float64(logvar.Data[j]))*rng.NormFloat64()) * sf
 			noisy[j] = float32(math.Sqrt(a)*z + math.Sqrt(1-a)*float64(noise[j]))
 		}
-		row := b.uncond
-		if rng.Float64() >= ph.CaptionDropout {
+		row, captioned := b.uncond, rng.Float64() >= ph.CaptionDropout
+		if captioned {
 			if row, err = b.tok.EncodePadded(caption); err != nil {
 				return nil, fmt.Errorf("caption %q: %w", caption, err)
 			}
 		}
-		for _, id := range row {
+		// The draw is taken only by recipes that isolate, so the others keep their streams.
+		isolate := captioned && ph.IsolateSubjects > 0 && rng.Float64() < ph.IsolateSubjects
+		k, err := b.keep(caption, len(row), isolate)
+		if err != nil {
+			return nil, err
+		}
+		keep = append(keep, k...)
+		for j, id := range row {
 			ids = append(ids, int32(id))
+			uncond = append(uncond, int32(b.uncond[j]))
 		}
 	}
 	tp := b.p.Model.UNet.TimeProj
@@ -156,7 +167,34 @@ func (b *diffusionBatcher) batch(step int) ([]batchTensor, error) {
 		{nn.TimestepEmbedding(ts, tp.Channels, tp.FlipSinToCos, tp.FreqShift), []int{n, tp.Channels}},
 		{noise, mean.Shape},
 		{w, []int{n}},
+		{uncond, []int{n, len(b.uncond)}},
+		{keep, []int{n, len(b.uncond)}},
 	}, nil
+}
+
+// keep returns which of a caption's n text positions the UNet sees: all of them, or when
+// isolating only <|startoftext|> and the tokens of each shape's word.
+func (b *diffusionBatcher) keep(caption string, n int, isolate bool) ([]float32, error) {
+	k := make([]float32, n)
+	if !isolate {
+		for i := range k {
+			k[i] = 1
+		}
+		return k, nil
+	}
+	k[0] = 1
+	for _, kind := range shapes.Kinds() {
+		occ, err := b.tok.Occurrences(caption, kind.String())
+		if err != nil {
+			continue // this kind is not in the caption
+		}
+		for _, o := range occ {
+			for _, p := range o {
+				k[p] = 1
+			}
+		}
+	}
+	return k, nil
 }
 
 // snrWeight is the Min-SNR-γ weight of the epsilon loss at cumulative alpha a: min(SNR, γ)/SNR,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/server/shapes"
 	"github.com/cones2web/cones2/weights"
@@ -208,7 +209,8 @@ func TestDiffusionLossDecreases(t *testing.T) {
 		tp[i] = float32(rng.NormFloat64())
 	}
 	batch := []batchTensor{{ids, []int{4, 77}}, {normals(rng, n), []int{4, u.Config.InChannels, lat, lat}},
-		{tp, []int{4, u.TimeProj.Channels}}, {normals(rng, n), []int{4, u.Config.InChannels, lat, lat}}, {[]float32{1, 1, 1, 1}, []int{4}}}
+		{tp, []int{4, u.TimeProj.Channels}}, {normals(rng, n), []int{4, u.Config.InChannels, lat, lat}}, {[]float32{1, 1, 1, 1}, []int{4}},
+		{make([]int32, 4*77), []int{4, 77}}, {keepHalf(4, 77), []int{4, 77}}}
 	var losses []float64
 	for range 8 {
 		in, err := shares(2, batch...)
@@ -344,5 +346,62 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	if _, err := loadCheckpoint(p.Context, dir); err == nil {
 		t.Error("a corrupt checkpoint was loaded")
+	}
+}
+
+// keepHalf is a keep mask that shows two samples their whole caption and isolates position 0
+// of the two others.
+func keepHalf(n, length int) []float32 {
+	k := make([]float32, n*length)
+	for i := range k {
+		if i < n/2*length || i%length == 0 {
+			k[i] = 1
+		}
+	}
+	return k
+}
+
+// TestKeepIsolatesShapeWords checks the isolation mask: <|startoftext|> and every token of each
+// shape's word, nothing else; and everything when not isolating.
+func TestKeepIsolatesShapeWords(t *testing.T) {
+	r := &run{opt: DefaultOptions("", ""), set: shapes.NewSet(1)}
+	vocab, err := trainVocabulary(r.set, r.opt.Sizes.VocabSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.New(vocab, tokenizer.CLIPSpecials(padToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &diffusionBatcher{r: r, tok: tok}
+	caption := "an orange triangle and a square"
+	ids, err := tok.EncodePadded(caption)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := b.keep(caption, len(ids), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]bool{0: true}
+	for _, word := range []string{"triangle", "square"} {
+		pos, err := tok.Positions(caption, word)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pos {
+			want[p] = true
+		}
+	}
+	for i, v := range k {
+		if (v == 1) != want[i] {
+			t.Errorf("position %d: keep %v, want %v", i, v, want[i])
+		}
+	}
+	all, _ := b.keep(caption, len(ids), false)
+	for i, v := range all {
+		if v != 1 {
+			t.Fatalf("not isolating: position %d dropped", i)
+		}
 	}
 }
