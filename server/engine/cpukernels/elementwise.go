@@ -246,14 +246,17 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 	}
 	blocksPerItem := max(1, elementwiseChunk/block)
 	items := (blocks + blocksPerItem - 1) / blocksPerItem
-	parallelFor(items, runtime.GOMAXPROCS(0), func(item int) {
+	workers := min(runtime.GOMAXPROCS(0), items)
+	// Gather scratch, one pair of blocks per goroutine, made once per call.
+	var scratch []float32
+	if pa != nil || pb != nil {
+		scratch = make([]float32, 2*block*max(workers, 1))
+	}
+	parallelForWorker(items, workers, func(worker, item int) {
 		r0, r1 := item*blocksPerItem, min((item+1)*blocksPerItem, blocks)
 		var ta, tb []float32
-		if pa != nil {
-			ta = make([]float32, block)
-		}
-		if pb != nil {
-			tb = make([]float32, block)
+		if scratch != nil {
+			ta, tb = scratch[2*worker*block:(2*worker+1)*block], scratch[(2*worker+1)*block:(2*worker+2)*block]
 		}
 		// Offsets of block r0 from its index in the outer axes, then an odometer.
 		idx := make([]int, split)

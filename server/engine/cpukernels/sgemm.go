@@ -111,8 +111,9 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 		i0, j0 := (rest/nTiles)*mc, (rest%nTiles)*nc
 		i1, j1 := min(i0+mc, m), min(j0+nc, n)
 		cb := c[bi*m*n : (bi+1)*m*n]
-		var edge [mr * nr]float32
-		var edgeA [mr * kc]float32
+		// Scratch for partial tiles, made on first need: only the last row and column of
+		// tiles have any, and fixed arrays here would escape to the heap for every item.
+		var edge, edgeA []float32
 		for k0 := 0; k0 < k; k0 += kc {
 			kk := min(kc, k-k0)
 			load := k0 > 0
@@ -131,23 +132,29 @@ func gemm(c []float32, a, b operand, batch, m, n, k, workers int, scratch func(i
 					default:
 						// The last rows of an in-place operand: a zero-padded copy, so that
 						// the kernel's mr rows exist.
-						clear(edgeA[:])
+						if edgeA == nil {
+							edgeA = make([]float32, mr*kc)
+						}
+						clear(edgeA)
 						for r := range rows {
 							copy(edgeA[r*kk:(r+1)*kk], a.data[a.batch[bi]+(i+r)*a.rowStride+k0:])
 						}
-						aPanel, lda = edgeA[:], kk
+						aPanel, lda = edgeA, kk
 					}
 					if rows == mr && cols == nr {
 						micro(kk, aPanel, lda, bPanel, cb[i*n+j:], n, load)
 						continue
 					}
 					// A partial tile: compute it whole in edge, then copy the valid part.
+					if edge == nil {
+						edge = make([]float32, mr*nr)
+					}
 					if load {
 						for r := range rows {
 							copy(edge[r*nr:r*nr+cols], cb[(i+r)*n+j:][:cols])
 						}
 					}
-					micro(kk, aPanel, lda, bPanel, edge[:], nr, load)
+					micro(kk, aPanel, lda, bPanel, edge, nr, load)
 					for r := range rows {
 						copy(cb[(i+r)*n+j:][:cols], edge[r*nr:r*nr+cols])
 					}
@@ -255,23 +262,29 @@ func contiguous(offsets []int) bool {
 // parallelFor calls body(i) for every i < items on up to workers goroutines. Which goroutine
 // runs which item is not fixed; callers make each item's result independent of that.
 func parallelFor(items, workers int, body func(int)) {
+	parallelForWorker(items, workers, func(_, item int) { body(item) })
+}
+
+// parallelForWorker is parallelFor that also tells body which goroutine (0 <= worker <
+// min(workers, items)) runs the item, for per-goroutine scratch space.
+func parallelForWorker(items, workers int, body func(worker, item int)) {
 	workers = min(workers, items)
 	if workers <= 1 {
 		for i := range items {
-			body(i)
+			body(0, i)
 		}
 		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= items {
 					return
 				}
-				body(i)
+				body(w, i)
 			}
 		})
 	}
