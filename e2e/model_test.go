@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/internal/fixture"
+	"github.com/cones2web/cones2/webgpu/engine"
 	"github.com/cones2web/cones2/webgpu/graph"
+	"github.com/cones2web/cones2/weights"
 	"github.com/cones2web/cones2/wgsl"
 )
 
@@ -191,27 +193,76 @@ func TestVAETiledDecode(t *testing.T) {
 	}
 }
 
-// TestGenerateSettingsChange generates with another CFG scale and step count on the shared page:
-// the engine replaces its generation program (the fixture runs after it must still reproduce).
+// TestGenerateSettingsChange generates with other CFG scales, step counts and noise on the
+// shared page: the fixture runs after it must still reproduce, and the engine must do each piece
+// of work once per generation: no bind group or pipeline made when only CFG, steps or seed
+// change, the text K/V of every cross-attention layer projected once per generation (not per
+// UNet evaluation), and the score statistics run only on guided evaluations.
 func TestGenerateSettingsChange(t *testing.T) {
 	v := fixture.Variants(t)[0]
 	h := loadHarness(t, v, true)
 	ls := readLayoutCases(t, v)
-	req := samplingRequest(t, v, ls, 2)
-	req["CFG"], req["Steps"], req["GuidanceSteps"] = 3.0, 2, 1
+	f, err := weights.Open(v.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cross := 0
+	for _, tr := range m.UNet.Transformers() {
+		cross += len(tr.Blocks)
+	}
 	nz := v.Tensor(t, ls.Runs[2].Key+".noise").F32
-	req["Noise"] = []f32{f32(nz), f32(nz)} // the initial latent and one self-recurrence draw
-	var out struct {
-		Latents f32
-		Steps   int
+	other := make([]float32, len(nz))
+	for i := range other {
+		other[i] = nz[len(nz)-1-i]
 	}
-	h.call(t, "sample", req, &out)
-	if out.Steps != 2 {
-		t.Errorf("%d steps reported, want 2", out.Steps)
-	}
-	for i, x := range out.Latents {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			t.Fatalf("latent %d is %g", i, x)
+	var before engine.Counts
+	h.call(t, "counts", nil, &before)
+	for i, c := range []struct {
+		cfg          float64
+		steps, guide int
+		noise        []float32
+	}{{3, 2, 1, nz}, {5, 3, 1, other}, {1.5, 2, 2, nz}} {
+		req := samplingRequest(t, v, ls, 2)
+		req["CFG"], req["Steps"], req["GuidanceSteps"] = c.cfg, c.steps, c.guide
+		draws := []f32{f32(c.noise)}
+		for range c.guide {
+			draws = append(draws, f32(c.noise)) // one self-recurrence draw per guided step
 		}
+		req["Noise"] = draws
+		var out struct {
+			Latents f32
+			Steps   int
+		}
+		h.call(t, "sample", req, &out)
+		if out.Steps != c.steps {
+			t.Errorf("%d steps reported, want %d", out.Steps, c.steps)
+		}
+		for j, x := range out.Latents {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				t.Fatalf("latent %d is %g", j, x)
+			}
+		}
+		var after engine.Counts
+		h.call(t, "counts", nil, &after)
+		evals := c.steps + c.guide
+		t.Logf("generation %d (cfg %g, %d steps, %d guided, %d UNet evaluations): %+v", i, c.cfg, c.steps, c.guide, evals, after)
+		if got := after.TextKV - before.TextKV; got != 2*cross {
+			t.Errorf("generation %d: %d text K/V dispatches for %d UNet evaluations, want %d (2 per cross-attention layer, once)",
+				i, got, evals, 2*cross)
+		}
+		if got, want := after.Guided-before.Guided, 2*cross*2*c.guide; got != want {
+			t.Errorf("generation %d: %d score-statistics dispatches, want %d (guided evaluations only)", i, got, want)
+		}
+		// the decoder's programs are built and released by every decode (memory), by design
+		made := (after.BindGroups - after.DecoderBindGroups) - (before.BindGroups - before.DecoderBindGroups)
+		if i > 0 && (made != 0 || after.Pipelines != before.Pipelines) {
+			t.Errorf("generation %d with another CFG, step count or noise made %d bind groups (besides the decoder's) and %d pipelines",
+				i, made, after.Pipelines-before.Pipelines)
+		}
+		before = after
 	}
 }

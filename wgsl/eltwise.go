@@ -11,7 +11,12 @@ const (
 	EltAct   EltOp = 3 // out = act(x)
 	EltCFG   EltOp = 4 // out = x + s*(x[n:] - x): classifier-free guidance over a batch-2 output
 	EltScale EltOp = 5 // out = x * s
+	// EltCFGScalar is EltCFG with the scale read from y[YOff] (the per-step scalars), so that
+	// changing it rebuilds nothing.
+	EltCFGScalar EltOp = 6
 )
+
+func (o EltOp) binary() bool { return o == EltAdd || o == EltCFGScalar }
 
 // Eltwise is the element-wise family (eltwise.wgsl).
 type Eltwise struct {
@@ -28,17 +33,17 @@ type EltwiseParams struct {
 func (Eltwise) Family() string { return "eltwise" }
 
 func (k Eltwise) Bindings() []Binding {
-	if k.Op == EltAdd {
+	if k.Op.binary() {
 		return []Binding{{Name: "x", Type: F32}, {Name: "y", Type: F32}, {Name: "o", Type: F32, Write: true}}
 	}
 	return []Binding{{Name: "x", Type: F32}, {Name: "o", Type: F32, Write: true}}
 }
 
 func (k Eltwise) Source() (string, error) {
-	if k.Op < EltAdd || k.Op > EltScale {
+	if k.Op < EltAdd || k.Op > EltCFGScalar {
 		return "", fmt.Errorf("wgsl: eltwise: unknown op %d", k.Op)
 	}
-	return Expand("eltwise.wgsl", Defines{"OP": int(k.Op), "BINARY": k.Op == EltAdd, "ACT": int(k.Act)})
+	return Expand("eltwise.wgsl", Defines{"OP": int(k.Op), "BINARY": k.Op.binary(), "ACT": int(k.Act)})
 }
 
 func (k Eltwise) Grid(pa any) ([3]uint32, error) {
@@ -83,6 +88,9 @@ func (k Eltwise) Ref(pa any, args []Mem) error {
 			v = u + s*(float64(x[p.XOff+p.N+i])-u)
 		case EltScale:
 			v = float64(x[p.XOff+i]) * s
+		case EltCFGScalar:
+			u := float64(x[p.XOff+i])
+			v = u + float64(args[1].F[p.YOff])*(float64(x[p.XOff+p.N+i])-u)
 		}
 		o[p.OutOff+i] = float32(v)
 	}

@@ -4,6 +4,7 @@
 //   3 act:   out[i] = act(x[i])                           (the SiLU on the time embedding)
 //   4 cfg:   out[i] = x[i] + s * (x[n + i] - x[i])         (uncond + scale * (cond - uncond))
 //   5 scale: out[i] = x[i] * s
+//   6 cfg with the scale read from y[y_off] (the per-step scalars)
 #include "act.wgsl"
 
 struct Params {
@@ -38,6 +39,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else if (op == 4u) {
     let u = x[p.x_off + i];
     o[p.out_off + i] = u + p.s * (x[p.x_off + p.n + i] - u);
+  } else if (op == 6u) {
+#if BINARY
+    let u = x[p.x_off + i];
+    o[p.out_off + i] = u + y[p.y_off] * (x[p.x_off + p.n + i] - u);
+#endif
   } else {
     o[p.out_off + i] = x[p.x_off + i] * p.s;
   }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cones2web/cones2/e2e/headless"
@@ -29,6 +30,10 @@ func runBenchGPU(args []string) error {
 	deno := fl.String("deno", "", "run the harness under this Deno binary (native WebGPU, no browser) instead of Chromium")
 	synthetic := fl.Bool("synthetic", false, "random weights from the model folder's configs (for full-size configs without weights)")
 	reps := fl.Int("reps", 3, "repetitions per measurement")
+	genSteps := fl.Int("gen-steps", 4, "steps of the timed whole generation (0: none)")
+	genGuided := fl.Int("gen-guided", 2, "guided steps of the timed generation")
+	genReps := fl.Int("gen-reps", 1, "timed generations (after one warm-up)")
+	only := fl.String("only", "text,unet,vae", "graphs to benchmark per dispatch")
 	flopsCfg := fl.String("flops", filepath.Join(root, "external", "sd21-configs", "stable-diffusion-2-1-base"),
 		"config folder whose FLOP counts to print")
 	flopsSize := fl.Int("flops-size", 512, "image side for the FLOP counts")
@@ -37,7 +42,8 @@ func runBenchGPU(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	o := benchOptions{model: *model, size: *size, f32: *f32, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic}
+	o := benchOptions{model: *model, size: *size, f32: *f32, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic,
+		genSteps: *genSteps, genGuided: *genGuided, genReps: *genReps, graphs: strings.Split(*only, ",")}
 	if err := benchPage(ctx, o); err != nil {
 		return err
 	}
@@ -51,6 +57,10 @@ type benchOptions struct {
 	reps      int
 	deno      string
 	synthetic bool
+	genSteps  int
+	genGuided int
+	genReps   int
+	graphs    []string
 }
 
 func benchPage(ctx context.Context, o benchOptions) error {
@@ -82,8 +92,15 @@ func benchPage(ctx context.Context, o benchOptions) error {
 		return err
 	}
 	cmds := []headless.Command{{Method: "load", Arg: map[string]any{"URL": "/model", "F32": o.f32, "Synthetic": o.synthetic}}}
-	for _, g := range []string{"text", "unet", "vae"} {
+	for _, g := range o.graphs {
+		if g == "" {
+			continue
+		}
 		cmds = append(cmds, headless.Command{Method: "bench", Arg: map[string]any{"Graph": g, "H": lat, "W": lat, "Reps": o.reps}})
+	}
+	if o.genSteps > 0 {
+		cmds = append(cmds, headless.Command{Method: "benchGen", Arg: map[string]any{"Size": size, "Steps": o.genSteps,
+			"Guided": o.genGuided, "Reps": o.genReps}})
 	}
 	var answers []headless.Answer
 	if o.deno != "" {
@@ -112,7 +129,7 @@ func benchPage(ctx context.Context, o benchOptions) error {
 		if err := json.Unmarshal(a.Out, &out); err != nil {
 			return err
 		}
-		if i == 2 {
+		if cmds[i].Method == "bench" && cmds[i].Arg.(map[string]any)["Graph"] == "unet" {
 			fmt.Printf("one denoising step = one UNet evaluation (batch 2, layout edit, CFG) at %dx%d px:\n", size, size)
 		}
 		fmt.Println(out.Text)
@@ -169,7 +186,7 @@ func printFLOPs(dir string, size int) error {
 		return err
 	}
 	un, err := graph.UNet(m.UNet, graph.UNetOptions{Batch: 2, H: lat, W: lat, F16: true, Limit: 2 << 30, Edit: true,
-		EditBatch: 1, CFG: true, CFGScale: 7.5})
+		EditBatch: 1, CFG: true, TextKV: true})
 	if err != nil {
 		return err
 	}
@@ -177,14 +194,18 @@ func printFLOPs(dir string, size int) error {
 	if err != nil {
 		return err
 	}
+	kv, err := graph.UNetTextKV(m.UNet, graph.UNetOptions{Batch: 2, H: lat, W: lat, F16: true, Limit: 2 << 30, TextKV: true})
+	if err != nil {
+		return err
+	}
 	fmt.Printf("FLOP counts of %s at %dx%d (f16 weights):\n", dir, size, size)
 	for _, x := range []struct {
 		name string
 		g    *graph.Graph
-	}{{"text encoder (batch 2)", te}, {"UNet step (batch 2, edit, CFG)", un}, {"VAE decode", vae}} {
-		fmt.Printf("%s: %d dispatches, %.1f GFLOP\n", x.name, len(x.g.Ops), x.g.FLOPs()/1e9)
+	}{{"text encoder (batch 2)", te}, {"text K/V, once per generation", kv}, {"UNet step (batch 2, edit, CFG)", un}, {"VAE decode", vae}} {
+		fmt.Printf("%s: %d dispatches, %.1f GFLOP, %.0f MB bound\n", x.name, len(x.g.Ops), x.g.FLOPs()/1e9, x.g.Bytes()/1e6)
 		for _, s := range x.g.Families() {
-			fmt.Printf("  %-10s %5d dispatches %10.2f GFLOP\n", s.Family, s.Dispatches, s.FLOPs/1e9)
+			fmt.Printf("  %-10s %5d dispatches %10.2f GFLOP %9.1f MB\n", s.Family, s.Dispatches, s.FLOPs/1e9, s.Bytes/1e6)
 		}
 	}
 	for _, limit := range []uint64{128 << 20, 2 << 30} {

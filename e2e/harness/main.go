@@ -31,6 +31,8 @@ func main() {
 		"sample":      method(runSample),
 		"bench":       method(bench),
 		"loseDevice":  method(loseDevice),
+		"counts":      method(counts),
+		"benchGen":    method(benchGenerate),
 	}
 	js.Global().Set("conesHarness", js.ValueOf(api))
 	select {}
@@ -237,4 +239,9 @@ func loseDevice(ctx context.Context, raw json.RawMessage) (any, error) {
 	eng.Dev.Destroy()
 	<-eng.Dev.Lost()
 	return eng.Dev.Err().Error(), nil
+}
+
+// counts returns the engine's dispatch, run and bind-group counters.
+func counts(ctx context.Context, raw json.RawMessage) (any, error) {
+	return eng.Counts(), nil
 }

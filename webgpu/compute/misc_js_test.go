@@ -31,7 +31,7 @@ func TestEltwise(t *testing.T) {
 		{op: wgsl.EltGEGLU, n: 3 * 5, inner: 5}, {op: wgsl.EltGEGLU, n: 77 * 1280, inner: 1280},
 		{op: wgsl.EltAct, act: wgsl.ActSiLU, n: 2 * 1280}, {op: wgsl.EltAct, act: wgsl.ActGELU, n: 333},
 		{op: wgsl.EltAct, act: wgsl.ActQuickGELU, n: 333},
-		{op: wgsl.EltCFG, n: 4 * 16 * 16}, {op: wgsl.EltScale, n: 7},
+		{op: wgsl.EltCFG, n: 4 * 16 * 16}, {op: wgsl.EltScale, n: 7}, {op: wgsl.EltCFGScalar, n: 4 * 16 * 16},
 		// more than 65535 workgroups: the grid spills into y
 		{op: wgsl.EltScale, n: 65535*256 + 300},
 	} {
@@ -41,11 +41,11 @@ func TestEltwise(t *testing.T) {
 			k := wgsl.Eltwise{Op: c.op, Act: c.act}
 			p := wgsl.EltwiseParams{N: c.n, Inner: c.inner, XOff: 1, YOff: 2, OutOff: 3, S: 7.5}
 			xn := 1 + c.n
-			if c.op == wgsl.EltGEGLU || c.op == wgsl.EltCFG {
+			if c.op == wgsl.EltGEGLU || c.op == wgsl.EltCFG || c.op == wgsl.EltCFGScalar {
 				xn = 1 + 2*c.n
 			}
 			args := []wgsl.Mem{randF(r, int(xn), 2)}
-			if c.op == wgsl.EltAdd {
+			if c.op == wgsl.EltAdd || c.op == wgsl.EltCFGScalar {
 				args = append(args, randF(r, int(2+c.n), 2))
 			}
 			args = append(args, randF(r, int(3+c.n), 1))

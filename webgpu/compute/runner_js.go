@@ -14,6 +14,8 @@ import (
 type Runner struct {
 	Dev   *webgpu.Device
 	pipes map[wgsl.Kernel]*webgpu.ComputePipeline
+	// BindGroups counts the bind groups made so far (one per prepared call).
+	BindGroups int
 }
 
 // New returns a Runner for dev.
@@ -87,6 +89,7 @@ func (r *Runner) Prepare(ctx context.Context, name string, k wgsl.Kernel, p any,
 		ub.Destroy()
 		return nil, fmt.Errorf("compute: %s: %w", name, err)
 	}
+	r.BindGroups++
 	return &Call{Kernel: k, Name: name, pipe: pipe, group: g, params: ub, grid: grid, FLOPs: k.FLOPs(p)}, nil
 }
 

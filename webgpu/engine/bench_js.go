@@ -8,6 +8,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/cones/noise"
+	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/webgpu/compute"
 	"github.com/cones2web/cones2/webgpu/graph"
 )
@@ -22,7 +25,7 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 	case "unet":
 		build = func() (*graph.Graph, error) {
 			return graph.UNet(e.Model.UNet, graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(),
-				Edit: true, EditBatch: 1, CFG: true, CFGScale: 7.5})
+				Edit: true, EditBatch: 1, CFG: true, TextKV: true})
 		}
 	case "text":
 		build = func() (*graph.Graph, error) {
@@ -42,7 +45,7 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 		return nil, err
 	}
 	reps = max(reps, 1)
-	r := &BenchReport{Graph: which, Device: e.Dev.Adapter, Dispatches: len(p.calls), FLOPs: p.G.FLOPs()}
+	r := &BenchReport{Graph: which, Device: e.Dev.Adapter, Dispatches: len(p.calls), FLOPs: p.G.FLOPs(), Bytes: p.G.Bytes()}
 	// warm up: the first run pays for lazy compilation in the driver
 	if err := p.Run(); err != nil {
 		return nil, err
@@ -62,8 +65,13 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 		times[i] = time.Since(start).Seconds()
 	}
 	r.Eval = median(times)
+	if which == "unet" {
+		if err := e.benchUNetExtras(ctx, p, r, h, w, reps); err != nil {
+			return nil, err
+		}
+	}
 	fams := map[string]*BenchFamily{}
-	add := func(c *compute.Call, sec float64) {
+	add := func(i int, c *compute.Call, sec float64) {
 		f := fams[c.Kernel.Family()]
 		if f == nil {
 			f = &BenchFamily{Family: c.Kernel.Family()}
@@ -71,6 +79,7 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 		}
 		f.Calls++
 		f.FLOPs += c.FLOPs
+		f.Bytes += p.G.OpBytes(i)
 		f.Seconds += sec
 	}
 	if e.Dev.HasTimestamps() {
@@ -99,11 +108,11 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 			}
 		}
 		for i, c := range p.calls {
-			add(c, median(per[i]))
+			add(i, c, median(per[i]))
 		}
 	} else {
 		r.Timer = "wall clock per dispatch"
-		for _, c := range p.calls {
+		for i, c := range p.calls {
 			enc := e.Dev.NewEncoder()
 			for range reps {
 				c.Record(enc)
@@ -115,10 +124,94 @@ func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*Benc
 			if err := e.Dev.Done(ctx); err != nil {
 				return nil, err
 			}
-			add(c, time.Since(start).Seconds()/float64(reps))
+			add(i, c, time.Since(start).Seconds()/float64(reps))
 		}
 	}
 	r.Families = sortFamilies(fams)
+	return r, nil
+}
+
+// benchUNetExtras times the UNet step without guidance and the once-per-generation text K/V.
+func (e *Engine) benchUNetExtras(ctx context.Context, p *Program, r *BenchReport, h, w, reps int) error {
+	timed := func(run func() error) (float64, error) {
+		times := make([]float64, reps)
+		for i := range times {
+			start := time.Now()
+			if err := run(); err != nil {
+				return 0, err
+			}
+			if err := e.Dev.Done(ctx); err != nil {
+				return 0, err
+			}
+			times[i] = time.Since(start).Seconds()
+		}
+		return median(times), nil
+	}
+	var err error
+	if r.Unguided, err = timed(func() error { return p.RunStep(false) }); err != nil {
+		return err
+	}
+	for _, op := range p.G.Ops {
+		if !op.Guided {
+			r.UnguidedDispatches++
+		}
+	}
+	const key = "bench/textkv"
+	defer e.drop(key)
+	kv, err := e.program(ctx, key, func() (*graph.Graph, error) {
+		return graph.UNetTextKV(e.Model.UNet, graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), TextKV: true})
+	}, nil)
+	if err != nil {
+		return err
+	}
+	r.TextKVDispatches, r.TextKVFLOPs = len(kv.calls), kv.G.FLOPs()
+	r.TextKV, err = timed(kv.Run)
+	return err
+}
+
+// BenchGenerate times whole generations at size x size pixels with steps steps (guided of them
+// with layout guidance, one subject box): the median of reps runs after a warm-up run.
+func (e *Engine) BenchGenerate(ctx context.Context, size, steps, guided, reps int) (*GenerateReport, error) {
+	tc := e.Model.TextEncoder.Config
+	ids := func(first int) []int {
+		out := make([]int, tc.MaxPositionEmbeddings)
+		for i := range out {
+			out[i] = (first + 7*i) % tc.VocabSize
+		}
+		return out
+	}
+	l := &layout.Layout{Subjects: []layout.Subject{{Word: "a", Boxes: []layout.Box{{X0: 0, Y0: 0, X1: 0.5, Y1: 1}}, Weight: 2.5}}, Negative: -1e8}
+	lw, err := l.Build(size, size, [][]int{{2}})
+	if err != nil {
+		return nil, err
+	}
+	sched, err := schedule.New("lms", e.Folder.Scheduler, schedule.LMSOrder(1))
+	if err != nil {
+		return nil, err
+	}
+	req := func(seed uint64) Request {
+		return Request{Width: size, Height: size, Prompt: ids(3), Negative: ids(5), Layout: lw, Steps: steps, GuidanceSteps: guided,
+			GuidanceWeight: 1.5, CFGScale: 7.5, Scheduler: sched, Noise: noise.New(seed)}
+	}
+	if _, err := e.Generate(ctx, req(1)); err != nil { // warm-up: programs and pipelines
+		return nil, err
+	}
+	reps = max(reps, 1)
+	r := &GenerateReport{Device: e.Dev.Adapter, Size: size, Steps: steps, Guided: guided}
+	times := make([]float64, reps)
+	for i := range times {
+		before := e.Counts()
+		start := time.Now()
+		if _, err := e.Generate(ctx, req(uint64(2+i))); err != nil {
+			return nil, err
+		}
+		times[i] = time.Since(start).Seconds()
+		after := e.Counts()
+		r.Counts = Counts{Runs: after.Runs - before.Runs, Dispatches: after.Dispatches - before.Dispatches,
+			TextKV: after.TextKV - before.TextKV, Guided: after.Guided - before.Guided,
+			BindGroups: after.BindGroups - before.BindGroups, Pipelines: after.Pipelines - before.Pipelines}
+	}
+	r.Seconds = median(times)
 	return r, nil
 }
 

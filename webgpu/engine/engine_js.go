@@ -39,6 +39,14 @@ type Engine struct {
 	run    *compute.Runner
 	w      map[string]*Weight
 	progs  map[string]*Program // cached programs by shape key
+	counts Counts
+}
+
+// Counts reports the engine's dispatch, run and bind-group counters.
+func (e *Engine) Counts() Counts {
+	c := e.counts
+	c.BindGroups, c.Pipelines = e.run.BindGroups, e.run.Pipelines()
+	return c
 }
 
 // Load requests the GPU, reads the folder's configs and safetensors headers (Range requests),
@@ -153,6 +161,10 @@ func (e *Engine) program(ctx context.Context, key string, build func() (*graph.G
 	p, err := NewProgram(ctx, e.run, g, e.w, bind)
 	if err != nil {
 		return nil, err
+	}
+	p.counts = &e.counts
+	if strings.HasPrefix(key, "vae/") || strings.HasPrefix(key, "pixels/") || strings.HasPrefix(key, "blend/") {
+		e.counts.DecoderBindGroups += len(p.calls)
 	}
 	e.progs[key] = p
 	return p, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/cones2web/cones2/cones/sample"
 	"github.com/cones2web/cones2/webgpu"
 	"github.com/cones2web/cones2/webgpu/graph"
+	"github.com/cones2web/cones2/weights"
 )
 
 // Generate runs one Cones 2 generation: the text encoder on [negative, prompt] with the
@@ -34,8 +35,26 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Everything that changes between generations of one shape (prompt, residuals, layout
+	// maps, CFG scale, steps, seed) is data in buffers the programs already bind: a new
+	// generation of the same size and edit setting rebuilds no bind group.
 	o := graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Layout != nil, EditBatch: 1,
-		CFG: true, CFGScale: r.CFGScale}
+		CFG: true, TextKV: true}
+	// the text keys and values of every cross-attention layer, once per generation
+	kv, err := e.program(ctx, "textkv", func() (*graph.Graph, error) { return graph.UNetTextKV(u, o) },
+		map[string]*webgpu.Buffer{"context": ctxBuf})
+	if err != nil {
+		return nil, fmt.Errorf("generate: text K/V: %w", err)
+	}
+	if err := kv.Run(); err != nil {
+		return nil, fmt.Errorf("generate: text K/V: %w", err)
+	}
+	bind := map[string]*webgpu.Buffer{}
+	for name := range kv.G.Outputs {
+		if bind[name], err = kv.Buffer(name); err != nil {
+			return nil, err
+		}
+	}
 	key := fmt.Sprintf("generate/%+v", o)
 	// one generation program at a time: its activations are the largest buffers after the weights
 	for k := range e.progs {
@@ -43,8 +62,7 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 			e.drop(k)
 		}
 	}
-	unet, err := e.program(ctx, key, func() (*graph.Graph, error) { return graph.UNet(u, o) },
-		map[string]*webgpu.Buffer{"context": ctxBuf})
+	unet, err := e.program(ctx, key, func() (*graph.Graph, error) { return graph.UNet(u, o) }, bind)
 	if err != nil {
 		return nil, fmt.Errorf("generate: unet: %w", err)
 	}
@@ -65,7 +83,7 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 			return nil, fmt.Errorf("generate: layout: %w", err)
 		}
 	}
-	d := &denoiser{p: unet, batch: 2, weight: r.GuidanceWeight}
+	d := &denoiser{p: unet, u: u, batch: 2, weight: r.GuidanceWeight, cfg: float32(r.CFGScale)}
 	latents, err := sample.Run(ctx, d, sample.Config{Scheduler: r.Scheduler, Steps: r.Steps, GuidanceSteps: r.GuidanceSteps,
 		Noise: r.Noise, LatentLen: u.Config.InChannels * h * w, OnStep: func(p sample.Progress) {
 			if r.OnStep != nil {
@@ -118,12 +136,15 @@ func (e *Engine) conditioning(ctx context.Context, r Request) (*Program, error) 
 }
 
 // denoiser is the engine side of cones/sample: the GPU UNet over [unconditional, conditional]
-// with CFG on the GPU. Per step it uploads the latent (twice) and the step's scalars, submits
-// the whole evaluation once, and reads back only the combined output (one latent).
+// with CFG on the GPU. Per step it uploads the latent (twice) and the step's scalars (timestep
+// projection, edit strength, CFG scale), submits the whole evaluation once (the score
+// statistics only on guided steps), and reads back only the combined output (one latent).
 type denoiser struct {
 	p      *Program
+	u      *weights.UNet
 	batch  int
 	weight float64
+	cfg    float32
 }
 
 func (d *denoiser) Denoise(ctx context.Context, x []float32, s sample.Step) ([]float32, error) {
@@ -132,18 +153,14 @@ func (d *denoiser) Denoise(ctx context.Context, x []float32, s sample.Step) ([]f
 			return nil, err
 		}
 	}
-	sc := graph.UNetScalars(d.batch)
-	scal := make([]float32, sc.Len)
-	for b := range d.batch {
-		scal[sc.T+b] = float32(s.Timestep)
-	}
+	var coef float32
 	if s.Guided {
-		scal[sc.Coef] = sample.EditStrength(d.weight, s.GuideSigma)
+		coef = sample.EditStrength(d.weight, s.GuideSigma)
 	}
-	if err := d.p.SetF32("scalars", 0, scal); err != nil {
+	if err := d.p.SetF32("scalars", 0, graph.StepScalars(d.u, d.batch, s.Timestep, coef, d.cfg)); err != nil {
 		return nil, err
 	}
-	if err := d.p.Run(); err != nil {
+	if err := d.p.RunStep(s.Guided); err != nil {
 		return nil, err
 	}
 	return d.p.ReadF32(ctx, "guided")

@@ -21,6 +21,8 @@ type Program struct {
 	bufs  []*webgpu.Buffer // per tensor
 	calls []*compute.Call
 	owned []*webgpu.Buffer
+	// counts, when set, accumulates the runs and dispatches of the program (the engine's)
+	counts *Counts
 }
 
 // NewProgram prepares g. weights maps parameter names to loaded buffers; bind maps input names
@@ -152,16 +154,39 @@ func (p *Program) ReadU32(ctx context.Context, name string) ([]uint32, error) {
 }
 
 // Record appends every dispatch to e.
-func (p *Program) Record(e *webgpu.Encoder) {
-	for _, c := range p.calls {
+func (p *Program) Record(e *webgpu.Encoder) { p.record(e, true) }
+
+// record appends the dispatches to e, those marked Guided only when guided.
+func (p *Program) record(e *webgpu.Encoder, guided bool) {
+	for i, c := range p.calls {
+		op := &p.G.Ops[i]
+		if op.Guided && !guided {
+			continue
+		}
 		c.Record(e)
+		if p.counts != nil {
+			p.counts.Dispatches++
+			if op.TextKV {
+				p.counts.TextKV++
+			}
+			if op.Guided {
+				p.counts.Guided++
+			}
+		}
+	}
+	if p.counts != nil {
+		p.counts.Runs++
 	}
 }
 
 // Run records the program into one command buffer and submits it.
-func (p *Program) Run() error {
+func (p *Program) Run() error { return p.RunStep(true) }
+
+// RunStep is Run for one denoising evaluation: without guided, the dispatches only layout
+// guidance needs (the score statistics) are left out.
+func (p *Program) RunStep(guided bool) error {
 	e := p.r.Dev.NewEncoder()
-	p.Record(e)
+	p.record(e, guided)
 	if err := e.Submit(); err != nil {
 		return err
 	}

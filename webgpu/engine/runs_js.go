@@ -78,13 +78,7 @@ func (e *Engine) UNet(ctx context.Context, c UNetCall) ([]float32, error) {
 			return nil, fmt.Errorf("unet: %w", err)
 		}
 	}
-	sc := graph.UNetScalars(c.Batch)
-	scal := make([]float32, sc.Len)
-	for b := range c.Batch {
-		scal[sc.T+b] = float32(c.Timestep)
-	}
-	scal[sc.Coef] = c.Coef
-	if err := p.SetF32("scalars", 0, scal); err != nil {
+	if err := p.SetF32("scalars", 0, graph.StepScalars(e.Model.UNet, c.Batch, c.Timestep, c.Coef, 0)); err != nil {
 		return nil, err
 	}
 	if err := p.Run(); err != nil {

@@ -45,3 +45,20 @@ type Result struct {
 	RGBA          []byte    // Width*Height*4 bytes, row-major
 	Latents       []float32 // the final latents [channels, H/8, W/8]
 }
+
+// Counts is what the engine has done on the GPU since it was loaded: the work-once checks
+// (tests) and the benchmarks read it.
+type Counts struct {
+	Runs       int // programs submitted (one UNet evaluation, one text encoding, ...)
+	Dispatches int // kernel dispatches recorded by those runs
+	// TextKV counts the dispatches that projected the text embedding to cross-attention keys
+	// or values: once per generation, none in a UNet evaluation of a generation.
+	TextKV     int
+	Guided     int // dispatches only guided steps run (score statistics)
+	BindGroups int // bind groups created (one per prepared dispatch)
+	// DecoderBindGroups are those of the VAE decoder's programs (decoder, pixels, tile
+	// blends), which every decode builds and releases: their buffers are only held while
+	// decoding (graph.Memory.Peak counts on it). Every other program is built once per shape.
+	DecoderBindGroups int
+	Pipelines  int // compute pipelines compiled
+}

@@ -25,15 +25,30 @@ func (b *builder) resnet(x Map, r weights.ResnetBlock, stemb *Seq) Map {
 
 // selfAttention is an Attention module over x itself, with the residual x added by to_out.
 func (b *builder) attentionModule(x Seq, a weights.Attention, ctx *Seq, res Seq, edit *attnEdit) Seq {
-	kv := x
-	if a.Cross {
-		kv = *ctx
-	}
 	q := b.linear(x, a.Q, wgsl.ActNone, nil)
-	k := b.linear(kv, a.K, wgsl.ActNone, nil)
-	v := b.linear(kv, a.V, wgsl.ActNone, nil)
+	var k, v Seq
+	switch {
+	case a.Cross && b.textInputs:
+		k = seq(b.input(TextKInput(a.Name), wgsl.F32, ctx.Rows()*a.K.Out), ctx.B, ctx.L, a.K.Out)
+		v = seq(b.input(TextVInput(a.Name), wgsl.F32, ctx.Rows()*a.V.Out), ctx.B, ctx.L, a.V.Out)
+	case a.Cross:
+		k, v = b.textKV(*ctx, a)
+	default:
+		k = b.linear(x, a.K, wgsl.ActNone, nil)
+		v = b.linear(x, a.V, wgsl.ActNone, nil)
+	}
 	o := b.attention(a.Name, q, k, v, a.Heads, a.HeadDim, a.Scale(), a.Causal, edit)
 	return b.linear(o, a.Out, wgsl.ActNone, &res)
+}
+
+// textKV projects the text embedding ctx to the keys and values of cross-attention a; its
+// dispatches are marked TextKV (the engine counts them).
+func (b *builder) textKV(ctx Seq, a weights.Attention) (k, v Seq) {
+	k = b.linear(ctx, a.K, wgsl.ActNone, nil)
+	b.g.Ops[len(b.g.Ops)-1].TextKV = true
+	v = b.linear(ctx, a.V, wgsl.ActNone, nil)
+	b.g.Ops[len(b.g.Ops)-1].TextKV = true
+	return k, v
 }
 
 // feedForward is the GEGLU feed-forward with the residual added by its output linear. When the

@@ -106,11 +106,7 @@ func TestUNetFixture(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sc := UNetScalars(sample.Shape[0])
-				scal := make([]float32, sc.Len)
-				for b := range sample.Shape[0] {
-					scal[sc.T+b] = float32(ts)
-				}
+				scal := StepScalars(m.desc.UNet, sample.Shape[0], ts, 0, 0)
 				out := m.run(t, g, weights.UNetDir, map[string]wgsl.Mem{"sample": {F: sample.F32},
 					"context": {F: v.Tensor(t, key+".encoder_hidden_states").F32}, "scalars": {F: scal}})
 				fixture.AssertClose(t, key, out["out"].F, v.Tensor(t, key+".out").F32, 1e-4)
@@ -195,10 +191,7 @@ func TestUNetCones2Fixture(t *testing.T) {
 					inputs[name] = wgsl.Mem{F: grid.Data}
 				}
 			}
-			sc := UNetScalars(1)
-			scal := make([]float32, sc.Len)
-			scal[sc.T] = float32(cases.C.Timestep)
-			scal[sc.Coef] = float32(cases.C.GuidanceWeight * math.Log(1+cases.C.Sigma*cases.C.Sigma))
+			scal := StepScalars(m.desc.UNet, 1, cases.C.Timestep, float32(cases.C.GuidanceWeight*math.Log(1+cases.C.Sigma*cases.C.Sigma)), 0)
 			inputs["scalars"] = wgsl.Mem{F: scal}
 			out := m.run(t, g, weights.UNetDir, inputs)
 			fixture.AssertClose(t, "unet_cones2.out", out["out"].F, v.Tensor(t, "unet_cones2.out").F32, 1e-4)
@@ -250,8 +243,7 @@ func TestUNetSplitWork(t *testing.T) {
 			if chunks <= nt || softmax <= nt {
 				t.Fatalf("%d GEGLU and %d softmax dispatches for %d transformers: the work was not split", chunks, softmax, nt)
 			}
-			scal := make([]float32, UNetScalars(o.Batch).Len)
-			scal[0], scal[1] = 999, 999
+			scal := StepScalars(m.desc.UNet, o.Batch, 999, 0, 0)
 			out := m.run(t, g, weights.UNetDir, map[string]wgsl.Mem{"sample": {F: sample.F32},
 				"context": {F: v.Tensor(t, key+".encoder_hidden_states").F32}, "scalars": {F: scal}})
 			fixture.AssertClose(t, key+" (split)", out["out"].F, v.Tensor(t, key+".out").F32, 1e-4)

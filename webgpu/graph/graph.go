@@ -43,6 +43,12 @@ type Op struct {
 	Kernel wgsl.Kernel
 	Params any
 	Args   []ID
+	// TextKV marks the projection of the text embedding to a cross-attention layer's keys or
+	// values: work that depends on the prompt only.
+	TextKV bool
+	// Guided marks work only a step with layout guidance needs (the score statistics): a run
+	// without guidance skips it.
+	Guided bool
 }
 
 // Graph is a network as dispatches in execution order.
@@ -60,6 +66,17 @@ func (g *Graph) FLOPs() float64 {
 		s += op.Kernel.FLOPs(op.Params)
 	}
 	return s
+}
+
+// TextKVOps counts the dispatches that project the text embedding to keys or values.
+func (g *Graph) TextKVOps() int {
+	n := 0
+	for _, op := range g.Ops {
+		if op.TextKV {
+			n++
+		}
+	}
+	return n
 }
 
 // WeightParams lists the parameter names of the graph's weight tensors in first-use order.
@@ -103,7 +120,9 @@ type builder struct {
 	limit  uint64 // largest buffer a kernel may bind, in bytes
 	params map[string]ID
 	flash  int // widest head for the online-softmax kernel (0: wgsl.MaxFlashHeadDim)
-	err    error
+	// textInputs makes cross-attention keys and values inputs (UNetOptions.TextKV)
+	textInputs bool
+	err        error
 }
 
 func newBuilder(f16 bool, limit uint64) *builder {

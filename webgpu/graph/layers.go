@@ -240,5 +240,7 @@ func (b *builder) scoreStd(name string, q, k Seq, heads, dh int, edit *attnEdit)
 	p.NPart = p.Partials()
 	part := b.act(name+".score_partials", int(3*p.NPart))
 	b.op(name+".score_std", wgsl.ScoreStats{}, p, q.T, k.T, part)
+	b.g.Ops[len(b.g.Ops)-1].Guided = true
 	b.op(name+".score_std", wgsl.ScoreStats{Final: true}, p, part, edit.scal)
+	b.g.Ops[len(b.g.Ops)-1].Guided = true
 }

@@ -21,8 +21,11 @@ type PipelineOptions struct {
 type Memory struct {
 	Weights     uint64 // text encoder + UNet + VAE decoder parameters as stored
 	TextEncoder uint64 // activations and inputs/outputs of the text-encoder graph (batch 2)
-	UNet        uint64 // ... of one UNet evaluation (batch 2, layout edit, CFG)
-	VAE         uint64 // ... of the VAE decoder graph (one tile when tiled)
+	UNet        uint64 // ... of one UNet evaluation (batch 2, layout edit, CFG), TextKV included
+	// TextKV is the cache of every cross-attention layer's text keys and values (both CFG
+	// halves), computed once per generation and kept with the UNet's buffers.
+	TextKV uint64
+	VAE    uint64 // ... of the VAE decoder graph (one tile when tiled)
 	// Peak is Weights + UNet + max(TextEncoder, VAE): the engine keeps the UNet's buffers for the
 	// whole run and holds the text encoder's and the decoder's only while they run.
 	Peak    uint64
@@ -37,8 +40,8 @@ type Memory struct {
 
 func (m Memory) String() string {
 	mib := func(b uint64) float64 { return float64(b) / (1 << 20) }
-	return fmt.Sprintf("peak %.0f MiB (weights %.0f, unet %.0f, text %.0f, vae %.0f; largest buffer %.0f MiB; vae tiles %d)",
-		mib(m.Peak), mib(m.Weights), mib(m.UNet), mib(m.TextEncoder), mib(m.VAE), mib(m.Largest), len(m.Tiles.Tiles))
+	return fmt.Sprintf("peak %.0f MiB (weights %.0f, unet %.0f with text K/V cache %.1f, text %.0f, vae %.0f; largest buffer %.0f MiB; vae tiles %d)",
+		mib(m.Peak), mib(m.Weights), mib(m.UNet), mib(m.TextKV), mib(m.TextEncoder), mib(m.VAE), mib(m.Largest), len(m.Tiles.Tiles))
 }
 
 // GraphBytes is what a graph allocates besides weights: planned activation slots, inputs,
@@ -70,9 +73,23 @@ func PlanPipeline(m *weights.Model, o PipelineOptions) (Memory, error) {
 	if err != nil {
 		return mem, fmt.Errorf("text encoder: %w", err)
 	}
-	un, err := UNet(m.UNet, UNetOptions{Batch: 2, H: h, W: w, F16: o.F16, Limit: o.Limit, Edit: true, EditBatch: 1, CFG: true, CFGScale: 7.5})
+	uo := UNetOptions{Batch: 2, H: h, W: w, F16: o.F16, Limit: o.Limit, Edit: true, EditBatch: 1, CFG: true, TextKV: true}
+	un, err := UNet(m.UNet, uo)
 	if err != nil {
 		return mem, fmt.Errorf("unet: %w", err)
+	}
+	kv, err := UNetTextKV(m.UNet, uo)
+	if err != nil {
+		return mem, fmt.Errorf("unet: %w", err)
+	}
+	for _, id := range kv.Outputs {
+		mem.TextKV += kv.Tensors[id].Bytes()
+	}
+	for _, t := range kv.Tensors {
+		if t.Kind == Weight { // the cross-attention to_k and to_v, not in the UNet graph
+			mem.Weights += t.Bytes()
+			mem.Largest = max(mem.Largest, t.Bytes())
+		}
 	}
 	mem.Tiles, err = VAETiles(m.VAE, h, w, o.F16, o.Limit, o.VAEBudget)
 	if err != nil {
@@ -87,7 +104,7 @@ func PlanPipeline(m *weights.Model, o PipelineOptions) (Memory, error) {
 		bytes *uint64
 	}{{te, &mem.TextEncoder}, {un, &mem.UNet}, {vae, &mem.VAE}} {
 		b, l := GraphBytes(x.g, PlanMemory(x.g))
-		*x.bytes = b
+		*x.bytes = b // the UNet's inputs include the text K/V cache
 		mem.Largest = max(mem.Largest, l)
 		for _, t := range x.g.Tensors {
 			if t.Kind == Weight {

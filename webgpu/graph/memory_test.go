@@ -52,7 +52,7 @@ func TestGraphsUseEveryParameter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			un, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 16, W: 16, F16: true, Edit: true, EditBatch: 1, CFG: true, CFGScale: 7.5})
+			un, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 16, W: 16, F16: true, Edit: true, EditBatch: 1, CFG: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +200,7 @@ func TestPlanTooSmall(t *testing.T) {
 // overlapping lifetimes, and every slot is as large as each tenant.
 func TestPlanNoOverlap(t *testing.T) {
 	m := describeDir(t, fixture.External(t, "sd21-configs/stable-diffusion-2-1-base"))
-	g, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 64, W: 64, F16: true, Edit: true, EditBatch: 1, CFG: true, CFGScale: 7.5})
+	g, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 64, W: 64, F16: true, Edit: true, EditBatch: 1, CFG: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestPlanNoOverlap(t *testing.T) {
 // closed form of the UNet's convolutions and attention (batch 2), and that they add up.
 func TestFamiliesSD21Base(t *testing.T) {
 	m := describeDir(t, fixture.External(t, "sd21-configs/stable-diffusion-2-1-base"))
-	g, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 64, W: 64, F16: true, Edit: true, EditBatch: 1, CFG: true, CFGScale: 7.5})
+	g, err := UNet(m.UNet, UNetOptions{Batch: 2, H: 64, W: 64, F16: true, Edit: true, EditBatch: 1, CFG: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,25 +18,79 @@ type UNetOptions struct {
 	// the maps are inputs "layout.<queries>" ([queries, context length], one per grid size).
 	Edit      bool
 	EditBatch int
-	// CFG adds output "guided" = out[0] + CFGScale·(out[1] - out[0]) (Batch must be 2).
-	CFG      bool
-	CFGScale float64
+	// CFG adds output "guided" = out[0] + s·(out[1] - out[0]) (Batch must be 2), s the CFG scale
+	// in the scalars: changing it between runs rebuilds nothing.
+	CFG bool
+	// TextKV takes the keys and values of every cross-attention layer as inputs (TextKInput,
+	// TextVInput of the layer) instead of projecting "context" in every evaluation: they depend
+	// only on the text, so a generation computes them once (UNetTextKV) and binds them here.
+	TextKV bool
 	// FlashMaxHeadDim, when positive, lowers the widest head that uses the online-softmax kernel;
 	// wider non-causal, unedited heads take the chunked matmul + softmax path (tests of that path).
 	FlashMaxHeadDim int
 }
 
-// Scalars is the layout of a graph's "scalars" input: small per-run values written before each
-// evaluation, and the std slot the GPU writes during it.
+// Scalars is the layout of a graph's "scalars" input, the per-step uniform: every value that
+// changes between evaluations of one generation (timestep embedding, edit strength, CFG scale)
+// is written here before each evaluation with one buffer write, so no bind group depends on
+// them; the std slot is written by the GPU during the evaluation.
 type Scalars struct {
-	T    int // timesteps of samples 0..Batch-1 start here
+	T    int // timesteps of samples 0..Batch-1 start here (for the record; the GPU reads TP)
 	Coef int // guidance_weight·log(1+σ²) of this step (0: no layout edit)
 	Std  int // written by the score-std kernels, read by the edited attention
+	CFG  int // classifier-free guidance scale
+	TP   int // the sinusoidal timestep projection of samples 0..Batch-1, Dim values each
+	Dim  int
 	Len  int
 }
 
-// UNetScalars is the scalars layout of a UNet graph of batch b.
-func UNetScalars(b int) Scalars { return Scalars{T: 0, Coef: b, Std: b + 1, Len: b + 2} }
+// UNetScalars is the scalars layout of a UNet graph of batch b whose timestep projection has
+// tp channels.
+func UNetScalars(b, tp int) Scalars {
+	return Scalars{T: 0, Coef: b, Std: b + 1, CFG: b + 2, TP: b + 3, Dim: tp, Len: b + 3 + b*tp}
+}
+
+// StepScalars fills the scalars of one evaluation of u at batch b: timestep t for every sample
+// (its projection computed on the host by weights.Timesteps.Embed), the edit strength coef and
+// the CFG scale.
+func StepScalars(u *weights.UNet, b int, t float64, coef, cfg float32) []float32 {
+	sc := UNetScalars(b, u.TimeProj.Channels)
+	out := make([]float32, sc.Len)
+	ts := make([]float32, b)
+	for i := range ts {
+		ts[i] = float32(t)
+		out[sc.T+i] = float32(t)
+	}
+	out[sc.Coef], out[sc.CFG] = coef, cfg
+	copy(out[sc.TP:], u.TimeProj.Embed(ts))
+	return out
+}
+
+// TextKInput and TextVInput name the cached keys and values of cross-attention layer a.
+func TextKInput(a string) string { return a + ".text_k" }
+func TextVInput(a string) string { return a + ".text_v" }
+
+// UNetTextKV builds the text keys and values of every cross-attention layer of u from input
+// "context" [Batch, 77, cross dim]: outputs TextKInput/TextVInput of each layer, the inputs of a
+// UNet graph with TextKV. A generation runs it once, after the text encoder.
+func UNetTextKV(u *weights.UNet, o UNetOptions) (*Graph, error) {
+	b := newBuilder(o.F16, limitOr(o.Limit))
+	const ctxLen = 77
+	ctx := seq(b.input("context", wgsl.F32, o.Batch*ctxLen*u.Config.CrossAttentionDim), o.Batch, ctxLen, u.Config.CrossAttentionDim)
+	for _, t := range u.Transformers() {
+		for _, blk := range t.Blocks {
+			for _, a := range []weights.Attention{blk.Attn1, blk.Attn2} {
+				if !a.Cross {
+					continue
+				}
+				k, v := b.textKV(ctx, a)
+				b.output(TextKInput(a.Name), k.T)
+				b.output(TextVInput(a.Name), v.T)
+			}
+		}
+	}
+	return b.finish()
+}
 
 // DefaultLimit is WebGPU's guaranteed maxStorageBufferBindingSize.
 const DefaultLimit = 128 << 20
@@ -70,11 +124,15 @@ func UNet(u *weights.UNet, o UNetOptions) (*Graph, error) {
 	}
 	b := newBuilder(o.F16, limitOr(o.Limit))
 	b.flash = o.FlashMaxHeadDim
-	sc := UNetScalars(o.Batch)
+	sc := UNetScalars(o.Batch, u.TimeProj.Channels)
 	scal := b.input("scalars", wgsl.F32, sc.Len)
+	b.textInputs = o.TextKV
 	sample := Map{T: b.input("sample", wgsl.F32, o.Batch*c.InChannels*o.H*o.W), B: o.Batch, C: c.InChannels, H: o.H, W: o.W}
 	const ctxLen = 77
-	ctx := seq(b.input("context", wgsl.F32, o.Batch*ctxLen*c.CrossAttentionDim), o.Batch, ctxLen, c.CrossAttentionDim)
+	ctx := Seq{T: -1, B: o.Batch, L: ctxLen, C: c.CrossAttentionDim, RowStride: c.CrossAttentionDim}
+	if !o.TextKV {
+		ctx.T = b.input("context", wgsl.F32, o.Batch*ctxLen*c.CrossAttentionDim)
+	}
 
 	stemb := b.timeEmbedding(u, scal, sc, o.Batch)
 	edits := map[int]*attnEdit{}
@@ -129,7 +187,7 @@ func UNet(u *weights.UNet, o UNetOptions) (*Graph, error) {
 	if o.CFG {
 		n := out.Len() / 2
 		g := b.act("guided", n)
-		b.op("cfg", wgsl.Eltwise{Op: wgsl.EltCFG}, wgsl.EltwiseParams{N: u32(n), S: float32(o.CFGScale)}, out.T, g)
+		b.op("cfg", wgsl.Eltwise{Op: wgsl.EltCFGScalar}, wgsl.EltwiseParams{N: u32(n), YOff: u32(sc.CFG)}, out.T, scal, g)
 		b.output("guided", g)
 	}
 	return b.finish()
@@ -138,23 +196,13 @@ func UNet(u *weights.UNet, o UNetOptions) (*Graph, error) {
 func u32(n int) uint32 { return uint32(n) }
 
 // timeEmbedding is silu(linear_2(silu(linear_1(sinusoidal(t))))): the projection every resnet's
-// time_emb_proj takes (the outer SiLU is the resnets' own nonlinearity, computed once here).
+// time_emb_proj takes (the outer SiLU is the resnets' own nonlinearity, computed once here). The
+// sinusoidal projection comes from the host in the scalars (StepScalars).
 func (b *builder) timeEmbedding(u *weights.UNet, scal ID, sc Scalars, batch int) Seq {
 	tp := u.TimeProj
-	freqs, err := wgsl.TimestepFreqs(tp.Channels, tp.FreqShift, 10000)
-	if err != nil {
-		b.fail(err)
-		return Seq{}
-	}
-	proj := b.act("time_proj", batch*tp.Channels)
-	flip := uint32(0)
-	if tp.FlipSinToCos {
-		flip = 1
-	}
-	b.op("time_proj", wgsl.Timestep{}, wgsl.TimestepParams{Batch: u32(batch), Dim: u32(tp.Channels), Half: u32(tp.Channels / 2),
-		Flip: flip, TIdx: u32(sc.T)}, scal, b.constant("time_proj.freqs", freqs), proj)
+	proj := Seq{T: scal, Off: sc.TP, B: batch, L: 1, C: tp.Channels, RowStride: tp.Channels}
 	te := u.TimeEmbedding
-	e := b.linear(seq(proj, batch, 1, tp.Channels), te.Linear1, wgsl.ActSiLU, nil)
+	e := b.linear(proj, te.Linear1, wgsl.ActSiLU, nil)
 	e = b.linear(e, te.Linear2, wgsl.ActNone, nil)
 	s := b.act("time_embedding.silu", batch*te.Linear2.Out)
 	b.op("time_embedding.silu", wgsl.Eltwise{Op: wgsl.EltAct, Act: wgsl.ActSiLU}, wgsl.EltwiseParams{N: u32(batch * te.Linear2.Out)}, e.T, s)
