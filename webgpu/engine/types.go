@@ -60,5 +60,5 @@ type Counts struct {
 	// blends), which every decode builds and releases: their buffers are only held while
 	// decoding (graph.Memory.Peak counts on it). Every other program is built once per shape.
 	DecoderBindGroups int
-	Pipelines  int // compute pipelines compiled
+	Pipelines         int // compute pipelines compiled
 }
