@@ -170,10 +170,6 @@ func (b *builder) weight(name string, n int, matrix bool) ID {
 	return id
 }
 
-func (b *builder) constant(name string, data []float32) ID {
-	return b.add(Tensor{Name: name, Kind: Const, DType: wgsl.F32, Len: len(data), Data: data})
-}
-
 func (b *builder) op(name string, k wgsl.Kernel, p any, args ...ID) {
 	b.g.Ops = append(b.g.Ops, Op{Name: name, Kernel: k, Params: p, Args: args})
 }
