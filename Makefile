@@ -29,7 +29,8 @@ web:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEB)/app.wasm ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEB)/wasm_exec.js
 
-# Retrain the default model from scratch (about 1 h 55 min on an idle 2-core machine). The run
+# Retrain the default model from scratch (VAE, then text encoder + UNet: 54 min for the latter on
+# two busy cores, see docs/evaluation.md). The run
 # resumes where an interrupted one stopped; `rm -rf build/pretrain` starts it over.
 pretrain:
 	$(GO) run ./cmd/cones pretrain -work build/pretrain -out weights/default
