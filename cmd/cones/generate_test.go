@@ -13,7 +13,6 @@ import (
 	"github.com/cones2web/cones2/cones/pngtext"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
-	"github.com/cones2web/cones2/weights"
 	"github.com/nlpodyssey/safetensors"
 )
 
@@ -139,33 +138,6 @@ func TestGenerateCommandErrors(t *testing.T) {
 	}
 }
 
-// withRecommended is a model folder that is the fixture model dir plus a cones.json holding
-// js: every entry of dir linked, nothing copied.
-func withRecommended(t *testing.T, dir, js string) string {
-	t.Helper()
-	out := t.TempDir()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() == weights.RecommendedName {
-			continue
-		}
-		abs, err := filepath.Abs(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(abs, filepath.Join(out, e.Name())); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(out, weights.RecommendedName), []byte(js), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // recommendedJSON recommends sampling settings no flag default has, so a test can tell where
 // each value came from.
 const recommendedJSON = `{"format": "cones2-model-settings/1",
@@ -177,7 +149,7 @@ const recommendedJSON = `{"format": "cones2-model-settings/1",
 // run ends by saying what it wrote.
 func TestGenerateCommandModelDefaults(t *testing.T) {
 	v := fixture.Variants(t)[0]
-	model := withRecommended(t, v.Dir, recommendedJSON)
+	model := fixture.WithSettings(t, v.Dir, recommendedJSON)
 	out := filepath.Join(t.TempDir(), "out.png")
 	var said bytes.Buffer
 	if err := generateCommand([]string{"-model", model, "-prompt", "a dog", "-seed", "9", "-out", out}, &said); err != nil {
@@ -223,7 +195,7 @@ func TestGenerateCommandModelDefaults(t *testing.T) {
 // A broken cones.json is named, not ignored.
 func TestGenerateCommandBadRecommended(t *testing.T) {
 	v := fixture.Variants(t)[0]
-	model := withRecommended(t, v.Dir, `{"format": "cones2-model-settings/1", "sampling": {"stpes": 3}}`)
+	model := fixture.WithSettings(t, v.Dir, `{"format": "cones2-model-settings/1", "sampling": {"stpes": 3}}`)
 	err := runGenerate([]string{"-model", model, "-prompt", "a dog", "-out", filepath.Join(t.TempDir(), "x.png")})
 	if err == nil || !strings.Contains(err.Error(), "cones.json") || !strings.Contains(err.Error(), "stpes") {
 		t.Fatalf("got %v, want an error naming cones.json and the unknown field", err)

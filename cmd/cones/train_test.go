@@ -191,7 +191,7 @@ func TestTrainCommandResume(t *testing.T) {
 // its own sentences); flags given still win.
 func TestTrainCommandModelDefaults(t *testing.T) {
 	v := fixture.Variants(t)[0]
-	model := withRecommended(t, v.Dir, recommendedJSON)
+	model := fixture.WithSettings(t, v.Dir, recommendedJSON)
 	dir := t.TempDir()
 	photos := writePhotos(t, dir, 3)
 	out := filepath.Join(dir, "dog.safetensors")

@@ -2,46 +2,19 @@ package jobs
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/subject"
-	"github.com/cones2web/cones2/weights"
 )
-
-// linkedModel is the fixture model folder dir with a cones.json holding js beside its entries
-// (linked, not copied).
-func linkedModel(t *testing.T, dir, js string) string {
-	t.Helper()
-	out := t.TempDir()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		abs, err := filepath.Abs(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(abs, filepath.Join(out, e.Name())); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(out, weights.RecommendedName), []byte(js), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // The API's defaults are the served model's recommendations: info reports them, a request that
 // leaves options out trains with them, and the "model" sentence set is offered (and taken) only
 // when the folder has sentences.
 func TestDefaultsFromModel(t *testing.T) {
 	v := fixture.Variants(t)[0]
-	model := linkedModel(t, v.Dir, `{"format": "cones2-model-settings/1",
+	model := fixture.WithSettings(t, v.Dir, `{"format": "cones2-model-settings/1",
 		"training": {"steps": 3, "lr": 0.002, "first_weight": 0.5, "second_weight": 0.25, "sentences": ["a {} here", "one {}"]},
 		"example": {"prompt": "a dog", "subjects": ["dog"]}}`)
 	s := startService(t, t.TempDir(), Config{Runner: &PipelineRunner{Dir: model, Limits: subject.DefaultImageLimits()}})
