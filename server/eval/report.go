@@ -71,20 +71,26 @@ func WriteLayout(w io.Writer, gs []Generated) {
 	for _, m := range Modes() {
 		var cells []string
 		for _, sec := range []string{SectionLayout2, SectionLayout3} {
-			var subj, img counter
-			for _, o := range section(gs, sec) {
-				if o.Item.Mode != m {
-					continue
-				}
-				for _, p := range o.Present {
-					subj.add(p)
-				}
-				img.add(o.AllPresent())
-			}
+			subj, img := placement(section(gs, sec), func(o Outcome) bool { return o.Item.Mode == m })
 			cells = append(cells, subj.String(), img.String())
 		}
 		fmt.Fprintf(w, "| %s | %s |\n", m, strings.Join(cells, " | "))
 	}
+}
+
+// placement counts, over the outcomes keep selects, the subjects whose colour dominates their
+// box and the pictures in which every subject does.
+func placement(os []Outcome, keep func(Outcome) bool) (subjects, pictures counter) {
+	for _, o := range os {
+		if !keep(o) {
+			continue
+		}
+		for _, p := range o.Present {
+			subjects.add(p)
+		}
+		pictures.add(o.AllPresent())
+	}
+	return subjects, pictures
 }
 
 // WriteConfusion writes the attribute-confusion table: two shapes of one kind in two colours.
@@ -149,16 +155,7 @@ func WriteCustom(w io.Writer, gs []Generated, methods []string) {
 		}
 		fmt.Fprintf(w, "| %s |", m)
 		for _, sec := range []string{SectionCustom2, SectionCustom3} {
-			var subj, img counter
-			for _, o := range section(gs, sec) {
-				if o.Item.Method != m {
-					continue
-				}
-				for _, p := range o.Present {
-					subj.add(p)
-				}
-				img.add(o.AllPresent())
-			}
+			subj, img := placement(section(gs, sec), func(o Outcome) bool { return o.Item.Method == m })
 			fmt.Fprintf(w, " %s | %s |", subj, img)
 		}
 		fmt.Fprintln(w)
