@@ -44,6 +44,10 @@ type RecommendedTraining struct {
 	LearningRate float64 `json:"lr"`
 	FirstWeight  float64 `json:"first_weight"`  // preservation of <|startoftext|>'s embedding
 	SecondWeight float64 `json:"second_weight"` // preservation of the embeddings after the word
+	// Instance is the prompt the subject's pictures are trained under, with "{}" once where the
+	// word goes; empty means the official bare word. A model whose captions always put an
+	// article before a shape word ("a triangle") learns a subject better in that form.
+	Instance string `json:"instance,omitempty"`
 	// Sentences are the templates the residual is averaged over, each with "{}" once where the
 	// subject's word goes; empty means the official English templates. A model that never read
 	// English ("a photo of a {}") needs sentences of its own world.
@@ -126,6 +130,9 @@ func (r Recommended) Validate() error {
 	}
 	if !inRange(t.FirstWeight, 0, 1e3) || !inRange(t.SecondWeight, 0, 1e3) {
 		bad("training preservation weights %v, %v: want 0..1000", t.FirstWeight, t.SecondWeight)
+	}
+	if t.Instance != "" && strings.Count(t.Instance, "{}") != 1 {
+		bad("training.instance %q: want \"{}\" exactly once", t.Instance)
 	}
 	for i, tpl := range t.Sentences {
 		if strings.Count(tpl, "{}") != 1 {

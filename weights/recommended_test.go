@@ -45,6 +45,7 @@ func TestRecommendedRefusesBadFiles(t *testing.T) {
 		"guided > steps":   `{` + f + `,"sampling":{"steps":10,"guided_steps":11}}`,
 		"zero lr":          `{` + f + `,"training":{"lr":0}}`,
 		"template no slot": `{` + f + `,"training":{"sentences":["a circle"]}}`,
+		"instance two":     `{` + f + `,"training":{"instance":"{} {}"}}`,
 		"subject missing":  `{` + f + `,"example":{"prompt":"a circle","subjects":["square"]}}`,
 		"trailing":         `{` + f + `} {}`,
 		"not json":         `sampling: 3`,

@@ -27,7 +27,7 @@ const trainUsage = `usage: cones train -model DIR -word WORD -out FILE.safetenso
 Trains a Cones 2 subject: fine-tunes the model's text encoder on 3-10 photos of the subject
 (PNG, JPEG or WebP; a folder stands for the photos in it) and writes the residual file the
 page's subject library and 'cones generate -residual' take. -steps, -lr, -first-weight,
--second-weight and -sentences default to the model's own recommendation, the "training" of the
+-second-weight, -sentences and -instance default to the model's own recommendation, the "training" of the
 model folder's cones.json (its sentences, when it lists some, are the "model" set), or the
 official values for a folder without one (3000 steps at learning rate 5e-6, preservation weights
 1e-2 and 1e-3, the official sentences); a flag given on the command line always wins. Images are
@@ -41,12 +41,13 @@ flags:
 `
 
 type trainFlags struct {
-	model, word, out, sentences, checkpoint string
-	steps, resolution, checkpointEvery      int
-	lr, first, second                       float64
-	seed                                    uint64
-	photos                                  []string
-	set                                     map[string]bool // flags given on the command line
+	model, word, out, sentences, instance string
+	checkpoint                            string
+	steps, resolution, checkpointEvery    int
+	lr, first, second                     float64
+	seed                                  uint64
+	photos                                []string
+	set                                   map[string]bool // flags given on the command line
 }
 
 func parseTrainFlags(args []string) (*trainFlags, error) {
@@ -66,6 +67,7 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of every random draw")
 	fl.StringVar(&f.sentences, "sentences", "", "sentences the residual is averaged over: "+strings.Join(subject.SentenceSets(), ", ")+
 		" (the model folder's own; default: model when it has some, else official)")
+	fl.StringVar(&f.instance, "instance", "", `training prompt, "{}" where the word goes, e.g. "a {}" (default: the model's; the word alone officially)`)
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "file to save the training state to, and resume from when it exists")
 	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 250, "steps between checkpoints (with -checkpoint)")
 	if err := fl.Parse(args); err != nil {
@@ -99,6 +101,7 @@ func (f *trainFlags) options(rec weights.Recommended) (subject.Options, error) {
 		"first-weight":  func() { o.FirstWeight = f.first },
 		"second-weight": func() { o.SecondWeight = f.second },
 		"sentences":     func() { o.Sentences = f.sentences },
+		"instance":      func() { o.Instance = f.instance },
 	} {
 		if f.set[name] {
 			set()

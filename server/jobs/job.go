@@ -32,6 +32,7 @@ type Options struct {
 	SecondWeight float64 `json:"second_weight"`
 	Seed         uint64  `json:"seed"`
 	Sentences    string  `json:"sentences"`
+	Instance     string  `json:"instance,omitempty"` // the training prompt's template; "": the word alone
 }
 
 // subjectOptions turns API options into the trainer's (the rest at their defaults).
@@ -39,13 +40,15 @@ func (o Options) subjectOptions() subject.Options {
 	s := subject.Defaults()
 	s.Steps, s.LearningRate, s.Resolution = o.Steps, o.LearningRate, o.Resolution
 	s.FirstWeight, s.SecondWeight, s.Seed, s.Sentences = o.FirstWeight, o.SecondWeight, o.Seed, o.Sentences
+	s.Instance = o.Instance
 	return s
 }
 
 // apiOptions are the trainer's options as the API shows them.
 func apiOptions(s subject.Options) Options {
 	return Options{Steps: s.Steps, LearningRate: s.LearningRate, Resolution: s.Resolution,
-		FirstWeight: s.FirstWeight, SecondWeight: s.SecondWeight, Seed: s.Seed, Sentences: s.Sentences}
+		FirstWeight: s.FirstWeight, SecondWeight: s.SecondWeight, Seed: s.Seed, Sentences: s.Sentences,
+		Instance: s.Instance}
 }
 
 // Image is one uploaded photo as stored.

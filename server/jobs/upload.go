@@ -141,7 +141,7 @@ func clip(s string) string {
 }
 
 // optionFields are the form fields of the options, in the order the docs list them.
-var optionFields = []string{"steps", "lr", "resolution", "first_weight", "second_weight", "seed", "sentences"}
+var optionFields = []string{"steps", "lr", "resolution", "first_weight", "second_weight", "seed", "sentences", "instance"}
 
 func isOptionField(name string) bool {
 	for _, f := range optionFields {
@@ -173,6 +173,8 @@ func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, mod
 			o.Seed, err = strconv.ParseUint(v, 10, 64)
 		case "sentences":
 			o.Sentences = v
+		case "instance":
+			o.Instance = v
 		default:
 			var x float64
 			x, err = strconv.ParseFloat(v, 64)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/cones2web/cones2/weights"
 )
@@ -28,6 +29,10 @@ type Options struct {
 	Seed uint64
 	// Sentences names the sentence set the residual is averaged over (see SentenceSets).
 	Sentences string
+	// Instance is the training prompt, a template with "{}" once where the word goes; "" is the
+	// official instance prompt, the word alone. The preservation losses keep every embedding
+	// row before the word (a) and after it (b).
+	Instance string
 }
 
 // Defaults are the settings the official README trains its published residuals with
@@ -103,6 +108,9 @@ func (o Options) Validate() error {
 	if o.Beta1 >= 1 || o.Beta2 >= 1 {
 		return &OptionError{"beta1/beta2", "must be below 1"}
 	}
+	if o.Instance != "" && strings.Count(o.Instance, "{}") != 1 {
+		return &OptionError{"instance", fmt.Sprintf("%q: want \"{}\" exactly once", o.Instance)}
+	}
 	if _, err := SentenceSet(o.Sentences); err != nil {
 		return &OptionError{"sentences", err.Error()}
 	}
@@ -123,6 +131,7 @@ func (o Options) Settings() map[string]string {
 			f(o.Beta1), f(o.Beta2), f(o.WeightDecay), f(o.Epsilon)),
 		"seed":      strconv.FormatUint(o.Seed, 10),
 		"sentences": o.Sentences,
+		"instance":  o.instance(),
 	}
 }
 
@@ -137,7 +146,16 @@ func ModelDefaults(r weights.Recommended) Options {
 	if len(t.Sentences) > 0 {
 		o.Sentences = ModelSentences
 	}
+	o.Instance = t.Instance
 	return o
+}
+
+// instance is the training prompt's template ("{}" for the official bare word).
+func (o Options) instance() string {
+	if o.Instance == "" {
+		return "{}"
+	}
+	return o.Instance
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

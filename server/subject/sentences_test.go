@@ -123,6 +123,7 @@ func TestOptionsValidate(t *testing.T) {
 		"beta1/beta2":   func(o *Options) { o.Beta2 = 1 },
 		"sentences":     func(o *Options) { o.Sentences = "none" },
 		"max_grad_norm": func(o *Options) { o.MaxGradNorm = -0.5 },
+		"instance":      func(o *Options) { o.Instance = "a {} and a {}" },
 	} {
 		o := Defaults()
 		change(&o)
@@ -133,7 +134,7 @@ func TestOptionsValidate(t *testing.T) {
 		}
 	}
 	s := Defaults().Settings()
-	if s["steps"] != "3000" || s["lr"] != "5e-06" || s["sentences"] != "official" {
+	if s["steps"] != "3000" || s["lr"] != "5e-06" || s["sentences"] != "official" || s["instance"] != "{}" {
 		t.Errorf("settings %v", s)
 	}
 }
@@ -147,13 +148,13 @@ func TestModelSentenceSetAndDefaults(t *testing.T) {
 		t.Errorf("official recommendations: %+v, want Defaults %+v", o, Defaults())
 	}
 	r.Training = weights.RecommendedTraining{Steps: 150, LearningRate: 3e-3, FirstWeight: 1, SecondWeight: 2,
-		Sentences: []string{"a {}", "a red square and a {}"}}
+		Instance: "a {}", Sentences: []string{"a {}", "a red square and a {}"}}
 	got, err := ModelSentenceSet(ModelSentences, r)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("model set: %v, %v", got, err)
 	}
 	o := ModelDefaults(r)
-	if o.Steps != 150 || o.LearningRate != 3e-3 || o.FirstWeight != 1 || o.SecondWeight != 2 || o.Sentences != ModelSentences {
+	if o.Steps != 150 || o.LearningRate != 3e-3 || o.FirstWeight != 1 || o.SecondWeight != 2 || o.Sentences != ModelSentences || o.Instance != "a {}" {
 		t.Errorf("ModelDefaults: %+v", o)
 	}
 	if err := o.Validate(); err != nil {

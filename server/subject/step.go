@@ -150,17 +150,27 @@ func (t *Trainer) adamW(params, grads []*Node, decay, stepSize, bc2Sqrt *Node) {
 	}
 }
 
-// rowMasks select the embedding rows of the two preservation terms: <|startoftext|> (row 0)
-// and every row after the word (rows k+1 onwards). Masks rather than slices, because Slice
-// has no gradient on simplego.
+// rowMasks select the embedding rows of the two preservation terms (see preservedRows).
+// Masks rather than slices, because Slice has no gradient on simplego.
 func (t *Trainer) rowMasks(g *Graph) (first, later *Node) {
 	n := len(t.ids)
-	a, b := make([]float32, n), make([]float32, n)
-	a[0] = 1
-	for i := t.tokens + 1; i < n; i++ {
-		b[i] = 1
-	}
+	a, b := preservedRows(n, t.at, t.tokens)
 	return Reshape(Const(g, a), 1, n), Reshape(Const(g, b), 1, n)
+}
+
+// preservedRows are the 0/1 row weights of the two preservation terms for a prompt of n rows
+// whose word's k tokens start at row at: every row before the word (officially only
+// <|startoftext|>, row 0, as the word alone follows it) and every row after it (officially
+// rows k+1 onwards).
+func preservedRows(n, at, k int) (before, after []float32) {
+	before, after = make([]float32, n), make([]float32, n)
+	for i := range at {
+		before[i] = 1
+	}
+	for i := at + k; i < n; i++ {
+		after[i] = 1
+	}
+	return before, after
 }
 
 // safeSqrt is sqrt with a zero gradient at 0, as torch.norm's backward masks it (the first

@@ -270,3 +270,52 @@ func TestNewErrors(t *testing.T) {
 		t.Errorf("NaN learning rate: %v", err)
 	}
 }
+
+// TestInstancePrompt trains under a template ("a photo of a {}"): the word sits where the
+// template puts it, and the preservation loss holds the rows before it (not only
+// <|startoftext|>) and after it: with the loss they move far less than without it.
+func TestInstancePrompt(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	p, tok := pipeline(t, v)
+	const instance, prompt = "a photo of a {}", "a photo of a dog"
+	want, err := tok.EncodePadded(prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := tok.Positions(prompt, "dog")
+	if err != nil || len(at) != 1 {
+		t.Fatalf("positions: %v, %v", at, err)
+	}
+	run := func(first, second float64) (subject, other float64) {
+		o := smallOptions(20)
+		o.FirstWeight, o.SecondWeight, o.Instance = first, second, instance
+		tr := newTrainer(t, p, tok, v, "dog", o)
+		if !slices.Equal(tr.ids, want) || tr.at != at[0] {
+			t.Fatalf("training prompt %v with the word at %d, want %v at %d", tr.ids, tr.at, want, at[0])
+		}
+		if err := tr.Run(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+		s, oth := movement(t, tr, [][]int{tr.ids}, at)
+		t.Logf("weights %g/%g: the word moved %.4f, the other rows %.4f", first, second, s[0], oth[0])
+		return s[0], oth[0]
+	}
+	_, other := run(1, 0.1)
+	_, otherFree := run(0, 0)
+	if other*10 > otherFree {
+		t.Errorf("the rows around the word moved %.4f with the preservation loss and %.4f without: it does not hold them", other, otherFree)
+	}
+}
+
+// TestPreservedRows: the official instance prompt (the word alone) holds <|startoftext|> and
+// the rows after the word; a template holds every row before the word too, and never the word.
+func TestPreservedRows(t *testing.T) {
+	before, after := preservedRows(6, 1, 2)
+	if !slices.Equal(before, []float32{1, 0, 0, 0, 0, 0}) || !slices.Equal(after, []float32{0, 0, 0, 1, 1, 1}) {
+		t.Errorf("official: before %v after %v", before, after)
+	}
+	before, after = preservedRows(6, 3, 1)
+	if !slices.Equal(before, []float32{1, 1, 1, 0, 0, 0}) || !slices.Equal(after, []float32{0, 0, 0, 0, 1, 1}) {
+		t.Errorf("template: before %v after %v", before, after)
+	}
+}

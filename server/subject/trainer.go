@@ -29,7 +29,8 @@ type Trainer struct {
 	opts   Options
 	word   string
 	tokens int   // k: the word's token count
-	ids    []int // the word alone, padded: the official instance prompt
+	ids    []int // the instance prompt, padded (officially the word alone)
+	at     int   // position of the word's first token in ids
 	size   int   // training resolution
 	latent []int // [1, channels, h, w]
 
@@ -77,14 +78,15 @@ func New(p *sd.Pipeline, tok *tokenizer.Tokenizer, word string, images [][]float
 	if err != nil {
 		return nil, err
 	}
-	ids, err := tok.EncodePadded(word)
+	rows, pos, err := sentenceIDs(tok, []string{opts.instance()}, word, k)
 	if err != nil {
-		return nil, fmt.Errorf("word %q: %w", word, err)
+		return nil, fmt.Errorf("instance prompt: %w", err)
 	}
+	ids := rows[0]
 	if len(ids) > p.Model.TextEncoder.Config.MaxPositionEmbeddings {
 		return nil, fmt.Errorf("the tokenizer pads to %d tokens, the text encoder takes %d", len(ids), p.Model.TextEncoder.Config.MaxPositionEmbeddings)
 	}
-	t := &Trainer{p: p, tok: tok, opts: opts, word: word, tokens: k, ids: ids, size: Resolution(p, opts), draws: Seeded(opts.Seed)}
+	t := &Trainer{p: p, tok: tok, opts: opts, word: word, tokens: k, ids: ids, at: pos[0], size: Resolution(p, opts), draws: Seeded(opts.Seed)}
 	if err := t.checkImages(images); err != nil {
 		return nil, err
 	}
