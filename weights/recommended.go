@@ -48,6 +48,11 @@ type RecommendedTraining struct {
 	// word goes; empty means the official bare word. A model whose captions always put an
 	// article before a shape word ("a triangle") learns a subject better in that form.
 	Instance string `json:"instance,omitempty"`
+	// WordLR is the learning rate of the word's own token-embedding rows (absent: lr, as the
+	// official single parameter group); MinTimestep the lowest training timestep drawn
+	// (absent: 0, the official uniform range).
+	WordLR      float64 `json:"word_lr,omitempty"`
+	MinTimestep int     `json:"min_timestep,omitempty"`
 	// Sentences are the templates the residual is averaged over, each with "{}" once where the
 	// subject's word goes; empty means the official English templates. A model that never read
 	// English ("a photo of a {}") needs sentences of its own world.
@@ -130,6 +135,9 @@ func (r Recommended) Validate() error {
 	}
 	if !inRange(t.FirstWeight, 0, 1e3) || !inRange(t.SecondWeight, 0, 1e3) {
 		bad("training preservation weights %v, %v: want 0..1000", t.FirstWeight, t.SecondWeight)
+	}
+	if !inRange(t.WordLR, 0, 1) || t.MinTimestep < 0 || t.MinTimestep > 100000 {
+		bad("training word_lr %v, min_timestep %d: want 0..1 and 0..100000", t.WordLR, t.MinTimestep)
 	}
 	if t.Instance != "" && strings.Count(t.Instance, "{}") != 1 {
 		bad("training.instance %q: want \"{}\" exactly once", t.Instance)

@@ -27,7 +27,7 @@ const trainUsage = `usage: cones train -model DIR -word WORD -out FILE.safetenso
 Trains a Cones 2 subject: fine-tunes the model's text encoder on 3-10 photos of the subject
 (PNG, JPEG or WebP; a folder stands for the photos in it) and writes the residual file the
 page's subject library and 'cones generate -residual' take. -steps, -lr, -first-weight,
--second-weight, -sentences and -instance default to the model's own recommendation, the "training" of the
+-second-weight, -sentences, -instance, -word-lr and -min-timestep default to the model's own recommendation, the "training" of the
 model folder's cones.json (its sentences, when it lists some, are the "model" set), or the
 official values for a folder without one (3000 steps at learning rate 5e-6, preservation weights
 1e-2 and 1e-3, the official sentences); a flag given on the command line always wins. Images are
@@ -44,7 +44,8 @@ type trainFlags struct {
 	model, word, out, sentences, instance string
 	checkpoint                            string
 	steps, resolution, checkpointEvery    int
-	lr, first, second                     float64
+	minTimestep                           int
+	lr, wordLR, first, second             float64
 	seed                                  uint64
 	photos                                []string
 	set                                   map[string]bool // flags given on the command line
@@ -61,6 +62,8 @@ func parseTrainFlags(args []string) (*trainFlags, error) {
 	// recommendation (cones.json), which is only known once -model is read.
 	fl.IntVar(&f.steps, "steps", 0, "training steps (default: the model's, 3000 officially)")
 	fl.Float64Var(&f.lr, "lr", 0, "AdamW learning rate (default: the model's, 5e-6 officially)")
+	fl.Float64Var(&f.wordLR, "word-lr", 0, "learning rate of the word's own token-embedding rows (default: the model's; -lr officially)")
+	fl.IntVar(&f.minTimestep, "min-timestep", 0, "lowest training timestep drawn (default: the model's; 0 officially)")
 	fl.IntVar(&f.resolution, "resolution", 0, "training image size in pixels (0: the model's native size)")
 	fl.Float64Var(&f.first, "first-weight", 0, "preservation weight of the <|startoftext|> embedding (default: the model's, 1e-2 officially)")
 	fl.Float64Var(&f.second, "second-weight", 0, "preservation weight of the embeddings after the word (default: the model's, 1e-3 officially)")
@@ -102,6 +105,8 @@ func (f *trainFlags) options(rec weights.Recommended) (subject.Options, error) {
 		"second-weight": func() { o.SecondWeight = f.second },
 		"sentences":     func() { o.Sentences = f.sentences },
 		"instance":      func() { o.Instance = f.instance },
+		"word-lr":       func() { o.WordLR = f.wordLR },
+		"min-timestep":  func() { o.MinTimestep = f.minTimestep },
 	} {
 		if f.set[name] {
 			set()

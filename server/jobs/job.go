@@ -33,6 +33,8 @@ type Options struct {
 	Seed         uint64  `json:"seed"`
 	Sentences    string  `json:"sentences"`
 	Instance     string  `json:"instance,omitempty"` // the training prompt's template; "": the word alone
+	WordLR       float64 `json:"word_lr,omitempty"`  // the word's token rows' learning rate; 0: lr
+	MinTimestep  int     `json:"min_timestep,omitempty"`
 }
 
 // subjectOptions turns API options into the trainer's (the rest at their defaults).
@@ -40,7 +42,7 @@ func (o Options) subjectOptions() subject.Options {
 	s := subject.Defaults()
 	s.Steps, s.LearningRate, s.Resolution = o.Steps, o.LearningRate, o.Resolution
 	s.FirstWeight, s.SecondWeight, s.Seed, s.Sentences = o.FirstWeight, o.SecondWeight, o.Seed, o.Sentences
-	s.Instance = o.Instance
+	s.Instance, s.WordLR, s.MinTimestep = o.Instance, o.WordLR, o.MinTimestep
 	return s
 }
 
@@ -48,7 +50,7 @@ func (o Options) subjectOptions() subject.Options {
 func apiOptions(s subject.Options) Options {
 	return Options{Steps: s.Steps, LearningRate: s.LearningRate, Resolution: s.Resolution,
 		FirstWeight: s.FirstWeight, SecondWeight: s.SecondWeight, Seed: s.Seed, Sentences: s.Sentences,
-		Instance: s.Instance}
+		Instance: s.Instance, WordLR: s.WordLR, MinTimestep: s.MinTimestep}
 }
 
 // Image is one uploaded photo as stored.

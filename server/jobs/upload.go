@@ -141,7 +141,7 @@ func clip(s string) string {
 }
 
 // optionFields are the form fields of the options, in the order the docs list them.
-var optionFields = []string{"steps", "lr", "resolution", "first_weight", "second_weight", "seed", "sentences", "instance"}
+var optionFields = []string{"steps", "lr", "resolution", "first_weight", "second_weight", "seed", "sentences", "instance", "word_lr", "min_timestep"}
 
 func isOptionField(name string) bool {
 	for _, f := range optionFields {
@@ -171,6 +171,8 @@ func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, mod
 			o.Resolution, err = strconv.Atoi(v)
 		case "seed":
 			o.Seed, err = strconv.ParseUint(v, 10, 64)
+		case "min_timestep":
+			o.MinTimestep, err = strconv.Atoi(v)
 		case "sentences":
 			o.Sentences = v
 		case "instance":
@@ -185,6 +187,8 @@ func (m *Manager) applyOptions(o *subject.Options, fields map[string]string, mod
 				o.FirstWeight = x
 			case "second_weight":
 				o.SecondWeight = x
+			case "word_lr":
+				o.WordLR = x
 			}
 		}
 		if err != nil {

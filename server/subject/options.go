@@ -33,6 +33,17 @@ type Options struct {
 	// official instance prompt, the word alone. The preservation losses keep every embedding
 	// row before the word (a) and after it (b).
 	Instance string
+	// MinTimestep is the lowest training timestep drawn (uniform over [MinTimestep, T)); 0 is
+	// the official range. Colour and layout are decided at high noise, where an epsilon loss
+	// weighs errors least: a small model learns a subject's colour faster without the low
+	// timesteps, which teach texture it already draws.
+	MinTimestep int
+	// WordLR is the learning rate of the word's own rows of the token table; 0 means
+	// LearningRate, as the official loop (one parameter group). A small model's encoder learns
+	// a subject's colour through its word's input row long before its layers move (the learned
+	// token embedding alone does it in a few hundred steps at 1e-2): the rest of the encoder
+	// still trains at LearningRate, and the residual is still the output shift at the word.
+	WordLR float64
 }
 
 // Defaults are the settings the official README trains its published residuals with
@@ -59,6 +70,8 @@ func Defaults() Options {
 const (
 	MaxSteps      = 100000
 	MaxResolution = 2048
+	// MaxTimestep bounds MinTimestep (a model's own schedule may be shorter: New checks it).
+	MaxTimestep = 100000
 )
 
 // OptionError names an option and what is wrong with its value.
@@ -84,6 +97,8 @@ func (o Options) Validate() error {
 	switch {
 	case o.Steps < 1 || o.Steps > MaxSteps:
 		return &OptionError{"steps", fmt.Sprintf("%d, want 1..%d", o.Steps, MaxSteps)}
+	case o.MinTimestep < 0 || o.MinTimestep > MaxTimestep:
+		return &OptionError{"min_timestep", fmt.Sprintf("%d, want 0..%d", o.MinTimestep, MaxTimestep)}
 	case o.Resolution < 0 || o.Resolution > MaxResolution:
 		return &OptionError{"resolution", fmt.Sprintf("%d, want 0 (the model's size) or up to %d", o.Resolution, MaxResolution)}
 	}
@@ -93,6 +108,7 @@ func (o Options) Validate() error {
 		open      bool
 	}{
 		{"lr", o.LearningRate, 0, 1, true},
+		{"word_lr", o.WordLR, 0, 1, false},
 		{"first_weight", o.FirstWeight, 0, 1e3, false},
 		{"second_weight", o.SecondWeight, 0, 1e3, false},
 		{"max_grad_norm", o.MaxGradNorm, 0, 1e6, false},
@@ -129,9 +145,11 @@ func (o Options) Settings() map[string]string {
 		"max_grad_norm": f(o.MaxGradNorm),
 		"optimizer": fmt.Sprintf("adamw betas=(%s,%s) weight_decay=%s eps=%s",
 			f(o.Beta1), f(o.Beta2), f(o.WeightDecay), f(o.Epsilon)),
-		"seed":      strconv.FormatUint(o.Seed, 10),
-		"sentences": o.Sentences,
-		"instance":  o.instance(),
+		"seed":         strconv.FormatUint(o.Seed, 10),
+		"sentences":    o.Sentences,
+		"instance":     o.instance(),
+		"word_lr":      f(o.wordLR()),
+		"min_timestep": strconv.Itoa(o.MinTimestep),
 	}
 }
 
@@ -146,8 +164,16 @@ func ModelDefaults(r weights.Recommended) Options {
 	if len(t.Sentences) > 0 {
 		o.Sentences = ModelSentences
 	}
-	o.Instance = t.Instance
+	o.Instance, o.WordLR, o.MinTimestep = t.Instance, t.WordLR, t.MinTimestep
 	return o
+}
+
+// wordLR is the learning rate of the word's token rows (LearningRate unless WordLR is set).
+func (o Options) wordLR() float64 {
+	if o.WordLR == 0 {
+		return o.LearningRate
+	}
+	return o.WordLR
 }
 
 // instance is the training prompt's template ("{}" for the official bare word).

@@ -124,6 +124,8 @@ func TestOptionsValidate(t *testing.T) {
 		"sentences":     func(o *Options) { o.Sentences = "none" },
 		"max_grad_norm": func(o *Options) { o.MaxGradNorm = -0.5 },
 		"instance":      func(o *Options) { o.Instance = "a {} and a {}" },
+		"word_lr":       func(o *Options) { o.WordLR = 2 },
+		"min_timestep":  func(o *Options) { o.MinTimestep = -1 },
 	} {
 		o := Defaults()
 		change(&o)
@@ -148,13 +150,14 @@ func TestModelSentenceSetAndDefaults(t *testing.T) {
 		t.Errorf("official recommendations: %+v, want Defaults %+v", o, Defaults())
 	}
 	r.Training = weights.RecommendedTraining{Steps: 150, LearningRate: 3e-3, FirstWeight: 1, SecondWeight: 2,
-		Instance: "a {}", Sentences: []string{"a {}", "a red square and a {}"}}
+		Instance: "a {}", WordLR: 1e-2, MinTimestep: 100, Sentences: []string{"a {}", "a red square and a {}"}}
 	got, err := ModelSentenceSet(ModelSentences, r)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("model set: %v, %v", got, err)
 	}
 	o := ModelDefaults(r)
-	if o.Steps != 150 || o.LearningRate != 3e-3 || o.FirstWeight != 1 || o.SecondWeight != 2 || o.Sentences != ModelSentences || o.Instance != "a {}" {
+	if o.Steps != 150 || o.LearningRate != 3e-3 || o.FirstWeight != 1 || o.SecondWeight != 2 || o.Sentences != ModelSentences || o.Instance != "a {}" ||
+		o.WordLR != 1e-2 || o.MinTimestep != 100 {
 		t.Errorf("ModelDefaults: %+v", o)
 	}
 	if err := o.Validate(); err != nil {

@@ -13,10 +13,11 @@ import (
 
 // Step takes one optimisation step and reports it.
 func (t *Trainer) Step() (Progress, error) {
-	d, err := t.draws.Draw(t.done, len(t.mean), t.sched.Len(), len(t.mean[0]))
+	d, err := t.draws.Draw(t.done, len(t.mean), t.sched.Len()-t.opts.MinTimestep, len(t.mean[0]))
 	if err != nil {
 		return Progress{}, err
 	}
+	d.Timestep += t.opts.MinTimestep
 	if d.Image < 0 || d.Image >= len(t.mean) || d.Timestep < 0 || d.Timestep >= t.sched.Len() ||
 		len(d.EpsLatent) != len(t.mean[0]) || len(d.Noise) != len(t.mean[0]) {
 		return Progress{}, fmt.Errorf("step %d: draws out of range (image %d, timestep %d, %d/%d values)",
@@ -136,6 +137,9 @@ func (t *Trainer) stepGraph(ctx *gctx.Context, in []*Node) []*Node {
 func (t *Trainer) adamW(params, grads []*Node, decay, stepSize, bc2Sqrt *Node) {
 	o := t.opts
 	g := decay.Graph()
+	// scale is each token-table row's learning rate over LearningRate: wordLR/lr on the word's
+	// rows, 1 elsewhere (a second AdamW parameter group; its weight decay scales the same way).
+	scale := t.rowLRScale(g)
 	for i, p := range params {
 		grad := grads[i]
 		m := t.state.m[i].ValueGraph(g)
@@ -143,11 +147,38 @@ func (t *Trainer) adamW(params, grads []*Node, decay, stepSize, bc2Sqrt *Node) {
 		m = Add(MulScalar(m, o.Beta1), MulScalar(grad, 1-o.Beta1))
 		v = Add(MulScalar(v, o.Beta2), MulScalar(Mul(grad, grad), 1-o.Beta2))
 		denom := AddScalar(Div(Sqrt(v), bc2Sqrt), o.Epsilon)
-		p = Sub(Mul(p, decay), Mul(stepSize, Div(m, denom)))
+		update := Mul(stepSize, Div(m, denom))
+		if i == 0 && scale != nil {
+			// decay is 1 - lr·wd; the word's rows take 1 - wordLR·wd.
+			p = Sub(Mul(p, OneMinus(Mul(OneMinus(decay), scale))), Mul(update, scale))
+		} else {
+			p = Sub(Mul(p, decay), update)
+		}
 		t.state.params[i].SetValueGraph(p)
 		t.state.m[i].SetValueGraph(m)
 		t.state.v[i].SetValueGraph(v)
 	}
+}
+
+// rowLRScale is the [rows, 1] learning-rate scale of params[0]'s token rows, or nil when the
+// word's rows train at the common rate.
+func (t *Trainer) rowLRScale(g *Graph) *Node {
+	lr, wlr := t.opts.LearningRate, t.opts.wordLR()
+	if wlr == lr {
+		return nil
+	}
+	word := map[int]bool{}
+	for _, id := range t.ids[t.at : t.at+t.tokens] {
+		word[id] = true
+	}
+	s := make([]float32, len(t.state.rows))
+	for i, id := range t.state.rows {
+		s[i] = 1
+		if word[id] {
+			s[i] = float32(wlr / lr)
+		}
+	}
+	return Reshape(Const(g, s), len(s), 1)
 }
 
 // rowMasks select the embedding rows of the two preservation terms (see preservedRows).

@@ -319,3 +319,82 @@ func TestPreservedRows(t *testing.T) {
 		t.Errorf("template: before %v after %v", before, after)
 	}
 }
+
+// wordRow is the word's (single-token) row of the trainer's token table as trained so far.
+func wordRow(t testing.TB, tr *Trainer) []float32 {
+	t.Helper()
+	rows, err := variableData(tr.state.params[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := tr.p.Model.TextEncoder.Width()
+	i := slices.Index(tr.state.rows, tr.ids[tr.at])
+	return slices.Clone(rows[i*w : (i+1)*w])
+}
+
+func distance(a, b []float32) float64 {
+	s := 0.0
+	for i := range a {
+		d := float64(a[i] - b[i])
+		s += d * d
+	}
+	return math.Sqrt(s)
+}
+
+// TestWordLR: a learning rate for the word's own token rows ten times the encoder's moves the
+// word's row about ten times as far in the first steps (Adam's steps are near lr in size),
+// and leaves the rest of the run's parameters at the common rate.
+func TestWordLR(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	p, tok := pipeline(t, v)
+	moved := func(wordLR float64) (word, layer float64) {
+		o := smallOptions(3)
+		o.LearningRate, o.WordLR = 1e-4, wordLR
+		tr := newTrainer(t, p, tok, v, "dog", o)
+		before := wordRow(t, tr)
+		last := len(tr.state.params) - 1
+		layerBefore, err := variableData(tr.state.params[last])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Run(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+		layerAfter, err := variableData(tr.state.params[last])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return distance(before, wordRow(t, tr)), distance(layerBefore, layerAfter)
+	}
+	word1, layer1 := moved(0)
+	word10, layer10 := moved(1e-3)
+	t.Logf("word row moved %.3g at lr, %.3g at 10×lr; a layer %.3g and %.3g", word1, word10, layer1, layer10)
+	if r := word10 / word1; r < 5 || r > 15 {
+		t.Errorf("the word's row moved %.1f× as far with a word learning rate 10× the encoder's, want about 10×", r)
+	}
+	if r := layer10 / layer1; r < 0.5 || r > 2 {
+		t.Errorf("a layer moved %.2f× as far with only the word's rate changed, want about 1×", r)
+	}
+}
+
+// TestMinTimestep: every step draws its timestep from [MinTimestep, T), and a bound beyond the
+// model's schedule is refused before training.
+func TestMinTimestep(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	p, tok := pipeline(t, v)
+	o := smallOptions(4)
+	o.MinTimestep = 900
+	tr := newTrainer(t, p, tok, v, "dog", o)
+	if err := tr.Run(t.Context(), func(pr Progress) {
+		if pr.Timestep < 900 || pr.Timestep >= 1000 {
+			t.Errorf("step %d drew timestep %d, want 900..999", pr.Step, pr.Timestep)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	o.MinTimestep = 1000
+	var oe *OptionError
+	if _, err := New(p, tok, "dog", smallImages(t, v), o); !errors.As(err, &oe) || oe.Option != "min_timestep" {
+		t.Errorf("min_timestep at the schedule's length: %v", err)
+	}
+}

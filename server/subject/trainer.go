@@ -133,6 +133,9 @@ func (t *Trainer) setSchedule() error {
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
+	if t.opts.MinTimestep >= s.Len() {
+		return &OptionError{"min_timestep", fmt.Sprintf("%d, the model's schedule has %d timesteps", t.opts.MinTimestep, s.Len())}
+	}
 	t.sched = s
 	return nil
 }
