@@ -8,15 +8,14 @@ import (
 // and i, so a training run can resume at any index and an evaluation can name its samples.
 type Set struct {
 	Seed uint64
-	// UnnamedColourRate is the probability that a shape takes a colour captions never name
-	// (orange, cyan); OmitNameRate the probability that a named colour is left out of the
-	// caption all the same, so that a bare "circle" means "a circle of any colour".
-	UnnamedColourRate, OmitNameRate float64
+	// OmitNameRate is the probability that a shape's colour is left out of the caption, so
+	// that a bare "circle" means "a circle of any colour".
+	OmitNameRate float64
 }
 
 // NewSet returns the data set the default model is trained on.
 func NewSet(seed uint64) Set {
-	return Set{Seed: seed, UnnamedColourRate: 0.16, OmitNameRate: 0.15}
+	return Set{Seed: seed, OmitNameRate: 0.15}
 }
 
 const (
