@@ -162,8 +162,7 @@ func runTrain(args []string) error {
 		return fmt.Errorf("train: %w", err)
 	}
 	defer tr.Close()
-	fmt.Fprintf(os.Stderr, "training %q on %d photos: %d steps at learning rate %g, preservation weights %g and %g, sentences %s\n",
-		f.word, len(paths), opts.Steps, opts.LearningRate, opts.FirstWeight, opts.SecondWeight, opts.Sentences)
+	fmt.Fprintf(os.Stderr, "training %q on %d photos: %s\n", f.word, len(paths), opts.Summary())
 	return trainAndWrite(ctx, f, tr, os.Stderr)
 }
 

@@ -206,8 +206,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	WriteConfusion(w, rep.Generated)
 	if len(rep.Methods) > 0 {
 		c := rep.Config.Custom
-		fmt.Fprintf(w, "\n**Customisation** (%d subjects, each learned from %d pictures with the model's recommended training: %d steps at learning rate %g, preservation weights %g and %g, residual over %s sentences; token embedding %d steps at %g; alone: %d seeds per subject and method, no layout; together: %d layouts of two and of three subjects with full guidance):\n\n",
-			len(CustomSubjects()), c.Images, c.Subject.Steps, c.Subject.LearningRate, c.Subject.FirstWeight, c.Subject.SecondWeight, c.Subject.Sentences,
+		fmt.Fprintf(w, "\n**Customisation** (%d subjects, each learned from %d pictures with the model's recommended training: %s; token embedding %d steps at %g; alone: %d seeds per subject and method, no layout; together: %d layouts of two and of three subjects with full guidance):\n\n",
+			len(CustomSubjects()), c.Images, c.Subject.Summary(),
 			c.EmbeddingSteps, c.EmbeddingLR, su.CustomSeeds, su.CustomLayouts)
 		WriteCustom(w, rep.Generated, rep.Methods)
 		fmt.Fprintf(w, "\n**Where the fine-tuning changed the text encoder** (tuned minus frozen output over the residual's sentences):\n\n")

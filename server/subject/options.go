@@ -168,6 +168,24 @@ func ModelDefaults(r weights.Recommended) Options {
 	return o
 }
 
+// Summary says the recipe in a line, as the CLI and the evaluation print it: "300 steps at
+// learning rate 0.002 (the word's token rows 0.01), preservation weights 0.01 and 0.001,
+// sentences model".
+func (o Options) Summary() string {
+	s := fmt.Sprintf("%d steps at learning rate %g", o.Steps, o.LearningRate)
+	if o.wordLR() != o.LearningRate {
+		s += fmt.Sprintf(" (the word's token rows %g)", o.wordLR())
+	}
+	s += fmt.Sprintf(", preservation weights %g and %g, sentences %s", o.FirstWeight, o.SecondWeight, o.Sentences)
+	if o.Instance != "" {
+		s += fmt.Sprintf(", instance prompt %q", o.Instance)
+	}
+	if o.MinTimestep > 0 {
+		s += fmt.Sprintf(", timesteps from %d", o.MinTimestep)
+	}
+	return s
+}
+
 // wordLR is the learning rate of the word's token rows (LearningRate unless WordLR is set).
 func (o Options) wordLR() float64 {
 	if o.WordLR == 0 {

@@ -164,3 +164,14 @@ func TestModelSentenceSetAndDefaults(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestOptionsSummary(t *testing.T) {
+	o := Defaults()
+	if got, want := o.Summary(), "3000 steps at learning rate 5e-06, preservation weights 0.01 and 0.001, sentences official"; got != want {
+		t.Errorf("official: %q, want %q", got, want)
+	}
+	o.WordLR, o.Instance, o.MinTimestep = 1e-2, "a {}", 500
+	if got, want := o.Summary(), `3000 steps at learning rate 5e-06 (the word's token rows 0.01), preservation weights 0.01 and 0.001, sentences official, instance prompt "a {}", timesteps from 500`; got != want {
+		t.Errorf("with options: %q, want %q", got, want)
+	}
+}
