@@ -19,7 +19,7 @@ func DefaultRecommended() weights.Recommended {
 	return weights.Recommended{
 		Format:   weights.RecommendedFormat,
 		Sampling: weights.RecommendedSampling{Sampler: "lms", Steps: 25, GuidedSteps: 25, GuidanceWeight: 1.5, CFG: 2},
-		Training: weights.RecommendedTraining{Steps: 300, LearningRate: 2e-3, WordLR: 1e-2, FirstWeight: 1e-2, SecondWeight: 1e-3,
+		Training: weights.RecommendedTraining{Steps: 600, LearningRate: 2e-3, WordLR: 1e-2, FirstWeight: 1e-2, SecondWeight: 1e-3,
 			Sentences: shapes.Templates(64, templateSeed)},
 		Example: weights.RecommendedExample{Prompt: "a red circle and a blue square", Subjects: []string{"red circle", "blue square"}},
 	}
