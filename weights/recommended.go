@@ -139,11 +139,11 @@ func (r Recommended) Validate() error {
 	if !inRange(t.WordLR, 0, 1) || t.MinTimestep < 0 || t.MinTimestep > 100000 {
 		bad("training word_lr %v, min_timestep %d: want 0..1 and 0..100000", t.WordLR, t.MinTimestep)
 	}
-	if t.Instance != "" && strings.Count(t.Instance, "{}") != 1 {
+	if t.Instance != "" && !IsTemplate(t.Instance) {
 		bad("training.instance %q: want \"{}\" exactly once", t.Instance)
 	}
 	for i, tpl := range t.Sentences {
-		if strings.Count(tpl, "{}") != 1 {
+		if !IsTemplate(tpl) {
 			bad("training.sentences[%d] %q: want \"{}\" exactly once", i, tpl)
 		}
 	}
@@ -182,3 +182,7 @@ func (r Recommended) Marshal() ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// IsTemplate reports whether s is a sentence template: the subject's word's place marked "{}"
+// exactly once (training.instance and training.sentences here, the trainer's instance option).
+func IsTemplate(s string) bool { return strings.Count(s, "{}") == 1 }

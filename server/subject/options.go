@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/cones2web/cones2/weights"
 )
@@ -124,7 +123,7 @@ func (o Options) Validate() error {
 	if o.Beta1 >= 1 || o.Beta2 >= 1 {
 		return &OptionError{"beta1/beta2", "must be below 1"}
 	}
-	if o.Instance != "" && strings.Count(o.Instance, "{}") != 1 {
+	if o.Instance != "" && !weights.IsTemplate(o.Instance) {
 		return &OptionError{"instance", fmt.Sprintf("%q: want \"{}\" exactly once", o.Instance)}
 	}
 	if _, err := SentenceSet(o.Sentences); err != nil {
