@@ -8,7 +8,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,18 +15,30 @@ import (
 	"github.com/cones2web/cones2/internal/fixture"
 )
 
-// TestImportPTFixtures: the official-format residuals of every fixture variant import to exactly
-// residual.dog and residual.mug (dog.pt holds [32], mug.pt [1, 32]).
+// TestImportPTFixtures: the official-format residuals each fixture variant lists under
+// cases.layout_sampling.residuals import to exactly residual.<word> (the shared folders' dog.pt
+// holds [32], mug.pt [1, 32]), named after the file unless a word is given.
 func TestImportPTFixtures(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
-		for _, word := range []string{"dog", "mug"} {
+		ls := v.Layout(t)
+		if len(ls.Residuals) == 0 {
+			t.Fatalf("%s: cases.json lists no residuals", v.Name)
+		}
+		for _, word := range ls.ResidualWords() {
 			t.Run(v.Name+"/"+word, func(t *testing.T) {
-				name := filepath.Join(v.ExpectedDir(), "residuals", word+".pt")
+				name := v.Path(ls.Residuals[word])
 				data, err := os.ReadFile(name)
 				if err != nil {
 					t.Fatal(err)
 				}
 				r, err := ImportPT(name, data, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := WordFromFileName(name); r.Word != want {
+					t.Fatalf("word %q, want %q from the file name", r.Word, want)
+				}
+				r, err = ImportPT(name, data, word)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -43,9 +54,9 @@ func TestImportPTFixtures(t *testing.T) {
 				if !r.Model.IsZero() {
 					t.Fatalf("an imported residual claims model %v", r.Model)
 				}
-				// The word can be given instead of the file name.
-				r2, err := ImportPT(name, data, "my dog")
-				if err != nil || r2.Word != "my dog" {
+				// Any word can be given instead of the file name.
+				r2, err := ImportPT(name, data, "my "+word)
+				if err != nil || r2.Word != "my "+word {
 					t.Fatalf("explicit word: %v %v", r2, err)
 				}
 			})
