@@ -1,9 +1,11 @@
 package weights
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,16 +93,69 @@ func TestFixtureConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		heads := map[string][]int{"sd21base": {2, 2, 4, 4, 4, 4, 4, 4, 2, 2, 2}, "sd15": {8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8}}[v.Name]
-		for i, tr := range u.Transformers() {
-			if heads != nil && tr.Heads != heads[i] {
+		heads := diffusersHeads(t, filepath.Join(v.Dir, "unet", "config.json"))
+		trs := u.Transformers()
+		if len(trs) != len(heads) {
+			t.Fatalf("%s: %d transformers, the config makes %d", v.Name, len(trs), len(heads))
+		}
+		for i, tr := range trs {
+			if tr.Heads != heads[i] {
 				t.Errorf("%s %s: %d heads, want %d", v.Name, tr.Name, tr.Heads, heads[i])
 			}
 		}
-		if f.VAE.ScalingFactor != 0.18215 || f.Scheduler.PredictionType != "epsilon" || len(f.SchedulerConfig) == 0 {
-			t.Errorf("%s: scaling %g, prediction %q", v.Name, f.VAE.ScalingFactor, f.Scheduler.PredictionType)
+		scale, ok := v.VAEScaling(t)
+		if !ok {
+			scale = DefaultScalingFactor
+		}
+		if pred := v.Prediction(t); f.VAE.ScalingFactor != scale || f.Scheduler.PredictionType != pred || len(f.SchedulerConfig) == 0 {
+			t.Errorf("%s: scaling %g, prediction %q; want %g, %q", v.Name, f.VAE.ScalingFactor, f.Scheduler.PredictionType, scale, pred)
 		}
 	}
+}
+
+// diffusersHeads lists the head count of each transformer, in Transformers' order (down blocks,
+// mid block, up blocks), the way diffusers 0.13 reads a UNet config: attention_head_dim (a
+// number or one per down block) per down block, its last entry for the mid block, reversed
+// for the up blocks, which have one layer more than the down blocks.
+func diffusersHeads(t *testing.T, path string) []int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Heads  json.RawMessage `json:"attention_head_dim"`
+		Layers int             `json:"layers_per_block"`
+		Down   []string        `json:"down_block_types"`
+		Up     []string        `json:"up_block_types"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if c.Layers == 0 {
+		c.Layers = 2 // diffusers' default
+	}
+	var per []int
+	if err := json.Unmarshal(c.Heads, &per); err != nil {
+		var one int
+		if err := json.Unmarshal(c.Heads, &one); err != nil {
+			t.Fatalf("%s: attention_head_dim %s", path, c.Heads)
+		}
+		per = slices.Repeat([]int{one}, len(c.Down))
+	}
+	var out []int
+	for i, b := range c.Down {
+		if strings.HasPrefix(b, "CrossAttn") {
+			out = append(out, slices.Repeat([]int{per[i]}, c.Layers)...)
+		}
+	}
+	out = append(out, per[len(per)-1])
+	for i, b := range c.Up {
+		if strings.HasPrefix(b, "CrossAttn") {
+			out = append(out, slices.Repeat([]int{per[len(per)-1-i]}, c.Layers+1)...)
+		}
+	}
+	return out
 }
 
 func TestVAEScalingFactorDefault(t *testing.T) {

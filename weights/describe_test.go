@@ -231,8 +231,12 @@ func TestVAEStructure(t *testing.T) {
 				t.Errorf("%s %s: %+v", v.Name, a.Name, a.Attn)
 			}
 		}
-		if vae.Encoder.ConvOut.Out != 2*vae.LatentChannels || vae.QuantConv.Kernel != 1 || vae.ScalingFactor != 0.18215 {
-			t.Errorf("%s: encoder out %d, quant conv %+v", v.Name, vae.Encoder.ConvOut.Out, vae.QuantConv)
+		scale, ok := v.VAEScaling(t)
+		if !ok {
+			scale = DefaultScalingFactor
+		}
+		if vae.Encoder.ConvOut.Out != 2*vae.LatentChannels || vae.QuantConv.Kernel != 1 || vae.ScalingFactor != scale {
+			t.Errorf("%s: encoder out %d, quant conv %+v, scaling %g (vae/config.json: %g)", v.Name, vae.Encoder.ConvOut.Out, vae.QuantConv, vae.ScalingFactor, scale)
 		}
 	}
 }

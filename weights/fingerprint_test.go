@@ -1,6 +1,9 @@
 package weights
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -10,7 +13,13 @@ import (
 )
 
 func TestTextEncoderFingerprint(t *testing.T) {
-	seen := map[string]string{}
+	// Two folders may share a text encoder (the same model with other metadata, or a fine-tuned
+	// UNet); what must never happen is one fingerprint for different weights.
+	type encoder struct {
+		name string
+		sum  [sha256.Size]byte
+	}
+	seen := map[string]encoder{}
 	for _, v := range fixture.Variants(t) {
 		f, err := Open(v.Dir)
 		if err != nil {
@@ -29,10 +38,11 @@ func TestTextEncoderFingerprint(t *testing.T) {
 		if prefix, _ := w.Fingerprint(m.TextEncoder); prefix != base {
 			t.Errorf("%s: prefix reader gives %s, map reader %s", v.Name, prefix, base)
 		}
-		if other, dup := seen[base]; dup {
-			t.Errorf("%s and %s share fingerprint %s", v.Name, other, base)
+		sum := tensorsSum(m.TextEncoder, ts)
+		if other, dup := seen[base]; dup && other.sum != sum {
+			t.Errorf("%s and %s have different text encoders but share fingerprint %s", v.Name, other.name, base)
 		}
-		seen[base] = v.Name
+		seen[base] = encoder{v.Name, sum}
 		name := "text_model.final_layer_norm.bias"
 		orig := ts[name].Data[3]
 		for _, c := range []struct {
@@ -67,6 +77,21 @@ func TestTextEncoderFingerprint(t *testing.T) {
 			t.Errorf("%s: fingerprint without the final norm", v.Name)
 		}
 	}
+}
+
+// tensorsSum hashes a text encoder's configuration and every value of its weights.
+func tensorsSum(te *TextEncoder, ts map[string]Tensor) [sha256.Size]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%+v\n", te.Config)
+	for _, name := range slices.Sorted(maps.Keys(ts)) {
+		fmt.Fprintf(h, "%s %v\n", name, ts[name].Shape)
+		b := make([]byte, 0, 4*len(ts[name].Data))
+		for _, x := range ts[name].Data {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+		h.Write(b)
+	}
+	return [sha256.Size]byte(h.Sum(nil))
 }
 
 func TestModelFamily(t *testing.T) {

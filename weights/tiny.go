@@ -30,26 +30,28 @@ var tinyCorpus string
 // TinyOptions selects what WriteTiny generates.
 type TinyOptions struct {
 	Seed    uint64
-	Variant string // TinySD21Base (the default) or TinySD15
+	Variant string // TinySD21Base (the default) or TinySD15; unused when Like is set
+	// Like is a model folder to mirror instead of a named variant: the tiny model takes its text
+	// encoder, UNet, VAE and scheduler configs as they are (sizes included, so it should be a
+	// small model) and its tokenizer's pad token; only the vocabulary is the tiny tokenizer's.
+	Like string
 	// Float32 stores float32 weights, as the fixtures do; by default weights are float16, as
 	// Convert serves them.
 	Float32 bool
 }
 
 // WriteTiny writes a seeded random Stable Diffusion model into dst (which must not exist or
-// be empty) with the fixtures' sizes: a 3-layer, 32-wide, 4-head text encoder; a UNet with
+// be empty): with the configs of the folder opt.Like names, or for a named variant with the
+// fixtures' sizes: a 3-layer, 32-wide, 4-head text encoder; a UNet with
 // channels (32, 64, 64), 2 layers per block and 32-wide cross-attention; a VAE with channels
 // (32, 32, 64, 64) and 4 latent channels, for 128-pixel images. Its tokenizer is a BPE
 // vocabulary trained on a small embedded corpus. The folder is laid out like a converted one,
 // manifest included, so the server can serve it as the default model. The same options always
 // give the same bytes.
 func WriteTiny(dst string, opt TinyOptions) (*Manifest, error) {
-	if opt.Variant == "" {
-		opt.Variant = TinySD21Base
-	}
-	pad, ok := map[string]string{TinySD21Base: "!", TinySD15: "<|endoftext|>"}[opt.Variant]
-	if !ok {
-		return nil, fmt.Errorf("tiny: unknown variant %q (want %s or %s)", opt.Variant, TinySD21Base, TinySD15)
+	like, pad, err := tinyVariant(&opt)
+	if err != nil {
+		return nil, fmt.Errorf("tiny: %w", err)
 	}
 	if err := prepareDst(dst); err != nil {
 		return nil, fmt.Errorf("tiny: %w", err)
@@ -67,13 +69,49 @@ func WriteTiny(dst string, opt TinyOptions) (*Manifest, error) {
 		dt = F32
 	}
 	te, u, v := TinyConfigs(opt.Variant, vocab.Tokens, pad, dt)
-	if err := writeTinyConfigs(dst, te, u, v); err != nil {
+	sched := []byte(SDScheduler)
+	if like != nil {
+		te, u, v, sched = likeTextEncoder(like.TextEncoder, te), like.UNet, like.VAE, like.SchedulerConfig
+	}
+	if err := writeTinyConfigs(dst, te, u, v, sched); err != nil {
 		return nil, fmt.Errorf("tiny: %w", err)
 	}
 	if err := writeTinyWeights(dst, te, u, v, opt.Seed, dt); err != nil {
 		return nil, fmt.Errorf("tiny: %w", err)
 	}
 	return WriteManifest(dst)
+}
+
+// tinyVariant resolves the options to the folder to mirror (nil for a named variant) and the
+// pad token, defaulting the variant.
+func tinyVariant(opt *TinyOptions) (*Folder, string, error) {
+	if opt.Like != "" {
+		f, err := Open(opt.Like)
+		if err != nil {
+			return nil, "", err
+		}
+		tok, err := tokenizer.Load(filepath.Join(opt.Like, TokenizerDir))
+		if err != nil {
+			return nil, "", fmt.Errorf("model folder %s: %w", opt.Like, err)
+		}
+		return f, tok.Specials().Pad, nil
+	}
+	if opt.Variant == "" {
+		opt.Variant = TinySD21Base
+	}
+	pad, ok := map[string]string{TinySD21Base: "!", TinySD15: "<|endoftext|>"}[opt.Variant]
+	if !ok {
+		return nil, "", fmt.Errorf("unknown variant %q (want %s or %s)", opt.Variant, TinySD21Base, TinySD15)
+	}
+	return nil, pad, nil
+}
+
+// likeTextEncoder is a mirrored folder's text encoder config with the tiny vocabulary's size,
+// special token ids and dtype (from tiny, the named variant's config for that vocabulary).
+func likeTextEncoder(c, tiny TextEncoderConfig) TextEncoderConfig {
+	c.VocabSize, c.BosTokenID, c.EosTokenID, c.PadTokenID = tiny.VocabSize, tiny.BosTokenID, tiny.EosTokenID, tiny.PadTokenID
+	c.TorchDtype = tiny.TorchDtype
+	return c
 }
 
 // TinyConfigs returns the configs of the tiny model of a variant whose tokenizer has the given
@@ -119,7 +157,7 @@ func TinyConfigs(variant string, tokens []string, pad string, dt DType) (TextEnc
 	return te, u, v
 }
 
-func writeTinyConfigs(dst string, te TextEncoderConfig, u UNetConfig, v VAEConfig) error {
+func writeTinyConfigs(dst string, te TextEncoderConfig, u UNetConfig, v VAEConfig, scheduler []byte) error {
 	files := map[string]any{
 		TextEncoderDir + "/config.json": te,
 		UNetDir + "/config.json":        u,
@@ -137,7 +175,7 @@ func writeTinyConfigs(dst string, te TextEncoderConfig, u UNetConfig, v VAEConfi
 	if err := writeFile(filepath.Join(dst, "model_index.json"), []byte(SDModelIndex)); err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dst, SchedulerDir, "scheduler_config.json"), []byte(SDScheduler))
+	return writeFile(filepath.Join(dst, SchedulerDir, "scheduler_config.json"), scheduler)
 }
 
 func writeTinyWeights(dst string, tec TextEncoderConfig, uc UNetConfig, vc VAEConfig, seed uint64, dt DType) error {

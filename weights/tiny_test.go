@@ -23,60 +23,99 @@ func writeTiny(t *testing.T, opt TinyOptions) (string, *Manifest) {
 	return dir, m
 }
 
-// TestTinyMatchesFixtures checks that the tiny model of each variant verifies, loads, has the
-// fixture model's tensor names and shapes (apart from the vocabulary rows) and a working
-// tokenizer whose size is the text encoder's vocabulary.
+// TestTinyMatchesFixtures checks that the tiny model made like each fixture folder verifies,
+// loads, has the folder's tensor names and shapes (apart from the vocabulary rows), its
+// variant settings and scheduler, and a working tokenizer with the folder's pad token whose
+// size is the text encoder's vocabulary.
 func TestTinyMatchesFixtures(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
+			dir, _ := writeTiny(t, TinyOptions{Seed: 1, Like: v.Dir})
+			tiny, ref := checkTinyLike(t, dir, v.Dir)
+			if tiny.TextEncoder.HiddenAct != ref.TextEncoder.HiddenAct || tiny.UNet.UseLinearProjection != ref.UNet.UseLinearProjection ||
+				!bytes.Equal(tiny.SchedulerConfig, ref.SchedulerConfig) {
+				t.Errorf("variant settings differ from the fixture's")
+			}
+		})
+	}
+}
+
+// TestTinyNamedVariants: each named variant mirrors the fixture folder of its name (the
+// shared folders), so the CLI's -variant gives the fixtures' architectures.
+func TestTinyNamedVariants(t *testing.T) {
+	found := 0
+	for _, v := range fixture.Variants(t) {
+		if v.Name != TinySD21Base && v.Name != TinySD15 {
+			continue
+		}
+		found++
+		t.Run(v.Name, func(t *testing.T) {
 			dir, _ := writeTiny(t, TinyOptions{Seed: 1, Variant: v.Name})
-			if errs := Verify(dir); errs != nil {
-				t.Fatalf("verify: %v", errs)
-			}
-			tiny, err := Open(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, _ := Open(v.Dir)
-			tm, err := tiny.Describe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rm, _ := ref.Describe()
-			for _, comp := range Components() {
-				a, _ := tm.Module(comp)
-				b, _ := rm.Module(comp)
-				got, want := paramKeys(a.Params()), paramKeys(b.Params())
-				if comp == TextEncoderDir {
-					name := tm.TextEncoder.TokenEmbedding.Name + ".weight"
-					got[name], want[name] = "vocabulary rows", "vocabulary rows"
-				}
-				diffKeys(t, comp, got, want)
-				w, _ := tiny.Weights(comp)
-				if _, err := w.LoadFloat32(a); err != nil {
-					t.Error(err)
-				}
-			}
-			tok, err := tokenizer.Load(filepath.Join(dir, TokenizerDir))
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := tiny.TextEncoder
-			if tok.Len() != c.VocabSize || c.VocabSize < 600 || c.VocabSize > TinyVocabSize {
-				t.Errorf("tokenizer %d tokens, text encoder vocab %d", tok.Len(), c.VocabSize)
-			}
-			ids := tok.Encode("a photo of a dog")
-			if len(ids) < 3 || len(ids) > 8 || ids[0] != c.BosTokenID || ids[len(ids)-1] != c.EosTokenID {
-				t.Errorf("ids %v (bos %d, eos %d)", ids, c.BosTokenID, c.EosTokenID)
-			}
-			if want := map[string]string{"sd21base": "!", "sd15": "<|endoftext|>"}[v.Name]; want != "" && tok.Specials().Pad != want {
-				t.Errorf("pad %q, want %q", tok.Specials().Pad, want)
-			}
+			tiny, ref := checkTinyLike(t, dir, v.Dir)
 			if tiny.TextEncoder.HiddenAct != ref.TextEncoder.HiddenAct || tiny.UNet.UseLinearProjection != ref.UNet.UseLinearProjection {
 				t.Errorf("variant settings differ from the fixture's")
 			}
 		})
 	}
+	if found == 0 {
+		t.Skipf("no fixture folder named %s or %s", TinySD21Base, TinySD15)
+	}
+}
+
+// checkTinyLike checks the tiny model in dir against the model folder it mirrors: it verifies,
+// loads, has the same tensor names and shapes apart from the vocabulary rows, and a tokenizer
+// with the folder's pad token whose size is the text encoder's vocabulary.
+func checkTinyLike(t *testing.T, dir, refDir string) (tiny, ref *Folder) {
+	t.Helper()
+	if errs := Verify(dir); errs != nil {
+		t.Fatalf("verify: %v", errs)
+	}
+	tiny, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref, err = Open(refDir); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := tiny.Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm, _ := ref.Describe()
+	for _, comp := range Components() {
+		a, _ := tm.Module(comp)
+		b, _ := rm.Module(comp)
+		got, want := paramKeys(a.Params()), paramKeys(b.Params())
+		if comp == TextEncoderDir {
+			name := tm.TextEncoder.TokenEmbedding.Name + ".weight"
+			got[name], want[name] = "vocabulary rows", "vocabulary rows"
+		}
+		diffKeys(t, comp, got, want)
+		w, _ := tiny.Weights(comp)
+		if _, err := w.LoadFloat32(a); err != nil {
+			t.Error(err)
+		}
+	}
+	tok, err := tokenizer.Load(filepath.Join(dir, TokenizerDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refTok, err := tokenizer.Load(filepath.Join(refDir, TokenizerDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tiny.TextEncoder
+	if tok.Len() != c.VocabSize || c.VocabSize < 600 || c.VocabSize > TinyVocabSize {
+		t.Errorf("tokenizer %d tokens, text encoder vocab %d", tok.Len(), c.VocabSize)
+	}
+	ids := tok.Encode("a photo of a dog")
+	if len(ids) < 3 || len(ids) > 8 || ids[0] != c.BosTokenID || ids[len(ids)-1] != c.EosTokenID {
+		t.Errorf("ids %v (bos %d, eos %d)", ids, c.BosTokenID, c.EosTokenID)
+	}
+	if got, want := tok.Specials().Pad, refTok.Specials().Pad; got != want {
+		t.Errorf("pad %q, want the folder's %q", got, want)
+	}
+	return tiny, ref
 }
 
 // TestTinyDeterministic: the same seed gives the same bytes, another seed other weights.

@@ -144,15 +144,16 @@ func verify(args []string, stdout, stderr io.Writer) error {
 }
 
 func tiny(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tiny", "tiny -out <folder> [-seed N] [-variant sd21base|sd15] [-f32]", stderr)
+	fs := newFlags("tiny", "tiny -out <folder> [-seed N] [-variant sd21base|sd15 | -like <model folder>] [-f32]", stderr)
 	out := fs.String("out", "", "output folder (created; must be empty if it exists)")
 	seed := fs.Uint64("seed", 0, "random seed; the same seed always gives the same bytes")
 	variant := fs.String("variant", weights.TinySD21Base, "sd21base (OpenCLIP-style, linear projections) or sd15 (quick_gelu, conv projections)")
+	like := fs.String("like", "", "a small model folder whose configs and pad token to take instead of -variant's")
 	f32 := fs.Bool("f32", false, "store float32 weights instead of float16")
 	if err := parse(fs, args, "out"); err != nil {
 		return err
 	}
-	m, err := weights.WriteTiny(*out, weights.TinyOptions{Seed: *seed, Variant: *variant, Float32: *f32})
+	m, err := weights.WriteTiny(*out, weights.TinyOptions{Seed: *seed, Variant: *variant, Like: *like, Float32: *f32})
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cones2web/cones2/weights"
 )
 
 func runCmd(args ...string) (int, string, string) {
@@ -66,5 +69,34 @@ func TestTinyConvertVerify(t *testing.T) {
 	}
 	if code, _, errs := runCmd("tiny", "-out", filepath.Join(tmp, "x"), "-variant", "sd3"); code != 1 || !strings.Contains(errs, `unknown variant "sd3"`) {
 		t.Fatalf("bad variant: exit %d: %s", code, errs)
+	}
+}
+
+// TestTinyLike: -like makes the tiny model with another model folder's configs, and names a
+// folder it cannot open.
+func TestTinyLike(t *testing.T) {
+	tmp := t.TempDir()
+	src, out := filepath.Join(tmp, "src"), filepath.Join(tmp, "out")
+	if code, _, errs := runCmd("tiny", "-out", src, "-variant", "sd15"); code != 0 {
+		t.Fatalf("tiny: exit %d: %s", code, errs)
+	}
+	// -variant is the default sd21base here: the folder wins.
+	if code, _, errs := runCmd("tiny", "-out", out, "-like", src); code != 0 {
+		t.Fatalf("tiny -like: exit %d: %s", code, errs)
+	}
+	got, err := weights.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := weights.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.UNet, want.UNet) || !reflect.DeepEqual(got.TextEncoder, want.TextEncoder) {
+		t.Errorf("tiny -like configs differ: %+v %+v, want %+v %+v", got.UNet, got.TextEncoder, want.UNet, want.TextEncoder)
+	}
+	missing := filepath.Join(tmp, "no-such-model")
+	if code, _, errs := runCmd("tiny", "-out", filepath.Join(tmp, "x"), "-like", missing); code != 1 || !strings.Contains(errs, missing) {
+		t.Fatalf("missing -like folder: exit %d: %s", code, errs)
 	}
 }

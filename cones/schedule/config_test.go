@@ -10,37 +10,75 @@ import (
 	"github.com/cones2web/cones2/internal/fixture"
 )
 
-// Every scheduler_config.json shipped with the fixtures parses to the SD settings.
+// Every fixture folder's scheduler_config.json parses to the settings its cases.json records
+// for the reference runs (schedulers.config), prediction type included.
 func TestParseRealConfigs(t *testing.T) {
-	var paths []string
 	for _, v := range fixture.Variants(t) {
-		paths = append(paths, filepath.Join(v.Dir, "scheduler", "scheduler_config.json"))
+		p := filepath.Join(v.Dir, "scheduler", "scheduler_config.json")
+		cfg := parseFile(t, p)
+		var c struct {
+			Schedulers struct {
+				Config map[string]any `json:"config"`
+			} `json:"schedulers"`
+		}
+		v.Cases(t, &c)
+		want := c.Schedulers.Config
+		if len(want) == 0 {
+			t.Fatalf("%s: cases.json has no schedulers.config", v.Name)
+		}
+		got := map[string]any{"num_train_timesteps": float64(cfg.NumTrainTimesteps), "beta_start": cfg.BetaStart,
+			"beta_end": cfg.BetaEnd, "beta_schedule": cfg.BetaSchedule, "steps_offset": float64(cfg.StepsOffset),
+			"skip_prk_steps": cfg.SkipPRKSteps, "set_alpha_to_one": deref(cfg.SetAlphaToOne), "clip_sample": deref(cfg.ClipSample)}
+		for key, g := range got {
+			if w, ok := want[key]; ok && w != g {
+				t.Errorf("%s: %s parsed as %v, cases.json says %v", p, key, g, w)
+			}
+		}
+		if wantPred := v.Prediction(t); cfg.PredictionType != wantPred || cfg.ClassName == "" {
+			t.Errorf("%s: prediction %q class %q, want %q", p, cfg.PredictionType, cfg.ClassName, wantPred)
+		}
 	}
+}
+
+// The published Stable Diffusion 2.1 configs parse to SD's settings; the 768 px model predicts v.
+func TestParseSD21Configs(t *testing.T) {
 	for _, m := range []string{"stable-diffusion-2-1", "stable-diffusion-2-1-base"} {
-		paths = append(paths, fixture.External(t, filepath.Join("sd21-configs", m, "scheduler", "scheduler_config.json")))
-	}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := ParseConfig(data)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
+		p := fixture.External(t, filepath.Join("sd21-configs", m, "scheduler", "scheduler_config.json"))
+		cfg := parseFile(t, p)
 		if cfg.NumTrainTimesteps != 1000 || cfg.BetaStart != 0.00085 || cfg.BetaEnd != 0.012 ||
 			cfg.BetaSchedule != BetaScaledLinear || cfg.StepsOffset != 1 || !cfg.SkipPRKSteps ||
 			cfg.SetAlphaToOne == nil || *cfg.SetAlphaToOne || cfg.ClipSample == nil || *cfg.ClipSample {
 			t.Errorf("%s: parsed %+v", p, cfg)
 		}
 		wantPred := PredictEpsilon
-		if strings.HasSuffix(filepath.Dir(filepath.Dir(p)), "stable-diffusion-2-1") {
+		if m == "stable-diffusion-2-1" {
 			wantPred = PredictV
 		}
 		if cfg.PredictionType != wantPred || cfg.ClassName == "" {
 			t.Errorf("%s: prediction %q class %q, want %q", p, cfg.PredictionType, cfg.ClassName, wantPred)
 		}
 	}
+}
+
+func parseFile(t *testing.T, p string) Config {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return cfg
+}
+
+// deref is a tri-state key as JSON decodes it: nil when unset.
+func deref(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
 }
 
 func TestParseConfigDefaults(t *testing.T) {
