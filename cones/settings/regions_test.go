@@ -3,8 +3,8 @@ package settings
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,17 +12,23 @@ import (
 	"github.com/cones2web/cones2/internal/fixture"
 )
 
-// officialLayout is the fixture's colour layout of one model folder, imported the official way.
+// officialLayout is the fixture's colour layout of one model folder, imported the official way
+// from its cases.layout_sampling colours and PNG. Each colour's weight is made distinct (the
+// files' are all 2.5), so a region that takes another's weight shows.
 func officialLayout(t *testing.T, v fixture.Variant) *layout.Layout {
 	t.Helper()
-	pic, err := os.ReadFile(filepath.Join(v.ExpectedDir(), "layout.png"))
+	ls := v.Layout(t)
+	if len(ls.Colors) < 2 {
+		t.Skipf("%s: cases.json's color_context has %d colours, the test needs two mask subjects", v.Name, len(ls.Colors))
+	}
+	pic, err := os.ReadFile(v.Path(ls.Layout))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := layout.Official{Colors: []layout.ColorSubject{
-		{Key: "255,192,0", Color: [3]uint8{255, 192, 0}, Word: "mug", Weight: 2.5},
-		{Key: "255,0,0", Color: [3]uint8{255, 0, 0}, Word: "dog", Weight: 3},
-	}}
+	var o layout.Official
+	for i, c := range ls.Colors {
+		o.Colors = append(o.Colors, layout.ColorSubject{Key: c.Key, Color: c.RGB, Word: c.Word, Weight: c.Weight + 0.5*float64(i)})
+	}
 	o.WeightNegative = layout.DefaultNegative
 	l, err := o.Layout(pic)
 	if err != nil {
@@ -38,14 +44,27 @@ func TestSplitJoinKeepsMasksBoxesAndOrder(t *testing.T) {
 }
 
 func splitJoin(t *testing.T, l *layout.Layout) {
-	// A box subject between the two mask subjects.
-	l.Subjects = append(l.Subjects[:1], append([]layout.Subject{{Word: "beach", Weight: 2, Boxes: []layout.Box{{X0: 0, Y0: 0.5, X1: 1, Y1: 1}}}}, l.Subjects[1:]...)...)
+	masks := map[string]bool{}
+	for _, s := range l.Subjects {
+		masks[s.Word] = true
+	}
+	box := "beach"
+	for masks[box] {
+		box += "x"
+	}
+	// A box subject between the first two mask subjects.
+	l.Subjects = append(l.Subjects[:1], append([]layout.Subject{{Word: box, Weight: 2, Boxes: []layout.Box{{X0: 0, Y0: 0.5, X1: 1, Y1: 1}}}}, l.Subjects[1:]...)...)
 	data, regions, err := SplitLayout(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(regions) != 2 || regions[0].Index != 0 || regions[1].Index != 2 || strings.Contains(string(data), "mug") {
+	if len(regions) != len(masks) || regions[0].Index != 0 || regions[1].Index != 2 {
 		t.Fatalf("regions %+v, JSON %s", regions, data)
+	}
+	for w := range masks {
+		if strings.Contains(string(data), strconv.Quote(w)) {
+			t.Fatalf("mask subject %q in the box JSON %s", w, data)
+		}
 	}
 	// Through JSON, as settings and drafts are stored.
 	b, err := json.Marshal(regions)
