@@ -3,7 +3,6 @@ package editor
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/cones2web/cones2/cones/layout"
@@ -52,45 +51,34 @@ func TestLayoutGroupsBoxesByWord(t *testing.T) {
 	}
 }
 
-// The official colour layout of the fixtures comes in as fixed mask regions and goes out as the
-// same masks, so guidance from an imported layout is the official one.
+// The official colour layout of the fixtures (cases.layout_sampling's colours and PNG) comes in
+// as fixed mask regions and goes out as the same masks, so guidance from an imported layout is
+// the official one.
 func TestOfficialLayoutMasksSurviveTheEditor(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
-			png, err := os.ReadFile(filepath.Join(v.ExpectedDir(), "layout.png"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			o := layout.Official{Colors: []layout.ColorSubject{
-				{Key: "255,192,0", Color: [3]uint8{255, 192, 0}, Word: "mug", Weight: 2.5},
-				{Key: "255,0,0", Color: [3]uint8{255, 0, 0}, Word: "dog", Weight: 2.5},
-			}}
-			o.WeightNegative = layout.DefaultNegative
-			l, err := o.Layout(png)
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := fixtureLayout(t, v)
 			e := mustNew(t, 128, 128)
 			if err := e.SetLayout(l); err != nil {
 				t.Fatal(err)
 			}
-			if e.Len() != 2 {
-				t.Fatalf("%d regions", e.Len())
+			if e.Len() != len(l.Subjects) {
+				t.Fatalf("%d regions for %d colours", e.Len(), len(l.Subjects))
 			}
-			mug := e.Boxes()[0]
-			if mug.Mask == nil || mug.Rect.W() <= 0 || mug.Rect.W() > 1 {
-				t.Fatalf("mug region %+v", mug.Rect)
+			first := e.Boxes()[0]
+			if first.Mask == nil || first.Rect.W() <= 0 || first.Rect.W() > 1 {
+				t.Fatalf("%s region %+v", first.Word, first.Rect)
 			}
 			// Masks do not move, by pointer or keys.
-			e.Select(mug.ID)
-			centre := Point{(mug.X0 + mug.X1) / 2, (mug.Y0 + mug.Y1) / 2}
+			e.Select(first.ID)
+			centre := Point{(first.X0 + first.X1) / 2, (first.Y0 + first.Y1) / 2}
 			if h := e.PointerDown(centre, tol); h != Body {
 				t.Fatalf("grab mask: %v", h)
 			}
 			e.PointerUp(Point{centre.X + 0.2, centre.Y + 0.2})
 			e.Key("ArrowRight", false, false)
-			if got := e.Boxes()[0].Rect; got != mug.Rect {
-				t.Errorf("mask region moved: %v -> %v", mug.Rect, got)
+			if got := e.Boxes()[0].Rect; got != first.Rect {
+				t.Errorf("mask region moved: %v -> %v", first.Rect, got)
 			}
 			out, err := e.Layout(layout.DefaultNegative)
 			if err != nil {
@@ -102,20 +90,57 @@ func TestOfficialLayoutMasksSurviveTheEditor(t *testing.T) {
 					t.Errorf("subject %d changed through the editor", i)
 				}
 			}
-			// A box drawn for dog joins dog's mask.
-			e.Add(Rect{0, 0, 0.25, 0.25}, "dog", 2.5)
-			out, err = e.Layout(layout.DefaultNegative)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dog := out.Subjects[1].Mask
-			if dog == nil || len(out.Subjects[1].Boxes) != 0 || !dog.In[0] || dog.In[dog.W*dog.H/4*3] {
-				t.Errorf("box not painted into the dog mask")
-			}
-			if l.Subjects[1].Mask.In[0] {
-				t.Errorf("painting changed the imported layout's mask")
-			}
+			paintIntoMask(t, e, l)
 		})
+	}
+}
+
+// fixtureLayout imports a fixture folder's colour layout the official way.
+func fixtureLayout(t *testing.T, v fixture.Variant) *layout.Layout {
+	t.Helper()
+	ls := v.Layout(t)
+	png, err := os.ReadFile(v.Path(ls.Layout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o layout.Official
+	for _, c := range ls.Colors {
+		o.Colors = append(o.Colors, layout.ColorSubject{Key: c.Key, Color: c.RGB, Word: c.Word, Weight: c.Weight})
+	}
+	o.WeightNegative = layout.DefaultNegative
+	l, err := o.Layout(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// paintIntoMask: a box drawn in the top-left quarter for a mask subject's word joins its mask.
+// The subject is one whose mask holds neither the top-left pixel nor the left pixel three
+// quarters down, so the painting and what it must leave alone both show.
+func paintIntoMask(t *testing.T, e *Editor, l *layout.Layout) {
+	t.Helper()
+	k := -1
+	for i, s := range l.Subjects {
+		if m := s.Mask; m != nil && !m.In[0] && !m.In[m.W*m.H/4*3] {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		t.Skip("no colour of the layout leaves the top-left pixel and the left pixel three quarters down free")
+	}
+	e.Add(Rect{0, 0, 0.25, 0.25}, l.Subjects[k].Word, l.Subjects[k].Weight)
+	out, err := e.Layout(layout.DefaultNegative)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := out.Subjects[k].Mask
+	if m == nil || len(out.Subjects[k].Boxes) != 0 || !m.In[0] || m.In[m.W*m.H/4*3] {
+		t.Errorf("box not painted into the %s mask", l.Subjects[k].Word)
+	}
+	if l.Subjects[k].Mask.In[0] {
+		t.Errorf("painting changed the imported layout's mask")
 	}
 }
 

@@ -48,10 +48,51 @@ func TestBindsSubjectsAndPlacedWords(t *testing.T) {
 				a.Bindings[1].Word != "mug" || a.Bindings[1].Residual {
 				t.Fatalf("bindings %+v", a.Bindings)
 			}
-			// The fixture's own prompt puts mug at token 2 and dog at 5 (cases.layout_sampling.subject_list).
-			b := Analyze(tok, "a mug and a dog on the beach", []string{"mug", "dog"}, nil)
-			if b.Bindings[0].Positions[0][0] != 2 || b.Bindings[1].Positions[0][0] != 5 || b.Tokens != 10 || b.Limit != 77 {
-				t.Errorf("positions %+v tokens %d", b.Bindings, b.Tokens)
+		})
+	}
+}
+
+// Each fixture's own prompt binds its subjects at the tokens cases.layout_sampling.subject_list
+// gives, counts the tokens of its prompt_ids and has the context the official ids are padded to.
+func TestBindsFixtureSubjects(t *testing.T) {
+	for _, v := range fixture.Variants(t) {
+		t.Run(v.Name, func(t *testing.T) {
+			tok, err := tokenizer.Load(v.Dir + "/tokenizer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls := v.Layout(t)
+			var cases struct {
+				Padded []struct {
+					IDs []int `json:"ids"`
+				} `json:"tokenizer"`
+			}
+			v.Cases(t, &cases)
+			if len(cases.Padded) == 0 {
+				t.Fatal("cases.json has no padded tokenizer cases")
+			}
+			limit := len(cases.Padded[0].IDs) // the context the official ids are padded to
+			want := map[string][]int{}
+			var words []string
+			for _, s := range ls.Subjects {
+				if want[s.Word] == nil {
+					words = append(words, s.Word)
+				}
+				want[s.Word] = append(want[s.Word], s.Index)
+			}
+			b := Analyze(tok, ls.Prompt, words, nil)
+			if len(b.Problems) != 0 || len(b.Bindings) != len(words) || b.Tokens != len(ls.PromptIDs) || b.Limit != limit {
+				t.Fatalf("bindings %+v, %d tokens of %d, problems %v", b.Bindings, b.Tokens, b.Limit, b.Problems)
+			}
+			for _, bd := range b.Bindings {
+				var got []int
+				for _, p := range bd.Positions {
+					got = append(got, p[0])
+				}
+				slices.Sort(got)
+				if w := slices.Sorted(slices.Values(want[bd.Word])); !slices.Equal(got, w) {
+					t.Errorf("%q at tokens %v, subject_list says %v", bd.Word, got, w)
+				}
 			}
 		})
 	}
