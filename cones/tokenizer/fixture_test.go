@@ -1,7 +1,10 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/cones2web/cones2/internal/fixture"
@@ -85,23 +88,51 @@ func TestFixtureEncoderInputs(t *testing.T) {
 	}
 }
 
-// TestFixturePadding pins the pad token each variant's special_tokens_map.json names.
+// TestFixturePadding: the start, end and pad tokens each variant's special_tokens_map.json
+// names are, by their ids in its vocab.json, the ones the official ids of the empty prompt
+// (cases.tokenizer) are made of.
 func TestFixturePadding(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
-		tk := variantTokenizer(t, v)
-		s := tk.Specials()
-		want, ok := map[string]int{"!": 0, "<|endoftext|>": 49407}[s.Pad]
-		if !ok {
-			t.Fatalf("%s: unexpected pad token %q", v.Name, s.Pad)
-		}
-		ids, err := tk.EncodePadded("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ids[0] != 49406 || ids[1] != 49407 || ids[2] != want || ids[76] != want {
-			t.Errorf("%s: pad %q: EncodePadded(\"\") = %v", v.Name, s.Pad, ids)
+		t.Run(v.Name, func(t *testing.T) { checkPadding(t, v) })
+	}
+}
+
+func checkPadding(t *testing.T, v fixture.Variant) {
+	tk := variantTokenizer(t, v)
+	s := tk.Specials()
+	want := officialIDs(t, v, "")
+	data, err := os.ReadFile(filepath.Join(v.Dir, "tokenizer", "vocab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vocab map[string]int
+	if err := json.Unmarshal(data, &vocab); err != nil {
+		t.Fatalf("vocab.json: %v", err)
+	}
+	pad, ok := vocab[s.Pad]
+	if !ok || len(want) < 3 || want[0] != vocab[s.BOS] || want[1] != vocab[s.EOS] || want[2] != pad || want[len(want)-1] != pad {
+		t.Fatalf("specials %+v (pad id %d, in vocab.json %v), official ids of \"\" %v", s, pad, ok, want)
+	}
+	ids, err := tk.EncodePadded("")
+	if err != nil || !equalInts(ids, want) {
+		t.Errorf("pad %q: EncodePadded(\"\") = %v, %v", s.Pad, ids, err)
+	}
+}
+
+// officialIDs is the padded official ids cases.tokenizer records for text.
+func officialIDs(t *testing.T, v fixture.Variant, text string) []int {
+	t.Helper()
+	var cases struct {
+		Padded []textCase `json:"tokenizer"`
+	}
+	v.Cases(t, &cases)
+	for _, c := range cases.Padded {
+		if c.Text == text {
+			return c.IDs
 		}
 	}
+	t.Skipf("%s: cases.json has no tokenizer case for %q", v.Name, text)
+	return nil
 }
 
 // TestConcurrentEncode: one tokenizer serves several goroutines (the server shares one); run
