@@ -1,7 +1,9 @@
 package sd
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/cones2web/cones2/cones/noise"
@@ -109,32 +111,45 @@ func spread(v *context.Variable, n int) []probe {
 	return out
 }
 
-func fixtureModel(t *testing.T, name string) *weights.Model {
+func fixtureModel(t *testing.T, v fixture.Variant) *weights.Model {
 	t.Helper()
-	for _, v := range fixture.Variants(t) {
-		if v.Name == name {
-			f, err := weights.Open(v.Dir)
-			if err != nil {
-				t.Fatal(err)
+	f, err := weights.Open(v.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// paramNamed is the first (or, with last, the last) parameter whose name ends in suffix, so the
+// probes find the same kind of layer in any fixture architecture.
+func paramNamed(t *testing.T, params []weights.Param, suffix string, last bool) string {
+	t.Helper()
+	name := ""
+	for _, p := range params {
+		if strings.HasSuffix(p.Name, suffix) {
+			name = p.Name
+			if !last {
+				break
 			}
-			m, err := f.Describe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return m
 		}
 	}
-	t.Skipf("no fixture variant %s", name)
-	return nil
+	if name == "" {
+		t.Fatalf("no parameter named *%s", suffix)
+	}
+	return name
 }
 
 // The UNet with layout guidance differentiates with respect to its input, the text embedding
-// and its weights (convolutions, attention, GEGLU, norms), in float64 on random parameters of a
-// fixture architecture at an 8x8 latent.
+// and its weights (convolutions, attention, GEGLU, norms), in float64 on random parameters of
+// each fixture architecture at an 8x8 latent.
 func TestUNetGradient(t *testing.T) {
-	for _, variant := range []string{"sd21base", "sd15"} {
-		t.Run(variant, func(t *testing.T) {
-			m := fixtureModel(t, variant)
+	for _, fv := range fixture.Variants(t) {
+		t.Run(fv.Name, func(t *testing.T) {
+			m := fixtureModel(t, fv)
 			d := m.UNet
 			ctx := context.New()
 			randomVariables(t, ctx, UNetScope, d.Params(), true)
@@ -164,9 +179,12 @@ func TestUNetGradient(t *testing.T) {
 				return ctx.GetVariableByScopeAndName(scope, n)
 			}
 			probes := append(spread(sample, 4), spread(text, 6)...)
-			for _, name := range []string{"conv_in.weight", "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight",
-				"down_blocks.0.attentions.0.transformer_blocks.0.ff.net.0.proj.weight", "mid_block.resnets.0.norm1.weight",
-				"up_blocks.1.upsamplers.0.conv.weight", "conv_out.bias"} {
+			params := d.Params()
+			// The first cross-attention key and GEGLU projection, and the last upsampler (the one
+			// of a block with attentions).
+			for _, name := range []string{"conv_in.weight", paramNamed(t, params, ".attn2.to_k.weight", false),
+				paramNamed(t, params, ".ff.net.0.proj.weight", false), "mid_block.resnets.0.norm1.weight",
+				paramNamed(t, params, ".upsamplers.0.conv.weight", true), "conv_out.bias"} {
 				probes = append(probes, spread(v(name), 2)...)
 			}
 			checkVariableGradients(t, ctx, build, probes, 1e-5)
@@ -176,15 +194,19 @@ func TestUNetGradient(t *testing.T) {
 
 // The trainer's path: the text encoder's weights receive the gradient of a UNet output
 // computed from its embedding (token embeddings gathered, position embeddings, layer norms,
-// causal attention, gelu/quick_gelu MLP).
+// causal attention, gelu/quick_gelu MLP). The prompt is the fixture's layout prompt.
 func TestTextEncoderThroughUNetGradient(t *testing.T) {
-	for _, variant := range []string{"sd21base", "sd15"} {
-		t.Run(variant, func(t *testing.T) {
-			m := fixtureModel(t, variant)
+	for _, fv := range fixture.Variants(t) {
+		t.Run(fv.Name, func(t *testing.T) {
+			m := fixtureModel(t, fv)
+			ls := fv.Layout(t)
 			ctx := context.New()
 			randomVariables(t, ctx, TextEncoderScope, m.TextEncoder.Params(), true)
 			randomVariables(t, ctx, UNetScope, m.UNet.Params(), true)
-			ids := []int32{49406, 320, 1929, 525, 518, 2117, 49407, 0}
+			ids := make([]int32, len(ls.PromptIDs))
+			for i, id := range ls.PromptIDs {
+				ids[i] = int32(id)
+			}
 			const h = 8
 			sample := randomF64(3, m.UNet.Config.InChannels*h*h)
 			tproj := nnTimestep(m.UNet, 250)
@@ -200,11 +222,15 @@ func TestTextEncoderThroughUNetGradient(t *testing.T) {
 			table := v("text_model.embeddings.token_embedding.weight")
 			width := m.TextEncoder.Width()
 			var probes []probe
-			for k, id := range []int32{1929, 2117} { // rows the prompt uses
-				probes = append(probes, probe{table, int(id)*width + 3*k + 1})
+			for k, s := range ls.Subjects[:min(2, len(ls.Subjects))] { // rows the prompt uses
+				if s.Index >= len(ids) {
+					t.Fatalf("subject %q at token %d of a %d-token prompt", s.Word, s.Index, len(ids))
+				}
+				probes = append(probes, probe{table, ls.PromptIDs[s.Index]*width + 3*k + 1})
 			}
+			second := min(1, len(m.TextEncoder.Layers)-1)
 			for _, name := range []string{"text_model.embeddings.position_embedding.weight", "text_model.encoder.layers.0.layer_norm1.weight",
-				"text_model.encoder.layers.0.self_attn.q_proj.weight", "text_model.encoder.layers.1.mlp.fc1.weight",
+				"text_model.encoder.layers.0.self_attn.q_proj.weight", fmt.Sprintf("text_model.encoder.layers.%d.mlp.fc1.weight", second),
 				"text_model.final_layer_norm.bias"} {
 				probes = append(probes, spread(v(name), 2)...)
 			}
