@@ -2,6 +2,7 @@ package subject
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -187,7 +188,15 @@ func TestVPrediction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg = bytes.Replace(cfg, []byte(`"epsilon"`), []byte(`"v_prediction"`), 1)
+	// Set rather than replaced, so it holds whatever the folder predicts.
+	var keys map[string]any
+	if err := json.Unmarshal(cfg, &keys); err != nil {
+		t.Fatal(err)
+	}
+	keys["prediction_type"] = "v_prediction"
+	if cfg, err = json.Marshal(keys); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(filepath.Join(dir, "scheduler"), 0o755); err != nil {
 		t.Fatal(err)
 	}
