@@ -184,7 +184,7 @@ func appGenerate(s *appSite) {
 	if err != nil {
 		s.t.Fatalf("downloaded %s: %v", name, err)
 	}
-	if got.Seed != 1234 || got.Steps != 3 || got.GuidedSteps != 2 || got.Width != 64 || got.Prompt != "a mug and a rex on the beach" || len(got.Subjects) != 2 {
+	if got.Seed != 1234 || got.Steps != 3 || got.GuidanceSteps != 2 || got.Width != 64 || got.Prompt != "a mug and a rex on the beach" || len(got.Subjects) != 2 {
 		s.t.Errorf("settings in the PNG: %+v", got)
 	}
 

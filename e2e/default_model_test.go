@@ -176,9 +176,7 @@ func cpuGenerate(t *testing.T, model string, set settings.Settings) *generate.Re
 		t.Fatalf("layout in the PNG: %v", err)
 	}
 	g := &generate.Generator{Pipeline: p, Tokenizer: tok}
-	res, err := g.Generate(context.Background(), generate.Request{Layout: l, Settings: generate.Settings{
-		Prompt: set.Prompt, Width: set.Width, Height: set.Height, Steps: set.Steps, GuidanceSteps: set.GuidedSteps,
-		GuidanceWeight: set.GuidanceWeight, CFGScale: set.CFG, Sampler: set.Sampler, Seed: set.Seed}})
+	res, err := g.Generate(context.Background(), generate.Request{Layout: l, Settings: set})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ type app struct {
 	// no longer replace it.
 	draftRestored, formEdited bool
 	engine                    Engine
-	run                       *generation // the generation in progress, nil when idle
+	run                       *running // the generation in progress, nil when idle
 
 	maskCanvases map[int]js.Value // box ID -> offscreen canvas with its mask drawn
 	canvasScale  int              // canvas backing pixels per output pixel

@@ -6,7 +6,7 @@ import (
 	"context"
 	"image"
 
-	"github.com/cones2web/cones2/cones/layout"
+	"github.com/cones2web/cones2/cones/request"
 	"github.com/cones2web/cones2/cones/settings"
 )
 
@@ -33,27 +33,12 @@ type ModelInfo struct {
 	GPUSummary string // what the GPU holds and whether a generation fits, for people
 }
 
-// Request is one generation: the settings as the person chose them, resolved against the
-// tokenizer and the subject library.
+// Request is one generation: what the engine consumes, built by the shared request builder
+// (cones/request, through wasm/generation) exactly as the server's engine builds it, and the
+// settings record the gallery keeps with the image.
 type Request struct {
-	Settings settings.Settings
-	IDs      []int // padded prompt token ids (MaxTokens of them)
-	Negative []int // padded token ids of the unconditional prompt ("")
-	// Residuals to add to the conditional text embedding, each at its word's token positions.
-	Residuals []Residual
-	// Layout guides the cross-attention; Positions[i] are the token positions of subject i.
-	Layout    *layout.Layout
-	Positions [][]int
-}
-
-// Residual is one subject bound to the prompt: its vectors (one per token of its word, Tokens
-// rows of Width) and every occurrence of the word (Tokens positions each, position 0 being
-// <|startoftext|>). Row i is added at the i-th position of each occurrence.
-type Residual struct {
-	Word          string
-	Tokens, Width int
-	Vector        []float32
-	Occurrences   [][]int
+	Conditioning *request.Conditioning
+	Record       settings.Settings
 }
 
 // Step is reported after every sampling step.

@@ -15,9 +15,9 @@ import (
 	"github.com/cones2web/cones2/webgpu/engine"
 )
 
-// gpuEngine adapts the WebGPU engine (webgpu/engine) to the page's Engine: the page speaks in
-// settings, token positions and residual rows; the engine in schedulers, noise sources and
-// rasterised layout weights.
+// gpuEngine adapts the WebGPU engine (webgpu/engine) to the page's Engine: the request is
+// already what the engine consumes (cones/request); the adapter adds the seeded noise and the
+// latent preview.
 type gpuEngine struct {
 	e *engine.Engine
 }
@@ -45,39 +45,17 @@ func (g *gpuEngine) Generate(ctx context.Context, req *Request, step func(Step))
 	if g.e == nil {
 		return nil, fmt.Errorf("the model is not loaded")
 	}
-	s := req.Settings
-	var opts []schedule.Option
-	if s.Sampler == "lms" {
-		opts = append(opts, schedule.LMSOrder(1)) // Cones 2 steps LMS with order 1
-	}
-	sched, err := schedule.New(s.Sampler, g.e.Folder.Scheduler, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("sampler: %w", err)
-	}
+	c := req.Conditioning
+	s := c.Settings
 	r := engine.Request{
-		Width: s.Width, Height: s.Height, Prompt: req.IDs, Negative: req.Negative,
-		Steps: s.Steps, GuidanceSteps: s.GuidedSteps, GuidanceWeight: s.GuidanceWeight, CFGScale: s.CFG,
-		Scheduler: sched, Noise: noise.New(s.Seed),
+		Width: s.Width, Height: s.Height, Prompt: c.Prompt, Negative: c.Negative, Grids: c.Grids,
+		Steps: s.Steps, GuidanceSteps: s.GuidanceSteps, GuidanceWeight: s.GuidanceWeight, CFGScale: s.CFGScale,
+		Scheduler: c.Scheduler, Noise: noise.New(s.Seed),
 	}
-	for _, res := range req.Residuals {
-		for _, occ := range res.Occurrences {
-			for i, pos := range occ {
-				r.Residuals = append(r.Residuals, engine.Residual{Token: pos, Vector: res.Vector[i*res.Width : (i+1)*res.Width]})
-			}
-		}
+	for _, row := range c.Residuals {
+		r.Residuals = append(r.Residuals, engine.Residual{Token: row.Token, Vector: row.Vector})
 	}
-	if req.Layout != nil && len(req.Layout.Subjects) > 0 {
-		// An imported colour layout keeps its own resolution; the output size may differ.
-		l, err := req.Layout.ResizeMasks(s.Width, s.Height)
-		if err == nil {
-			r.Layout, err = l.Build(s.Height, s.Width, req.Positions)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("layout: %w", err)
-		}
-	}
-	f := g.e.Model.VAE.DownsampleFactor()
-	channels, lh, lw := g.e.Model.UNet.Config.InChannels, s.Height/f, s.Width/f
+	channels, lh, lw := c.LatentShape[1], c.LatentShape[2], c.LatentShape[3]
 	r.OnStep = func(i, total int, latents []float32) {
 		st := Step{Index: i, Total: total}
 		if len(latents) == channels*lh*lw {

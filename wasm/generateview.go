@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/cones/settings"
+	"github.com/cones2web/cones2/wasm/generation"
 	"github.com/cones2web/cones2/wasm/library"
 )
 
@@ -116,8 +117,8 @@ func (a *app) fillSettings(s settings.Settings) {
 	a.el.prompt.Call("focus")
 }
 
-// generation is one run in progress.
-type generation struct {
+// running is one generation in progress.
+type running struct {
 	cancel context.CancelFunc
 }
 
@@ -134,7 +135,7 @@ func (a *app) startGeneration() {
 			problems = append(problems, fieldLabel(fe.Field)+": "+fe.Msg)
 		}
 	}
-	req, reqProblems := a.buildRequest(&s)
+	req, reqProblems := a.buildRequest(s, err == nil)
 	problems = append(problems, reqProblems...)
 	if a.engine == nil {
 		problems = append(problems, "Load the model first (Model, above).")
@@ -145,7 +146,7 @@ func (a *app) startGeneration() {
 	}
 	message(a.el.settingsMessage, "", false)
 	ctx, cancel := context.WithCancel(a.ctx)
-	a.run = &generation{cancel: cancel}
+	a.run = &running{cancel: cancel}
 	go a.generate(ctx, req)
 }
 
@@ -161,8 +162,11 @@ func fieldLabel(field string) string {
 	return strings.ToUpper(field[:1]) + field[1:]
 }
 
-// buildRequest resolves the settings against the tokenizer, the layout and the library.
-func (a *app) buildRequest(s *settings.Settings) (*Request, []string) {
+// buildRequest resolves the settings against the tokenizer, the layout, the library and the
+// model through the shared request builder (wasm/generation, cones/request). The prompt's and
+// the layout's problems are listed even when the settings are not valid (settingsOK false);
+// the builder runs only on valid settings, which it would otherwise name a second time.
+func (a *app) buildRequest(s settings.Settings, settingsOK bool) (*Request, []string) {
 	var problems []string
 	if a.tok == nil {
 		return nil, []string{"The tokenizer is not loaded, so the prompt cannot be read."}
@@ -175,46 +179,35 @@ func (a *app) buildRequest(s *settings.Settings) (*Request, []string) {
 	if err != nil {
 		problems = append(problems, "Layout: "+err.Error())
 	}
-	ids, err := a.tok.EncodePadded(s.Prompt)
-	if err != nil && len(problems) == 0 {
-		problems = append(problems, err.Error())
+	m, err := a.requestModel()
+	if err != nil {
+		problems = append(problems, "Model: "+err.Error())
 	}
-	if len(problems) > 0 {
+	if len(problems) > 0 || !settingsOK {
 		return nil, problems
 	}
-	req := &Request{Settings: *s, IDs: ids, Layout: l}
-	for _, sub := range l.Subjects {
-		var pos []int
-		for _, b := range a.analysis.Bindings {
-			if strings.EqualFold(b.Word, sub.Word) {
-				for _, occ := range b.Positions {
-					pos = append(pos, occ...)
-				}
-			}
-		}
-		req.Positions = append(req.Positions, pos)
-	}
+	var bound []library.Subject
 	for _, b := range a.analysis.Bindings {
-		if !b.Residual {
-			continue
+		if sub, ok := a.subjectFor(b.Word); ok && b.Residual {
+			bound = append(bound, sub)
 		}
-		sub, _ := a.subjectFor(b.Word)
-		r, err := a.boundResidual(sub, b.Positions)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("Subject %s: %v", sub.Word, err))
-			continue
+	}
+	c, rec, err := generation.Build(a.tok, m, s, l, bound)
+	if err != nil {
+		return nil, errorLines(err)
+	}
+	return &Request{Conditioning: c, Record: rec}, nil
+}
+
+// errorLines lists joined errors one per line, each starting with a capital for the page.
+func errorLines(err error) []string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, strings.ToUpper(line[:1])+line[1:])
 		}
-		req.Residuals = append(req.Residuals, r)
-		req.Settings.Subjects = append(req.Settings.Subjects, settings.Subject{Word: sub.Word, Residual: sub.ID})
 	}
-	if enc, regions, err := settings.SplitLayout(l); err == nil {
-		req.Settings.Layout, req.Settings.Regions = enc, regions
-	}
-	req.Settings.Model = a.model.family + " " + a.model.fingerprint
-	if req.Negative, err = a.tok.EncodePadded(""); err != nil {
-		problems = append(problems, err.Error())
-	}
-	return req, problems
+	return out
 }
 
 // generate runs the engine and files the result in the gallery. The controls keep their place
@@ -231,7 +224,7 @@ func (a *app) generate(ctx context.Context, req *Request) {
 	setDisabled(a.el.generateStart, true)
 	setDisabled(a.el.generateCancel, false)
 	a.el.main.Call("setAttribute", "aria-busy", "true")
-	total := req.Settings.Steps
+	total := req.Record.Steps
 	a.el.stepProgress.Set("max", total)
 	a.el.stepProgress.Set("value", 0)
 	setText(a.el.stepText, fmt.Sprintf("Starting %d steps…", total))
@@ -256,7 +249,7 @@ func (a *app) generate(ctx context.Context, req *Request) {
 	}
 	a.drawPreview(img)
 	elapsed := time.Since(start)
-	if err := a.addToGallery(img, req.Settings); err != nil {
+	if err := a.addToGallery(img, req.Record); err != nil {
 		message(a.el.galleryMessage, "The image could not be saved: "+err.Error(), true)
 	}
 	setText(a.el.stepText, fmt.Sprintf("Done: %d steps in %.1f s.", total, elapsed.Seconds()))

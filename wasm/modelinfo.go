@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall/js"
 
+	"github.com/cones2web/cones2/cones/request"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/wasm/offline"
 	"github.com/cones2web/cones2/weights"
@@ -202,29 +203,28 @@ func fetchRange(ctx context.Context, url string, off, n int64, network bool) ([]
 
 // modelSummary names the model for people: pipeline class, family, text width and native size.
 func (m *modelState) modelSummary() string {
-	if m.folder == nil {
+	r, ok := m.sizes()
+	if m.folder == nil || !ok {
 		return "–"
 	}
 	f := m.folder
 	return fmt.Sprintf("%s · %s text encoder (%d wide) · %d px · fingerprint %s",
-		f.Index.ClassName, m.family, f.TextEncoder.HiddenSize, f.UNet.SampleSize*m.latentFactor(), m.fingerprint)
+		f.Index.ClassName, m.family, f.TextEncoder.HiddenSize, r.NativeSize(), m.fingerprint)
 }
 
-// latentFactor is how many image pixels one latent cell covers: 2^(VAE levels - 1), 8 for SD.
-func (m *modelState) latentFactor() int {
-	if m.folder == nil || len(m.folder.VAE.BlockOutChannels) == 0 {
-		return 8
-	}
-	return 1 << (len(m.folder.VAE.BlockOutChannels) - 1)
+// sizes is the model as the shared request builder sees its image sizes (NativeSize, SizeStep);
+// ok is false until the model's configs are read.
+func (m *modelState) sizes() (request.Model, bool) {
+	return request.Model{Networks: m.desc}, m.desc != nil
 }
 
 // sizeStep is the granularity of the model's image sizes (64 for Stable Diffusion; 8 for the
 // default shapes model); before a model is read, Stable Diffusion's.
 func (m *modelState) sizeStep() int {
-	if m.folder == nil {
-		return settings.SizeStep
+	if r, ok := m.sizes(); ok {
+		return r.SizeStep()
 	}
-	return settings.ModelSizeStep(len(m.folder.VAE.BlockOutChannels), len(m.folder.UNet.BlockOutChannels))
+	return settings.SizeStep
 }
 
 // uploadTotals are the bytes of weights the engine uploads per component, from the manifest's

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"syscall/js"
 
@@ -78,17 +77,12 @@ func (a *app) useRecommended() {
 		return
 	}
 	r := a.model.folder.Recommended
-	s := r.Sampling
+	s := r.Sampling.Settings()
+	s.Prompt = r.Example.Prompt
 	fillOptions(a.el.sampler, schedule.Names(), s.Sampler, "")
-	fields := a.formFields()
-	for name, v := range map[string]string{
-		"prompt":          r.Example.Prompt,
-		"steps":           strconv.Itoa(s.Steps),
-		"guided_steps":    strconv.Itoa(s.GuidedSteps),
-		"guidance_weight": strconv.FormatFloat(s.GuidanceWeight, 'g', -1, 64),
-		"cfg":             strconv.FormatFloat(s.CFG, 'g', -1, 64),
-	} {
-		fields[name].Set("value", v)
+	fields, form := a.formFields(), s.ToForm()
+	for _, name := range []string{"prompt", "steps", "guided_steps", "guidance_weight", "cfg"} {
+		fields[name].Set("value", form[name])
 		fields[name].Call("setAttribute", "aria-invalid", "false")
 	}
 	a.analyzePrompt()
@@ -98,15 +92,16 @@ func (a *app) useRecommended() {
 // to the model's own (512 for SD 2.1-base, 32 for the default shapes model) unless the person
 // already chose one.
 func (a *app) useNativeSize() {
-	if a.model.folder == nil {
+	r, ok := a.model.sizes()
+	if !ok {
 		return
 	}
-	step := a.model.sizeStep()
+	step := r.SizeStep()
 	for _, f := range []js.Value{a.el.width, a.el.height} {
 		f.Call("setAttribute", "min", step)
 		f.Call("setAttribute", "step", step)
 	}
-	n := a.model.folder.UNet.SampleSize * a.model.latentFactor()
+	n := r.NativeSize()
 	if a.sizeChosen || n < step || n > settings.MaxSize || n%step != 0 {
 		return
 	}

@@ -9,9 +9,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cones2web/cones2/cones/request"
 	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/wasm/library"
 )
+
+// requestModel is the served model as the shared request builder (cones/request) needs it:
+// the text encoder residuals must match, the networks' description and the scheduler config.
+func (a *app) requestModel() (request.Model, error) {
+	id, _, err := a.modelID()
+	if err != nil {
+		return request.Model{}, err
+	}
+	if a.model.desc == nil || a.model.folder == nil {
+		return request.Model{}, errors.New("the model's configs are not read yet")
+	}
+	return request.Model{ID: id, Networks: a.model.desc, Scheduler: a.model.folder.Scheduler}, nil
+}
 
 // modelID is the loaded model as residual files name it, and the text encoder's width.
 func (a *app) modelID() (residual.Model, int, error) {
@@ -90,24 +104,4 @@ func checkStoredResidual(s library.Subject) error {
 		return fmt.Errorf("stored subject %q: its file does not match its record", s.Word)
 	}
 	return nil
-}
-
-// boundResidual is a library subject ready for the engine: checked against the loaded model and
-// against the prompt's tokenisation of its word (one vector per token).
-func (a *app) boundResidual(s library.Subject, occurrences [][]int) (Residual, error) {
-	m, width, err := a.modelID()
-	if err != nil {
-		return Residual{}, err
-	}
-	r, err := residual.Load(s.Data, m, width)
-	if err != nil {
-		return Residual{}, err
-	}
-	for _, occ := range occurrences {
-		if len(occ) != r.Tokens {
-			return Residual{}, fmt.Errorf("%q is %d tokens in this prompt but the residual has %d vectors; it was made with another tokenizer",
-				s.Word, len(occ), r.Tokens)
-		}
-	}
-	return Residual{Word: s.Word, Tokens: r.Tokens, Width: r.Width, Vector: r.Data, Occurrences: occurrences}, nil
 }

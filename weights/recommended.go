@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"math"
 	"strings"
+
+	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/settings"
 )
 
 // RecommendedName is the file in a model folder's root that says which Cones 2 settings suit
@@ -72,10 +75,26 @@ type RecommendedExample struct {
 func OfficialRecommended() Recommended {
 	return Recommended{
 		Format:   RecommendedFormat,
-		Sampling: RecommendedSampling{Sampler: "lms", Steps: 50, GuidedSteps: 50, GuidanceWeight: 0.08, CFG: 7.5},
+		Sampling: officialSampling(),
 		Training: RecommendedTraining{Steps: 3000, LearningRate: 5e-6, FirstWeight: 1e-2, SecondWeight: 1e-3},
 		Example:  RecommendedExample{Prompt: "a mug and a dog on the beach", Subjects: []string{"mug", "dog"}},
 	}
+}
+
+// officialSampling are settings.Defaults' sampling fields: the one copy of the official values.
+func officialSampling() RecommendedSampling {
+	d := settings.Defaults(0, 0)
+	return RecommendedSampling{Sampler: d.Sampler, Steps: d.Steps, GuidedSteps: d.GuidanceSteps,
+		GuidanceWeight: d.GuidanceWeight, CFG: d.CFGScale}
+}
+
+// Settings are the official settings (settings.Defaults, no size) with the recommended
+// sampling put over them: where cones generate and the page start before their flags and
+// form fields.
+func (s RecommendedSampling) Settings() settings.Settings {
+	d := settings.Defaults(0, 0)
+	d.Sampler, d.Steps, d.GuidanceSteps, d.GuidanceWeight, d.CFGScale = s.Sampler, s.Steps, s.GuidedSteps, s.GuidanceWeight, s.CFG
+	return d
 }
 
 // maxRecommendedBytes bounds the file: it is a few hundred bytes, plus sentences.
@@ -112,20 +131,11 @@ func (r Recommended) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	s, t := r.Sampling, r.Training
-	if s.Sampler == "" {
-		bad("sampling.sampler is empty")
-	}
-	if s.Steps < 1 || s.Steps > 1000 {
-		bad("sampling.steps %d, want 1..1000", s.Steps)
-	}
-	if s.GuidedSteps < 0 || s.GuidedSteps > s.Steps {
-		bad("sampling.guided_steps %d, want 0..steps (%d)", s.GuidedSteps, s.Steps)
-	}
-	if !inRange(s.GuidanceWeight, 0, 100) {
-		bad("sampling.guidance_weight %v, want 0..100", s.GuidanceWeight)
-	}
-	if !inRange(s.CFG, 0, 100) {
-		bad("sampling.cfg %v, want 0..100", s.CFG)
+	// The sampling a model recommends is what the page's form and cones generate start from,
+	// so it is held to the limits every generation's settings are (cones/settings).
+	st := s.Settings()
+	for _, fe := range settings.Fields(st.ValidateSampling(schedule.Names())) {
+		bad("sampling.%s: %s", fe.Field, fe.Msg)
 	}
 	if t.Steps < 1 || t.Steps > 100000 {
 		bad("training.steps %d, want 1..100000", t.Steps)

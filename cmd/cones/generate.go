@@ -173,8 +173,7 @@ func (f *generateFlags) request() (*request, error) {
 // settings are the model's recommended sampling settings with every flag given on the command
 // line put over them.
 func (f *generateFlags) settings(rec weights.RecommendedSampling) generate.Settings {
-	s := generate.Defaults()
-	s.Sampler, s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.CFGScale = rec.Sampler, rec.Steps, rec.GuidedSteps, rec.GuidanceWeight, rec.CFG
+	s := rec.Settings()
 	for name, set := range map[string]func(){
 		"sampler":         func() { s.Sampler = f.sampler },
 		"steps":           func() { s.Steps = f.steps },
@@ -224,7 +223,8 @@ func (f *generateFlags) readLayout(r *request) (*layout.Sampling, error) {
 		r.Prompt = o.Prompt
 	}
 	if !f.set["guidance-steps"] {
-		r.GuidanceSteps = o.GuidanceSteps
+		// More guided steps than steps guide them all (as cones/sample does), and are recorded so.
+		r.GuidanceSteps = min(o.GuidanceSteps, r.Steps)
 	}
 	if !f.set["guidance-weight"] {
 		r.GuidanceWeight = o.GuidanceWeight

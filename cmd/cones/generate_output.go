@@ -58,7 +58,7 @@ func describeSettings(st settings.Settings, withLayout bool) string {
 		subjects = append(subjects, s.Word)
 	}
 	line := fmt.Sprintf("prompt %q, seed %d, sampler %s, %d steps (%d guided), guidance weight %g, CFG %g",
-		st.Prompt, st.Seed, st.Sampler, st.Steps, st.GuidedSteps, st.GuidanceWeight, st.CFG)
+		st.Prompt, st.Seed, st.Sampler, st.Steps, st.GuidanceSteps, st.GuidanceWeight, st.CFGScale)
 	if len(subjects) > 0 {
 		line += ", subjects " + strings.Join(subjects, ", ")
 	}
@@ -81,10 +81,8 @@ func humanBytes(n int) string {
 
 // recordSettings describes the run in the page's settings format.
 func recordSettings(f *generateFlags, req *request, res *generate.Result) settings.Settings {
-	s := res.Settings
-	st := settings.Settings{Format: settings.Format, Model: filepath.Base(filepath.Clean(f.model)), Prompt: s.Prompt,
-		Sampler: s.Sampler, Steps: s.Steps, GuidedSteps: s.GuidanceSteps, GuidanceWeight: s.GuidanceWeight, CFG: s.CFGScale,
-		Seed: s.Seed, Width: s.Width, Height: s.Height}
+	st := res.Settings // the one settings type: the record is the run's own, size resolved
+	st.Format, st.Model = settings.Format, filepath.Base(filepath.Clean(f.model))
 	words := make([]string, 0, len(req.residualFiles))
 	for w := range req.residualFiles {
 		words = append(words, w)

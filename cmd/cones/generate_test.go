@@ -55,8 +55,8 @@ func TestGenerateCommandBoxes(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, w, h := readSettings(t, out)
-	if st.Prompt != "a mug and a dog on the beach" || st.Steps != 2 || st.GuidedSteps != 1 || st.Seed != 42 ||
-		st.Sampler != "euler" || st.Width != w || st.Height != h || len(st.Subjects) != 2 || st.CFG != 7.5 || st.GuidanceWeight != 0.08 {
+	if st.Prompt != "a mug and a dog on the beach" || st.Steps != 2 || st.GuidanceSteps != 1 || st.Seed != 42 ||
+		st.Sampler != "euler" || st.Width != w || st.Height != h || len(st.Subjects) != 2 || st.CFGScale != 7.5 || st.GuidanceWeight != 0.08 {
 		t.Fatalf("settings %+v for a %dx%d image", st, w, h)
 	}
 	if !strings.Contains(string(st.Layout), `"mug"`) {
@@ -102,7 +102,7 @@ func TestGenerateCommandOfficial(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _, _ := readSettings(t, out)
-	if st.Prompt != "a mug and a dog on the beach" || st.GuidedSteps != 1 || st.GuidanceWeight != 0.05 || len(st.Subjects) != 2 {
+	if st.Prompt != "a mug and a dog on the beach" || st.GuidanceSteps != 1 || st.GuidanceWeight != 0.05 || len(st.Subjects) != 2 {
 		t.Fatalf("settings %+v", st)
 	}
 }
@@ -124,7 +124,7 @@ func TestGenerateCommandErrors(t *testing.T) {
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-layout", "/nonexistent.json"}, "layout"},
 		{[]string{"-model", filepath.Join(v.Dir, "nope"), "-prompt", "a dog", "-out", out}, "nope"},
 		{[]string{"-model", v.Dir, "-prompt", "a cat", "-out", out, "-residual", dog}, `"dog" does not occur`},
-		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-steps", "0"}, "steps 0"},
+		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-steps", "0"}, "steps: 0"},
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "stray"}, "unexpected argument"},
 	}
 	for _, c := range cases {
@@ -156,7 +156,7 @@ func TestGenerateCommandModelDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, w, h := readSettings(t, out)
-	if st.Sampler != "euler" || st.Steps != 2 || st.GuidedSteps != 1 || st.GuidanceWeight != 1.5 || st.CFG != 3 {
+	if st.Sampler != "euler" || st.Steps != 2 || st.GuidanceSteps != 1 || st.GuidanceWeight != 1.5 || st.CFGScale != 3 {
 		t.Errorf("settings %+v, want the model's euler, 2 steps (1 guided), weight 1.5, CFG 3", st)
 	}
 	info, err := os.Stat(out)
@@ -176,7 +176,7 @@ func TestGenerateCommandModelDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _, _ = readSettings(t, out)
-	if st.Sampler != "ddim" || st.Steps != 3 || st.GuidedSteps != 0 || st.GuidanceWeight != 0 || st.CFG != 7.5 {
+	if st.Sampler != "ddim" || st.Steps != 3 || st.GuidanceSteps != 0 || st.GuidanceWeight != 0 || st.CFGScale != 7.5 {
 		t.Errorf("settings %+v, want the flags' ddim, 3 steps (0 guided), weight 0, CFG 7.5", st)
 	}
 
@@ -187,7 +187,7 @@ func TestGenerateCommandModelDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _, _ = readSettings(t, out)
-	if st.Sampler != "lms" || st.Steps != 1 || st.GuidedSteps != 1 || st.GuidanceWeight != 0.08 || st.CFG != 7.5 {
+	if st.Sampler != "lms" || st.Steps != 1 || st.GuidanceSteps != 1 || st.GuidanceWeight != 0.08 || st.CFGScale != 7.5 {
 		t.Errorf("settings %+v, want the official lms, weight 0.08, CFG 7.5 with 1 step, guided", st)
 	}
 }

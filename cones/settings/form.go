@@ -19,7 +19,7 @@ func FromForm(f Form) (Settings, error) {
 	ints := []struct {
 		name string
 		dst  *int
-	}{{"steps", &s.Steps}, {"guided_steps", &s.GuidedSteps}, {"width", &s.Width}, {"height", &s.Height}}
+	}{{"steps", &s.Steps}, {"guided_steps", &s.GuidanceSteps}, {"width", &s.Width}, {"height", &s.Height}}
 	for _, it := range ints {
 		v, err := strconv.Atoi(strings.TrimSpace(f[it.name]))
 		if err != nil {
@@ -31,7 +31,7 @@ func FromForm(f Form) (Settings, error) {
 	floats := []struct {
 		name string
 		dst  *float64
-	}{{"guidance_weight", &s.GuidanceWeight}, {"cfg", &s.CFG}}
+	}{{"guidance_weight", &s.GuidanceWeight}, {"cfg", &s.CFGScale}}
 	for _, it := range floats {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f[it.name]), 64)
 		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
@@ -54,9 +54,9 @@ func (s *Settings) ToForm() Form {
 		"prompt":          s.Prompt,
 		"sampler":         s.Sampler,
 		"steps":           strconv.Itoa(s.Steps),
-		"guided_steps":    strconv.Itoa(s.GuidedSteps),
+		"guided_steps":    strconv.Itoa(s.GuidanceSteps),
 		"guidance_weight": strconv.FormatFloat(s.GuidanceWeight, 'g', -1, 64),
-		"cfg":             strconv.FormatFloat(s.CFG, 'g', -1, 64),
+		"cfg":             strconv.FormatFloat(s.CFGScale, 'g', -1, 64),
 		"seed":            strconv.FormatUint(s.Seed, 10),
 		"width":           strconv.Itoa(s.Width),
 		"height":          strconv.Itoa(s.Height),

@@ -19,7 +19,8 @@ const PNGKeyword = "cones2"
 // MaxSeed keeps seeds exact in JavaScript numbers and JSON readers that use float64.
 const MaxSeed = 1<<53 - 1
 
-// Limits of the form. Sizes are multiples of a model's size step (see Validate): 64 for Stable
+// Limits of every generation (the page's form, cones generate, the server engine, a model's
+// recommended settings). Sizes are multiples of a model's size step (see Validate): 64 for Stable
 // Diffusion, whose VAE downsamples by 8 and whose UNet by 8 more, every level dividing evenly.
 const (
 	MaxSteps    = 500
@@ -39,16 +40,19 @@ type Subject struct {
 	Residual string `json:"residual"`
 }
 
-// Settings is one generation request as the page shows it.
+// Settings is one generation request: what the page's form shows, what PNGs and the gallery
+// record, and what cones generate and the server engine take (server/engine/generate.Settings
+// is this type). Width and Height 0 ask for the model's native size (cones/request resolves it);
+// the page always names a size.
 type Settings struct {
 	Format         string          `json:"format"`
 	Model          string          `json:"model,omitempty"` // the model it was made with, for display
 	Prompt         string          `json:"prompt"`
 	Sampler        string          `json:"sampler"`
 	Steps          int             `json:"steps"`
-	GuidedSteps    int             `json:"guided_steps"`
+	GuidanceSteps  int             `json:"guided_steps"` // leading steps with layout guidance and self-recurrence
 	GuidanceWeight float64         `json:"guidance_weight"`
-	CFG            float64         `json:"cfg"`
+	CFGScale       float64         `json:"cfg"` // classifier-free guidance scale
 	Seed           uint64          `json:"seed"`
 	Width          int             `json:"width"`
 	Height         int             `json:"height"`
@@ -60,7 +64,7 @@ type Settings struct {
 // Defaults are the official Cones 2 sampling settings at a given size.
 func Defaults(width, height int) Settings {
 	return Settings{
-		Format: Format, Sampler: "lms", Steps: 50, GuidedSteps: 50, GuidanceWeight: 0.08, CFG: 7.5,
+		Format: Format, Sampler: "lms", Steps: 50, GuidanceSteps: 50, GuidanceWeight: 0.08, CFGScale: 7.5,
 		Width: width, Height: height,
 	}
 }
@@ -78,9 +82,10 @@ func fieldErr(field, format string, args ...any) error {
 }
 
 // Validate checks every field against the limits above; samplers lists the sampler names the
-// engine offers (nil skips that check), and sizeStep is the model's size step (ModelSizeStep; 0
-// takes Stable Diffusion's 64): width and height are multiples of it from one step to MaxSize.
-// All problems are returned, joined, each a *FieldError.
+// engine offers (nil skips that check), and sizeStep is the model's size step
+// (cones/request's Model.SizeStep; 0 takes Stable Diffusion's 64): width and height are multiples of it from one step to MaxSize.
+// All problems are returned, joined, each a *FieldError. It is the one check of a generation's
+// settings: the page's form, cones generate and the server engine all go through it.
 func (s *Settings) Validate(samplers []string, sizeStep int) error {
 	var errs []error
 	add := func(err error) {
@@ -96,13 +101,7 @@ func (s *Settings) Validate(samplers []string, sizeStep int) error {
 	case !utf8.ValidString(s.Prompt):
 		add(fieldErr("prompt", "not valid UTF-8 text"))
 	}
-	if samplers != nil && !contains(samplers, s.Sampler) {
-		add(fieldErr("sampler", "%q is not one of %s", s.Sampler, strings.Join(samplers, ", ")))
-	}
-	add(intRange("steps", s.Steps, 1, MaxSteps))
-	add(intRange("guided_steps", s.GuidedSteps, 0, max(s.Steps, 0)))
-	add(floatRange("guidance_weight", s.GuidanceWeight, 0, MaxGuidance))
-	add(floatRange("cfg", s.CFG, 0, MaxCFG))
+	add(s.ValidateSampling(samplers))
 	if s.Seed > MaxSeed {
 		add(fieldErr("seed", "%d is above %d", s.Seed, uint64(MaxSeed)))
 	}
@@ -118,6 +117,31 @@ func (s *Settings) Validate(samplers []string, sizeStep int) error {
 		}
 		seen[sub.Word] = true
 	}
+	return errors.Join(errs...)
+}
+
+// ValidateSampling checks the sampling fields alone (sampler, steps, guided steps, guidance
+// weight, CFG scale): what a model's recommended settings (weights.Recommended) hold. samplers
+// as for Validate.
+func (s *Settings) ValidateSampling(samplers []string) error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if samplers != nil && !contains(samplers, s.Sampler) {
+		add(fieldErr("sampler", "%q is not one of %s", s.Sampler, strings.Join(samplers, ", ")))
+	}
+	add(intRange("steps", s.Steps, 1, MaxSteps))
+	add(intRange("guided_steps", s.GuidanceSteps, 0, max(s.Steps, 0)))
+	if s.Sampler == "pndm" && s.GuidanceSteps > 0 {
+		// PLMS cannot take a step twice: diffusers' step_plms moves the timestep forward on its
+		// second call, past the end of the schedule at the first step.
+		add(fieldErr("sampler", "the pndm sampler cannot repeat a step for self-recurrence: use another sampler or 0 guided steps"))
+	}
+	add(floatRange("guidance_weight", s.GuidanceWeight, 0, MaxGuidance))
+	add(floatRange("cfg", s.CFGScale, 0, MaxCFG))
 	return errors.Join(errs...)
 }
 
@@ -140,13 +164,6 @@ func size(field string, v, step int) error {
 		return fieldErr(field, "%d px: use a multiple of %d from %d to %d", v, step, step, MaxSize)
 	}
 	return nil
-}
-
-// ModelSizeStep is the granularity of a model's image sizes: the VAE's downsampling factor
-// (2^(vaeLevels-1)) times the UNet's (2^(unetLevels-1)), so that every level's grid divides
-// evenly. Stable Diffusion (4 and 4 levels) gives 64.
-func ModelSizeStep(vaeLevels, unetLevels int) int {
-	return 1 << (max(vaeLevels, 1) - 1 + max(unetLevels, 1) - 1)
 }
 
 func contains(list []string, s string) bool {

@@ -65,7 +65,7 @@ func TestUnmarshalRejects(t *testing.T) {
 }
 
 func TestValidateNamesEveryBadField(t *testing.T) {
-	s := Settings{Prompt: "  ", Sampler: "ddim", Steps: 0, GuidedSteps: 3, GuidanceWeight: -1, CFG: 31,
+	s := Settings{Prompt: "  ", Sampler: "ddim", Steps: 0, GuidanceSteps: 3, GuidanceWeight: -1, CFGScale: 31,
 		Seed: MaxSeed + 1, Width: 500, Height: 4096, Subjects: []Subject{{Word: "a"}, {Word: "a"}}}
 	err := s.Validate([]string{"lms"}, 0)
 	var got []string
@@ -84,13 +84,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 // Sizes follow the model: Stable Diffusion takes multiples of 64, a model with a factor-4 VAE
 // and a two-level UNet multiples of 8.
 func TestValidateSizeStep(t *testing.T) {
-	if got := ModelSizeStep(4, 4); got != 64 {
-		t.Errorf("SD's size step %d, want 64", got)
-	}
-	small := ModelSizeStep(3, 2)
-	if small != 8 {
-		t.Fatalf("size step of a 3-level VAE and 2-level UNet: %d, want 8", small)
-	}
+	const small = 8 // a factor-4 VAE and a two-level UNet (cones/request's Model.SizeStep)
 	s := Defaults(32, 40)
 	s.Prompt = "a red circle"
 	if err := s.Validate(nil, small); err != nil {
@@ -106,10 +100,23 @@ func TestValidateSizeStep(t *testing.T) {
 	}
 }
 
+// PLMS cannot take a step twice, so pndm asks for no self-recurrence.
+func TestValidatePNDMWithoutGuidedSteps(t *testing.T) {
+	s := Defaults(512, 512)
+	s.Prompt, s.Sampler = "a dog", "pndm"
+	if err := s.Validate(nil, 0); len(Fields(err)) != 1 || Fields(err)[0].Field != "sampler" || !strings.Contains(err.Error(), "pndm") {
+		t.Errorf("pndm with 50 guided steps: %v", err)
+	}
+	s.GuidanceSteps = 0
+	if err := s.Validate(nil, 0); err != nil {
+		t.Errorf("pndm without guided steps: %v", err)
+	}
+}
+
 func TestValidateEdges(t *testing.T) {
 	s := Defaults(64, 2048)
 	s.Prompt = "x"
-	s.Steps, s.GuidedSteps, s.GuidanceWeight, s.CFG, s.Seed = 1, 1, 0, 0, 0
+	s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.CFGScale, s.Seed = 1, 1, 0, 0, 0
 	if err := s.Validate(nil, 0); err != nil {
 		t.Errorf("edge values rejected: %v", err)
 	}
@@ -147,7 +154,7 @@ func TestFromFormKeepsGoodFieldsAndNamesBadOnes(t *testing.T) {
 	if want := []string{"guided_steps", "height", "guidance_weight", "seed"}; !reflect.DeepEqual(fields, want) {
 		t.Errorf("bad fields %v, want %v", fields, want)
 	}
-	if s.Steps != 20 || s.CFG != 7.5 || s.Width != 512 || s.Sampler != "lms" || s.Prompt != "a dog" {
+	if s.Steps != 20 || s.CFGScale != 7.5 || s.Width != 512 || s.Sampler != "lms" || s.Prompt != "a dog" {
 		t.Errorf("good fields lost: %+v", s)
 	}
 }

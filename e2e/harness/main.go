@@ -16,7 +16,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/noise"
-	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/request"
 	"github.com/cones2web/cones2/webgpu/engine"
 )
 
@@ -199,6 +199,8 @@ func runSample(ctx context.Context, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The official configuration gives each subject's token by hand (subject_list); the maps
+	// and the sampler are then built as for every request (cones/request).
 	pos := make([][]int, len(l.Subjects))
 	for i, sub := range l.Subjects {
 		for _, st := range s.SubjectList {
@@ -207,11 +209,11 @@ func runSample(ctx context.Context, raw json.RawMessage) (any, error) {
 			}
 		}
 	}
-	lw, err := l.Build(req.Resolution, req.Resolution, pos)
+	grids, err := request.Grids(l, pos, req.Resolution, req.Resolution, request.Model{Networks: eng.Model})
 	if err != nil {
 		return nil, err
 	}
-	sched, err := schedule.New("lms", eng.Folder.Scheduler, schedule.LMSOrder(1))
+	sched, err := request.Scheduler("lms", eng.Folder.Scheduler)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +227,7 @@ func runSample(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	steps := 0
 	out, err := eng.Generate(ctx, engine.Request{Width: req.Resolution, Height: req.Resolution, Prompt: req.Prompt,
-		Negative: req.Negative, Residuals: res, Layout: lw, Steps: req.Steps, GuidanceSteps: req.GuidanceSteps,
+		Negative: req.Negative, Residuals: res, Grids: grids, Steps: req.Steps, GuidanceSteps: req.GuidanceSteps,
 		GuidanceWeight: req.GuidanceWeight, CFGScale: req.CFG, Scheduler: sched, Noise: noise.NewReplay(draws...),
 		OnStep: func(step, total int, _ []float32) { steps++ }})
 	if err != nil {

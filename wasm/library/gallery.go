@@ -81,5 +81,5 @@ func (it *Item) FileName() string {
 func (it *Item) Caption() string {
 	s := &it.Settings
 	return fmt.Sprintf("%s · %s, %d steps (%d guided), CFG %g, guidance %g, seed %d, %d×%d",
-		s.Prompt, s.Sampler, s.Steps, s.GuidedSteps, s.CFG, s.GuidanceWeight, s.Seed, s.Width, s.Height)
+		s.Prompt, s.Sampler, s.Steps, s.GuidanceSteps, s.CFGScale, s.GuidanceWeight, s.Seed, s.Width, s.Height)
 }

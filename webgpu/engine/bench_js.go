@@ -10,7 +10,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/noise"
-	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/request"
 	"github.com/cones2web/cones2/webgpu/compute"
 	"github.com/cones2web/cones2/webgpu/graph"
 )
@@ -181,16 +181,16 @@ func (e *Engine) BenchGenerate(ctx context.Context, size, steps, guided, reps in
 		return out
 	}
 	l := &layout.Layout{Subjects: []layout.Subject{{Word: "a", Boxes: []layout.Box{{X0: 0, Y0: 0, X1: 0.5, Y1: 1}}, Weight: 2.5}}, Negative: -1e8}
-	lw, err := l.Build(size, size, [][]int{{2}})
+	grids, err := request.Grids(l, [][]int{{2}}, size, size, request.Model{Networks: e.Model})
 	if err != nil {
 		return nil, err
 	}
-	sched, err := schedule.New("lms", e.Folder.Scheduler, schedule.LMSOrder(1))
+	sched, err := request.Scheduler("lms", e.Folder.Scheduler)
 	if err != nil {
 		return nil, err
 	}
 	req := func(seed uint64) Request {
-		return Request{Width: size, Height: size, Prompt: ids(3), Negative: ids(5), Layout: lw, Steps: steps, GuidanceSteps: guided,
+		return Request{Width: size, Height: size, Prompt: ids(3), Negative: ids(5), Grids: grids, Steps: steps, GuidanceSteps: guided,
 			GuidanceWeight: 1.5, CFGScale: 7.5, Scheduler: sched, Noise: noise.New(seed)}
 	}
 	if _, err := e.Generate(ctx, req(1)); err != nil { // warm-up: programs and pipelines

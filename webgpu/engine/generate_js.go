@@ -24,9 +24,6 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 		return nil, fmt.Errorf("generate: image %dx%d is not a positive multiple of %d", r.Width, r.Height, f)
 	}
 	h, w := r.Height/f, r.Width/f
-	if r.Layout != nil && (r.Layout.H != r.Height || r.Layout.W != r.Width) {
-		return nil, fmt.Errorf("generate: layout rasterised at %dx%d for a %dx%d image", r.Layout.W, r.Layout.H, r.Width, r.Height)
-	}
 	text, err := e.conditioning(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
@@ -38,7 +35,7 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	// Everything that changes between generations of one shape (prompt, residuals, layout
 	// maps, CFG scale, steps, seed) is data in buffers the programs already bind: a new
 	// generation of the same size and edit setting rebuilds no bind group.
-	o := graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Layout != nil, EditBatch: 1,
+	o := graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Grids != nil, EditBatch: 1,
 		CFG: true, TextKV: true}
 	// the text keys and values of every cross-attention layer, once per generation
 	kv, err := e.program(ctx, "textkv", func() (*graph.Graph, error) { return graph.UNetTextKV(u, o) },
@@ -66,20 +63,8 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: unet: %w", err)
 	}
-	if r.Layout != nil {
-		maps := map[int][]float32{}
-		for name, id := range unet.G.Inputs {
-			n := unet.G.Tensors[id].Len / 77
-			if name != graph.LayoutInput(n) {
-				continue
-			}
-			grid, err := r.Layout.Grid(n)
-			if err != nil {
-				return nil, fmt.Errorf("generate: layout: %w", err)
-			}
-			maps[n] = grid.Data
-		}
-		if err := setLayout(unet, maps); err != nil {
+	if r.Grids != nil {
+		if err := setLayout(unet, r.Grids); err != nil {
 			return nil, fmt.Errorf("generate: layout: %w", err)
 		}
 	}

@@ -98,6 +98,9 @@ func setLayout(p *Program, maps map[int][]float32) error {
 		if !ok {
 			return fmt.Errorf("no layout map for %d queries", n)
 		}
+		if len(m) != n*77 {
+			return fmt.Errorf("layout map for %d queries has %d values, want %d", n, len(m), n*77)
+		}
 		if err := p.SetF32(name, 0, m); err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/noise"
 	"github.com/cones2web/cones2/cones/schedule"
 )
@@ -25,8 +24,10 @@ type Request struct {
 	Prompt        []int // token ids of the prompt, padded to the text encoder's length (77)
 	Negative      []int // token ids of the unconditional prompt (usually ""), same length
 	Residuals     []Residual
-	// Layout is the subjects' layout rasterised at Width x Height (nil: no layout guidance).
-	Layout         *layout.Weights
+	// Grids are the layout weight maps by cross-attention query length ([queries, 77] each),
+	// as cones/request builds them for this size: one for every grid of the UNet (nil: no
+	// layout guidance).
+	Grids          map[int][]float32
 	Steps          int
 	GuidanceSteps  int     // leading steps with layout guidance and self-recurrence
 	GuidanceWeight float64 // strength of the attention edit (official default 0.08)

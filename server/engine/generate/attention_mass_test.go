@@ -20,14 +20,7 @@ func TestGuidanceMovesAttentionIntoRegions(t *testing.T) {
 			uc := c.UNetCones2
 			l := conesfixture.OfficialLayout(t, v, c.LayoutSampling, uc.WeightNegative)
 			lat, text := v.Tensor(t, "unet_cones2.sample"), v.Tensor(t, "unet_cones2.encoder_hidden_states")
-			s := Defaults()
-			s.Prompt = c.LayoutSampling.Prompt
-			f := g.Pipeline.Model.VAE.DownsampleFactor()
-			s.Height, s.Width = lat.Shape[2]*f, lat.Shape[3]*f
-			grids, err := g.grids(l, s, lat.Shape[2], lat.Shape[3], text.Shape[1])
-			if err != nil {
-				t.Fatal(err)
-			}
+			grids := layoutGrids(t, g, l, c.LayoutSampling.Prompt, lat.Shape[2], lat.Shape[3])
 			in := weights.Tensor{Shape: lat.Shape, Data: lat.F32}
 			emb := weights.Tensor{Shape: text.Shape, Data: text.F32}
 			ts := []float32{float32(uc.Timestep)}
@@ -41,7 +34,7 @@ func TestGuidanceMovesAttentionIntoRegions(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, sub := range l.Subjects {
-				pos, err := g.Tokenizer.Positions(s.Prompt, sub.Word)
+				pos, err := g.Tokenizer.Positions(c.LayoutSampling.Prompt, sub.Word)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/noise"
 	"github.com/cones2web/cones2/cones/sample"
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/engine/internal/conesfixture"
 	"github.com/cones2web/cones2/server/engine/sd"
@@ -29,13 +30,14 @@ func BenchmarkStep(b *testing.B) {
 	for _, v := range fixture.Variants(b) {
 		g := generator(b, v)
 		c := conesfixture.Read(b, v)
-		s := Defaults()
+		s := settings.Defaults(0, 0)
 		s.Prompt = c.LayoutSampling.Prompt
-		s, err := g.resolve(s)
+		req := Request{Settings: s, Layout: conesfixture.OfficialLayout(b, v, c.LayoutSampling, -1e8)}
+		cond, err := g.Conditioning(req)
 		if err != nil {
 			b.Fatal(err)
 		}
-		d, err := g.denoiser(Request{Settings: s, Layout: conesfixture.OfficialLayout(b, v, c.LayoutSampling, -1e8)}, s)
+		d, err := g.denoiser(req, cond)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,8 +2,9 @@
 // tokens -> text embedding + subject residuals -> denoising loop with layout guidance (the shared
 // cones/sample loop driving the GoMLX UNet) -> VAE -> pixels. It is what `cones generate` calls.
 //
-// Subject words are located in the prompt by the tokenizer, never given by hand: a residual is
-// added at the tokens of its word's first occurrence (the official subject_list), and a layout
-// subject's weight map goes to every occurrence of its word (the official code matches every
-// occurrence of the word's tokens).
+// The front half (settings resolved against the model, token ids, residual rows, layout grids,
+// sampler) is cones/request's, the same the page builds for the WebGPU engine: subject words
+// are located in the prompt by the tokenizer, never given by hand, a residual's i-th row goes
+// to the i-th token of every occurrence of its word, and a layout subject's map to every
+// occurrence of its word. Settings are cones/settings' (Settings is that type).
 package generate

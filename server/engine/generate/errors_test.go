@@ -9,7 +9,7 @@ import (
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/sample"
-	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/internal/fixture"
 )
@@ -33,25 +33,25 @@ func TestGenerateBadInput(t *testing.T) {
 		check func(error) bool
 		text  string
 	}{
-		{"prompt over 77 tokens", Request{Settings: settings(long)}, as[*tokenizer.TooLongError], "77"},
-		{"layout word not in prompt", Request{Settings: settings("a dog on the beach"), Layout: box("mug", half)},
+		{"prompt over 77 tokens", Request{Settings: promptSettings(long)}, as[*tokenizer.TooLongError], "77"},
+		{"layout word not in prompt", Request{Settings: promptSettings("a dog on the beach"), Layout: box("mug", half)},
 			as[*tokenizer.PhraseNotFoundError], "mug"},
-		{"residual word not in prompt", Request{Settings: settings("a dog on the beach"),
+		{"residual word not in prompt", Request{Settings: promptSettings("a dog on the beach"),
 			Residuals: []*residual.Residual{res("mug", 1, width, g.Model())}}, as[*tokenizer.PhraseNotFoundError], "mug"},
-		{"residual of the wrong width", Request{Settings: settings("a dog on the beach"),
+		{"residual of the wrong width", Request{Settings: promptSettings("a dog on the beach"),
 			Residuals: []*residual.Residual{res("dog", 1, width+1, residual.Model{})}}, as[*residual.WidthMismatchError], "wide"},
-		{"residual of another model", Request{Settings: settings("a dog on the beach"),
+		{"residual of another model", Request{Settings: promptSettings("a dog on the beach"),
 			Residuals: []*residual.Residual{res("dog", 1, width, residual.Model{Family: "sd2", TextEncoder: "0123456789abcdef"})}},
 			as[*residual.ModelMismatchError], "made for"},
-		{"residual with too many vectors", Request{Settings: settings("a dog on the beach"),
+		{"residual with too many vectors", Request{Settings: promptSettings("a dog on the beach"),
 			Residuals: []*residual.Residual{res("dog", 2, width, residual.Model{})}}, nil, "2 vectors"},
-		{"layout box outside the image", Request{Settings: settings("a dog on the beach"),
+		{"layout box outside the image", Request{Settings: promptSettings("a dog on the beach"),
 			Layout: box("dog", layout.Box{X0: 0.5, Y0: 0, X1: 1.5, Y1: 1})}, as[*layout.BoxError], "box 0"},
-		{"size not a multiple", Request{Settings: sized(settings("a dog"), 100, 128)}, nil, "multiples of"},
-		{"size too large", Request{Settings: sized(settings("a dog"), 128, 100000)}, nil, "size"},
-		{"unknown sampler", Request{Settings: sampler(settings("a dog"), "heun9")}, is(schedule.ErrUnknownSampler), "heun9"},
-		{"no steps", Request{Settings: steps(settings("a dog"), 0)}, nil, "steps 0"},
-		{"pndm with self-recurrence", Request{Settings: sampler(settings("a dog"), "pndm")}, nil, "pndm"},
+		{"size not a multiple", Request{Settings: sized(promptSettings("a dog"), 100, 128)}, fieldError, "use a multiple of"},
+		{"size too large", Request{Settings: sized(promptSettings("a dog"), 128, 100000)}, fieldError, "height: 100000 px"},
+		{"unknown sampler", Request{Settings: sampler(promptSettings("a dog"), "heun9")}, fieldError, "heun9"},
+		{"no steps", Request{Settings: steps(promptSettings("a dog"), 0)}, fieldError, "steps: 0"},
+		{"pndm with self-recurrence", Request{Settings: sampler(promptSettings("a dog"), "pndm")}, fieldError, "pndm"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -75,8 +75,8 @@ func TestGenerateBadInput(t *testing.T) {
 	}
 }
 
-func settings(prompt string) Settings {
-	s := Defaults()
+func promptSettings(prompt string) Settings {
+	s := settings.Defaults(0, 0)
 	s.Prompt, s.Steps, s.GuidanceSteps = prompt, 2, 1
 	return s
 }
@@ -85,4 +85,6 @@ func sized(s Settings, w, h int) Settings      { s.Width, s.Height = w, h; retur
 func sampler(s Settings, name string) Settings { s.Sampler = name; return s }
 func steps(s Settings, n int) Settings         { s.Steps = n; return s }
 func as[T error](err error) bool               { var target T; return errors.As(err, &target) }
-func is(target error) func(error) bool         { return func(err error) bool { return errors.Is(err, target) } }
+
+// fieldError says the settings were refused by their one check (settings.Validate).
+func fieldError(err error) bool { return len(settings.Fields(err)) > 0 }

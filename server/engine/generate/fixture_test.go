@@ -77,14 +77,7 @@ func TestUNetCones2Fixture(t *testing.T) {
 			uc := c.UNetCones2
 			l := conesfixture.OfficialLayout(t, v, c.LayoutSampling, uc.WeightNegative)
 			lat, text := v.Tensor(t, "unet_cones2.sample"), v.Tensor(t, "unet_cones2.encoder_hidden_states")
-			s := Defaults()
-			s.Prompt = c.LayoutSampling.Prompt
-			f := g.Pipeline.Model.VAE.DownsampleFactor()
-			s.Height, s.Width = lat.Shape[2]*f, lat.Shape[3]*f
-			grids, err := g.grids(l, s, lat.Shape[2], lat.Shape[3], text.Shape[1])
-			if err != nil {
-				t.Fatal(err)
-			}
+			grids := layoutGrids(t, g, l, c.LayoutSampling.Prompt, lat.Shape[2], lat.Shape[3])
 			guide := &sd.Guidance{Grids: grids, Strength: []float32{sample.EditStrength(uc.GuidanceWeight, float32(uc.Sigma))}}
 			got, err := g.Pipeline.UNet.Predict(weights.Tensor{Shape: lat.Shape, Data: lat.F32}, []float32{float32(uc.Timestep)},
 				weights.Tensor{Shape: text.Shape, Data: text.F32}, guide)

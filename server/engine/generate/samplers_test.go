@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/cones/schedule"
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/engine/internal/conesfixture"
 )
@@ -25,7 +26,7 @@ func TestSamplersWithLayoutGuidance(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			run := func(weight float64) []float32 {
-				s := Defaults()
+				s := settings.Defaults(0, 0)
 				s.Prompt, s.Sampler, s.Steps, s.GuidanceSteps, s.GuidanceWeight, s.Seed = c.LayoutSampling.Prompt, name, 2, 1, weight, 5
 				res, err := g.Generate(context.Background(), Request{Settings: s, Layout: l, LatentsOnly: true})
 				if err != nil {
@@ -73,7 +74,7 @@ func TestPredictionTypeFromModelFolder(t *testing.T) {
 		}
 	}
 	run := func(gen *Generator) []float32 {
-		s := Defaults()
+		s := settings.Defaults(0, 0)
 		s.Prompt, s.Steps, s.GuidanceSteps, s.Seed = "a dog", 2, 0, 3
 		res, err := gen.Generate(context.Background(), Request{Settings: s, LatentsOnly: true})
 		if err != nil {
@@ -90,7 +91,7 @@ func TestPredictionTypeFromModelFolder(t *testing.T) {
 func TestPNDMUnguided(t *testing.T) {
 	v := fixture.Variants(t)[0]
 	g := generator(t, v)
-	s := Defaults()
+	s := settings.Defaults(0, 0)
 	s.Prompt, s.Sampler, s.Steps, s.GuidanceSteps = "a dog", "pndm", 3, 0
 	res, err := g.Generate(context.Background(), Request{Settings: s, LatentsOnly: true})
 	if err != nil {

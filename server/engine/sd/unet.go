@@ -28,47 +28,15 @@ type Guidance struct {
 }
 
 // LayerGrid is the query grid of one cross-attention layer for a given latent size.
-type LayerGrid struct {
-	Name          string // the Transformer2DModel, e.g. "down_blocks.0.attentions.1"
-	Height, Width int    // its grid; queries = Height×Width
-}
+type LayerGrid = weights.LayerGrid
 
 // CrossAttentionGrids lists every cross-attention layer's grid for a latent of h×w, in forward
-// order (the order of Desc.Transformers()).
-func (u *UNet) CrossAttentionGrids(h, w int) []LayerGrid {
-	var out []LayerGrid
-	add := func(blk weights.Block) {
-		for _, a := range blk.Attentions {
-			out = append(out, LayerGrid{Name: a.Name, Height: h, Width: w})
-		}
-	}
-	for _, blk := range u.Desc.Down {
-		add(blk)
-		if blk.Downsample != nil {
-			h, w = blk.Downsample.OutSize(h), blk.Downsample.OutSize(w)
-		}
-	}
-	add(u.Desc.Mid)
-	for _, blk := range u.Desc.Up {
-		add(blk)
-		if blk.Upsample != nil {
-			h, w = 2*h, 2*w
-		}
-	}
-	return out
-}
+// order (weights.UNet.CrossAttentionGrids).
+func (u *UNet) CrossAttentionGrids(h, w int) []LayerGrid { return u.Desc.CrossAttentionGrids(h, w) }
 
 // QueryLengths lists the distinct query lengths of the UNet's cross-attention layers for a latent
-// of h×w, largest first: the grids a Guidance must provide.
-func (u *UNet) QueryLengths(h, w int) []int {
-	var out []int
-	for _, g := range u.CrossAttentionGrids(h, w) {
-		if n := g.Height * g.Width; !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
+// of h×w, largest first: the grids a Guidance must provide (weights.UNet.QueryLengths).
+func (u *UNet) QueryLengths(h, w int) []int { return u.Desc.QueryLengths(h, w) }
 
 // Predict evaluates the UNet on sample ([batch, in_channels, h, w], NCHW), one timestep per batch
 // item (or one for all), and text ([batch, length, cross_attention_dim]), with layout guidance
