@@ -8,6 +8,8 @@
 // the results in a gallery. The model files are saved to Cache Storage and verified against the
 // model's manifest so the page works offline (the service worker in ui/sw.js serves them).
 //
-// The pure logic lives in subpackages tested natively: editor (layout geometry), settings,
-// pngtext, library. The files here only touch the DOM and browser APIs.
+// The pure logic lives in packages tested natively: editor (layout geometry), prompt, library,
+// generation (the form, layout and library subjects through the shared request builder,
+// cones/request, the same path the server's engine takes), and cones/settings and
+// cones/pngtext. The files here only touch the DOM and browser APIs.
 package main

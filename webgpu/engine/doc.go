@@ -27,7 +27,8 @@
 // SD 2.1), combines the halves on the GPU and reads back only that one latent (64 KiB at 512x512).
 // Weights, text embedding, layout maps and every activation stay on the GPU; the scheduler step
 // (a few thousand floats) runs in Go, exactly as in the server's engine. The layout maps of the
-// attention grids are uploaded once per generation.
+// attention grids come ready-made in the Request (cones/request builds them for both engines)
+// and are uploaded once per generation.
 //
 // Accuracy, measured in headless Chromium on SwiftShader against the official numbers (e2e/):
 // with f32 weights the text encoder, UNet, Cones 2 UNet and VAE decode are within 7e-6 max abs
