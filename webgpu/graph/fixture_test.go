@@ -120,6 +120,23 @@ func ftoa(f float64) string {
 	return string(b)
 }
 
+// firstUNetTimestep is the first of cases.unet.timesteps, the plain UNet call the split and
+// cached paths are checked on, with its expected tensors' key.
+func firstUNetTimestep(t *testing.T, v fixture.Variant) (float64, string) {
+	t.Helper()
+	var cases struct {
+		UNet struct {
+			Timesteps []float64 `json:"timesteps"`
+		} `json:"unet"`
+	}
+	v.Cases(t, &cases)
+	if len(cases.UNet.Timesteps) == 0 {
+		t.Fatalf("%s: cases.json lists no unet timesteps", v.Name)
+	}
+	ts := cases.UNet.Timesteps[0]
+	return ts, "unet.t" + ftoa(ts)
+}
+
 // fixtureLayout builds the layout weights of a fixture variant through cones/layout, from the
 // official colour PNG and the cases' color_context and subject_list.
 func fixtureLayout(t *testing.T, v fixture.Variant, size int) *layout.Weights {
@@ -180,7 +197,7 @@ func TestUNetCones2Fixture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lw := fixtureLayout(t, v, 8*h)
+			lw := fixtureLayout(t, v, m.desc.VAE.DownsampleFactor()*h)
 			inputs := map[string]wgsl.Mem{"sample": {F: sample.F32}, "context": {F: v.Tensor(t, "unet_cones2.encoder_hidden_states").F32}}
 			for name, id := range g.Inputs {
 				if n := g.Tensors[id].Len / 77; name == LayoutInput(n) {
@@ -221,7 +238,7 @@ func TestUNetSplitWork(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			m := loadModel(t, v)
-			key := "unet.t999"
+			ts, key := firstUNetTimestep(t, v)
 			sample := v.Tensor(t, key+".sample")
 			o := UNetOptions{Batch: sample.Shape[0], H: sample.Shape[2], W: sample.Shape[3], Limit: 300 << 10, FlashMaxHeadDim: 1}
 			g, err := UNet(m.desc.UNet, o)
@@ -243,7 +260,7 @@ func TestUNetSplitWork(t *testing.T) {
 			if chunks <= nt || softmax <= nt {
 				t.Fatalf("%d GEGLU and %d softmax dispatches for %d transformers: the work was not split", chunks, softmax, nt)
 			}
-			scal := StepScalars(m.desc.UNet, o.Batch, 999, 0, 0)
+			scal := StepScalars(m.desc.UNet, o.Batch, ts, 0, 0)
 			out := m.run(t, g, weights.UNetDir, map[string]wgsl.Mem{"sample": {F: sample.F32},
 				"context": {F: v.Tensor(t, key+".encoder_hidden_states").F32}, "scalars": {F: scal}})
 			fixture.AssertClose(t, key+" (split)", out["out"].F, v.Tensor(t, key+".out").F32, 1e-4)

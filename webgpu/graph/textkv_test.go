@@ -80,7 +80,7 @@ func TestUNetTextKVFixture(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			m := loadModel(t, v)
-			key := "unet.t999"
+			ts, key := firstUNetTimestep(t, v)
 			sample := v.Tensor(t, key+".sample")
 			o := UNetOptions{Batch: sample.Shape[0], H: sample.Shape[2], W: sample.Shape[3], TextKV: true}
 			kv, err := UNetTextKV(m.desc.UNet, o)
@@ -93,7 +93,7 @@ func TestUNetTextKVFixture(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := map[string]wgsl.Mem{"sample": {F: sample.F32}, "context": {F: v.Tensor(t, key+".encoder_hidden_states").F32},
-				"scalars": {F: StepScalars(m.desc.UNet, o.Batch, 999, 0, 0)}}
+				"scalars": {F: StepScalars(m.desc.UNet, o.Batch, ts, 0, 0)}}
 			for name, mem := range cache {
 				in[name] = mem
 			}
