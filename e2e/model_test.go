@@ -214,7 +214,10 @@ func TestGenerateSettingsChange(t *testing.T) {
 	for _, tr := range m.UNet.Transformers() {
 		cross += len(tr.Blocks)
 	}
-	nz := v.Tensor(t, ls.Runs[2].Key+".noise").F32
+	// The first draw of the last run: its initial latent.
+	last := len(ls.Runs) - 1
+	all := v.Tensor(t, ls.Runs[last].Key+".noise")
+	nz := all.F32[:len(all.F32)/all.Shape[0]]
 	other := make([]float32, len(nz))
 	for i := range other {
 		other[i] = nz[len(nz)-1-i]
@@ -226,7 +229,7 @@ func TestGenerateSettingsChange(t *testing.T) {
 		steps, guide int
 		noise        []float32
 	}{{3, 2, 1, nz}, {5, 3, 1, other}, {1.5, 2, 2, nz}} {
-		req := samplingRequest(t, v, ls, 2)
+		req := samplingRequest(t, v, ls, last)
 		req["CFG"], req["Steps"], req["GuidanceSteps"] = c.cfg, c.steps, c.guide
 		draws := []f32{f32(c.noise)}
 		for range c.guide {
