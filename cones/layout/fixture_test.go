@@ -11,35 +11,31 @@ import (
 )
 
 // fixtureOfficial rebuilds the official configuration of a fixture variant from
-// cases.layout_sampling (color_context, subject_list, prompt) and reads its layout PNG.
+// cases.layout_sampling (color_context, subject_list, prompt) with the negative weight of
+// cases.unet_cones2, the call layout.ca_weight_orig was made for, and reads its layout PNG.
 func fixtureOfficial(t *testing.T, v fixture.Variant) (cfg []byte, png []byte) {
 	t.Helper()
 	var cases struct {
-		LS json.RawMessage `json:"layout_sampling"`
-	}
-	v.Cases(t, &cases)
-	var ls struct {
-		Prompt       string          `json:"prompt"`
-		SubjectList  json.RawMessage `json:"subject_list"`
-		ColorContext json.RawMessage `json:"color_context"`
-		Layout       string          `json:"layout"`
-		Runs         []struct {
-			GuidanceSteps  int     `json:"guidance_steps"`
+		LS struct {
+			Prompt       string          `json:"prompt"`
+			SubjectList  json.RawMessage `json:"subject_list"`
+			ColorContext json.RawMessage `json:"color_context"`
+			Layout       string          `json:"layout"`
+		} `json:"layout_sampling"`
+		UNetCones2 struct {
 			GuidanceWeight float64 `json:"guidance_weight"`
 			WeightNegative float64 `json:"weight_negative"`
-		} `json:"runs"`
+		} `json:"unet_cones2"`
 	}
-	if err := json.Unmarshal(cases.LS, &ls); err != nil {
-		t.Fatal(err)
-	}
-	run := ls.Runs[0]
+	v.Cases(t, &cases)
+	ls, uc := cases.LS, cases.UNetCones2
 	entry := map[string]any{
 		"prompt":          ls.Prompt,
 		"color_context":   ls.ColorContext, // raw: keeps the file's key order
 		"subject_list":    ls.SubjectList,
-		"guidance_steps":  run.GuidanceSteps,
-		"guidance_weight": run.GuidanceWeight,
-		"weight_negative": run.WeightNegative,
+		"guidance_steps":  1,
+		"guidance_weight": uc.GuidanceWeight,
+		"weight_negative": uc.WeightNegative,
 		"layout":          ls.Layout,
 	}
 	cfg, err := json.Marshal([]any{entry})
