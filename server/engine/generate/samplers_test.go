@@ -1,8 +1,8 @@
 package generate
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -47,24 +47,18 @@ func TestSamplersWithLayoutGuidance(t *testing.T) {
 	}
 }
 
-// The prediction type comes from the model folder's scheduler config: a v-prediction model
-// (SD 2.1 at 768) gets a v-prediction sampler, which reads the same UNet output differently.
+// The prediction type comes from the model folder's scheduler config: the fixture's generator
+// predicts what its cases.json says, and a v-prediction model (SD 2.1 at 768) gets a
+// v-prediction sampler, which reads the same UNet output differently from an epsilon one.
 func TestPredictionTypeFromModelFolder(t *testing.T) {
 	v := fixture.Variants(t)[0]
 	g := generator(t, v)
-	p := *g.Pipeline
-	folder := *p.Folder
-	cfg := folder.SchedulerConfig
-	if !bytes.Contains(cfg, []byte(`"epsilon"`)) {
-		t.Fatalf("fixture scheduler config has no epsilon prediction_type: %s", cfg)
-	}
-	folder.SchedulerConfig = bytes.Replace(cfg, []byte(`"epsilon"`), []byte(`"v_prediction"`), 1)
-	p.Folder = &folder
-	gv := &Generator{Pipeline: &p, Tokenizer: g.Tokenizer}
-	for _, gen := range []struct {
+	gens := []struct {
 		g    *Generator
 		want string
-	}{{g, schedule.PredictEpsilon}, {gv, schedule.PredictV}} {
+	}{{g, v.Prediction(t)}, {withPrediction(t, g, schedule.PredictEpsilon), schedule.PredictEpsilon},
+		{withPrediction(t, g, schedule.PredictV), schedule.PredictV}}
+	for _, gen := range gens {
 		s, err := gen.g.scheduler("lms")
 		if err != nil {
 			t.Fatal(err)
@@ -73,19 +67,40 @@ func TestPredictionTypeFromModelFolder(t *testing.T) {
 			t.Fatalf("prediction type %q, want %q", got, gen.want)
 		}
 	}
+	prompt := conesfixture.Read(t, v).LayoutSampling.Prompt
 	run := func(gen *Generator) []float32 {
 		s := settings.Defaults(0, 0)
-		s.Prompt, s.Steps, s.GuidanceSteps, s.Seed = "a dog", 2, 0, 3
+		s.Prompt, s.Steps, s.GuidanceSteps, s.Seed = prompt, 2, 0, 3
 		res, err := gen.Generate(context.Background(), Request{Settings: s, LatentsOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res.Latents.Data
 	}
-	eps, vp := run(g), run(gv)
+	eps, vp := run(gens[1].g), run(gens[2].g)
 	if d, _, _ := fixture.MaxAbsDiff(eps, vp); d == 0 {
 		t.Fatalf("v-prediction gives the epsilon result (%g)", d)
 	}
+}
+
+// withPrediction is g with its model folder's scheduler config set (not text-replaced, so
+// whatever the folder predicts) to predict pred.
+func withPrediction(t *testing.T, g *Generator, pred string) *Generator {
+	t.Helper()
+	p := *g.Pipeline
+	folder := *p.Folder
+	var cfg map[string]any
+	if err := json.Unmarshal(folder.SchedulerConfig, &cfg); err != nil {
+		t.Fatalf("scheduler config: %v", err)
+	}
+	cfg["prediction_type"] = pred
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder.SchedulerConfig = b
+	p.Folder = &folder
+	return &Generator{Pipeline: &p, Tokenizer: g.Tokenizer}
 }
 
 func TestPNDMUnguided(t *testing.T) {
