@@ -7,12 +7,16 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cones2web/cones2/cones/pngtext"
+	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
+	"github.com/cones2web/cones2/weights"
 	"github.com/nlpodyssey/safetensors"
 )
 
@@ -38,28 +42,71 @@ func readSettings(t *testing.T, path string) (settings.Settings, int, int) {
 	return st, img.Bounds().Dx(), img.Bounds().Dy()
 }
 
+// residualArgs gives each residual cases.layout_sampling lists as a -residual flag: the plain
+// path where the file is named after its word (the official repository's naming), word=path
+// otherwise and for every word after the first, so both forms are used.
+func residualArgs(v fixture.Variant, ls fixture.LayoutCase) []string {
+	var args []string
+	for i, w := range ls.ResidualWords() {
+		p := v.Path(ls.Residuals[w])
+		if i > 0 || residual.WordFromFileName(p) != w {
+			p = w + "=" + p
+		}
+		args = append(args, "-residual", p)
+	}
+	return args
+}
+
+// subjectWords lists the words the settings record residuals for, sorted.
+func subjectWords(st settings.Settings) []string {
+	var out []string
+	for _, s := range st.Subjects {
+		out = append(out, s.Word)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The fixture's prompt and residuals with a box layout: one box per subject word, side by side.
 func TestGenerateCommandBoxes(t *testing.T) {
 	v := fixture.Variants(t)[0]
+	ls := v.Layout(t)
+	var words []string
+	for _, s := range ls.Subjects {
+		if !slices.Contains(words, s.Word) {
+			words = append(words, s.Word)
+		}
+	}
+	var subjects []map[string]any
+	for i, w := range words {
+		x0, x1 := float64(i)/float64(len(words)), float64(i+1)/float64(len(words))
+		sub := map[string]any{"word": w, "boxes": []map[string]float64{{"x0": x0, "y0": 0.25, "x1": x1, "y1": 1}}}
+		if i > 0 {
+			sub["weight"] = 2.5 // the first takes the default
+		}
+		subjects = append(subjects, sub)
+	}
+	js, err := json.Marshal(map[string]any{"version": 1, "negative": -1e8, "subjects": subjects})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	lay := filepath.Join(dir, "layout.json")
-	if err := os.WriteFile(lay, []byte(`{"version": 1, "negative": -1e8, "subjects": [
-		{"word": "dog", "boxes": [{"x0": 0, "y0": 0.25, "x1": 0.5, "y1": 1}]},
-		{"word": "mug", "weight": 2.5, "boxes": [{"x0": 0.5, "y0": 0.25, "x1": 1, "y1": 1}]}]}`), 0o644); err != nil {
+	if err := os.WriteFile(lay, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, lat := filepath.Join(dir, "out.png"), filepath.Join(dir, "latents.safetensors")
-	err := runGenerate([]string{"-model", v.Dir, "-prompt", "a mug and a dog on the beach", "-layout", lay,
-		"-residual", filepath.Join(v.Dir, "expected/residuals/dog.pt"), "-residual", "mug=" + filepath.Join(v.Dir, "expected/residuals/mug.pt"),
-		"-steps", "2", "-guidance-steps", "1", "-seed", "42", "-sampler", "euler", "-out", out, "-latents", lat})
+	args := append([]string{"-model", v.Dir, "-prompt", ls.Prompt, "-layout", lay}, residualArgs(v, ls)...)
+	err = runGenerate(append(args, "-steps", "2", "-guidance-steps", "1", "-seed", "42", "-sampler", "euler", "-out", out, "-latents", lat))
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, w, h := readSettings(t, out)
-	if st.Prompt != "a mug and a dog on the beach" || st.Steps != 2 || st.GuidanceSteps != 1 || st.Seed != 42 ||
-		st.Sampler != "euler" || st.Width != w || st.Height != h || len(st.Subjects) != 2 || st.CFGScale != 7.5 || st.GuidanceWeight != 0.08 {
+	if st.Prompt != ls.Prompt || st.Steps != 2 || st.GuidanceSteps != 1 || st.Seed != 42 || st.Sampler != "euler" ||
+		st.Width != w || st.Height != h || !slices.Equal(subjectWords(st), ls.ResidualWords()) || st.CFGScale != 7.5 || st.GuidanceWeight != 0.08 {
 		t.Fatalf("settings %+v for a %dx%d image", st, w, h)
 	}
-	if !strings.Contains(string(st.Layout), `"mug"`) {
+	if !strings.Contains(string(st.Layout), strconv.Quote(words[len(words)-1])) {
 		t.Fatalf("layout not recorded: %s", st.Layout)
 	}
 	data, err := os.ReadFile(lat)
@@ -70,47 +117,68 @@ func TestGenerateCommandBoxes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f, err := weights.Open(v.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tv, ok := sf.Tensor("latents")
-	if !ok || len(tv.Shape()) != 4 || int(tv.Shape()[2])*8 != h {
+	if !ok || len(tv.Shape()) != 4 || int(tv.Shape()[2])*f.VAE.DownsampleFactor() != h {
 		t.Fatalf("latents file: %v %v", ok, tv.Shape())
 	}
 }
 
-// The official configuration supplies prompt, guidance settings and residual_dict.
+// The official configuration (the fixture's, from cases.layout_sampling) supplies prompt,
+// guidance settings and residual_dict.
 func TestGenerateCommandOfficial(t *testing.T) {
 	v := fixture.Variants(t)[0]
-	dir := t.TempDir()
+	ls := v.Layout(t)
+	dict := map[string]string{}
+	for w, p := range ls.Residuals {
+		dict[w] = v.Path(p)
+	}
 	cfg := []map[string]any{{
-		"prompt":          "a mug and a dog on the beach",
-		"residual_dict":   map[string]string{"dog": filepath.Join(v.Dir, "expected/residuals/dog.pt"), "mug": filepath.Join(v.Dir, "expected/residuals/mug.pt")},
-		"color_context":   map[string]any{"255,192,0": []any{"mug", 2.5}, "255,0,0": []any{"dog", 2.5}},
+		"prompt":          ls.Prompt,
+		"residual_dict":   dict,
+		"color_context":   ls.ColorContext, // raw: keeps the file's key order
 		"guidance_steps":  1,
 		"guidance_weight": 0.05,
 		"weight_negative": -1e8,
-		"layout":          "layout.png",
-		"subject_list":    [][]any{{"mug", 2}, {"dog", 5}},
+		"layout":          filepath.Base(ls.Layout),
+		"subject_list":    ls.SubjectList,
 	}}
-	js, _ := json.Marshal(cfg)
+	js, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.json")
 	if err := os.WriteFile(cfgPath, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out.png")
-	err := runGenerate([]string{"-model", v.Dir, "-layout", cfgPath, "-layout-png", filepath.Join(v.Dir, "expected/layout.png"),
-		"-steps", "2", "-out", out})
+	err = runGenerate([]string{"-model", v.Dir, "-layout", cfgPath, "-layout-png", v.Path(ls.Layout), "-steps", "2", "-out", out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, _, _ := readSettings(t, out)
-	if st.Prompt != "a mug and a dog on the beach" || st.GuidanceSteps != 1 || st.GuidanceWeight != 0.05 || len(st.Subjects) != 2 {
+	if st.Prompt != ls.Prompt || st.GuidanceSteps != 1 || st.GuidanceWeight != 0.05 || !slices.Equal(subjectWords(st), ls.ResidualWords()) {
 		t.Fatalf("settings %+v", st)
 	}
 }
 
 func TestGenerateCommandErrors(t *testing.T) {
 	v := fixture.Variants(t)[0]
+	ls := v.Layout(t)
+	if len(ls.Residuals) == 0 {
+		t.Fatalf("%s: cases.json lists no residuals", v.Name)
+	}
+	word := ls.ResidualWords()[0]
+	res := word + "=" + v.Path(ls.Residuals[word])
+	elsewhere := "a cat" // a prompt without the residual's word
+	if strings.Contains(elsewhere, word) {
+		elsewhere = "a tree"
+	}
 	out := filepath.Join(t.TempDir(), "x.png")
-	dog := filepath.Join(v.Dir, "expected/residuals/dog.pt")
 	cases := []struct {
 		args []string
 		want string
@@ -120,10 +188,10 @@ func TestGenerateCommandErrors(t *testing.T) {
 		{[]string{"-model", v.Dir, "-out", out}, "-prompt is required"},
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-layout-png", "x.png"}, "-layout-png needs"},
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-residual", "/nonexistent.pt"}, "nonexistent"},
-		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-residual", dog, "-residual", dog}, "two residuals"},
+		{[]string{"-model", v.Dir, "-prompt", ls.Prompt, "-out", out, "-residual", res, "-residual", res}, "two residuals"},
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-layout", "/nonexistent.json"}, "layout"},
 		{[]string{"-model", filepath.Join(v.Dir, "nope"), "-prompt", "a dog", "-out", out}, "nope"},
-		{[]string{"-model", v.Dir, "-prompt", "a cat", "-out", out, "-residual", dog}, `"dog" does not occur`},
+		{[]string{"-model", v.Dir, "-prompt", elsewhere, "-out", out, "-residual", res}, strconv.Quote(word) + " does not occur"},
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "-steps", "0"}, "steps: 0"},
 		{[]string{"-model", v.Dir, "-prompt", "a dog", "-out", out, "stray"}, "unexpected argument"},
 	}
