@@ -16,13 +16,14 @@ import (
 
 // requestModel is the served model as the shared request builder (cones/request) needs it:
 // the text encoder residuals must match, the networks' description and the scheduler config.
+// Its configs and its text encoder's fingerprint are read together (readIdentity).
 func (a *app) requestModel() (request.Model, error) {
+	if a.model.desc == nil || a.model.folder == nil {
+		return request.Model{}, errors.New("its configuration could not be read (see Model, above), so the request cannot be sized to it")
+	}
 	id, _, err := a.modelID()
 	if err != nil {
 		return request.Model{}, err
-	}
-	if a.model.desc == nil || a.model.folder == nil {
-		return request.Model{}, errors.New("the model's configs are not read yet")
 	}
 	return request.Model{ID: id, Networks: a.model.desc, Scheduler: a.model.folder.Scheduler}, nil
 }
