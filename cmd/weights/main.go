@@ -23,8 +23,9 @@ Commands:
   verify -dir <folder>
         re-hash every file against manifest.json, re-validate headers, check the
         tensors against the configs; exits 1 listing every problem
-  tiny -out <folder> [-seed N] [-variant sd21base|sd15] [-f32]
-        write a seeded random model with the test fixtures' sizes (128 px images)
+  tiny -out <folder> [-seed N] [-variant sd21base|sd15 | -like <model folder>] [-f32]
+        write a seeded random model with the test fixtures' sizes (128 px images),
+        or with the configs of a (small) model folder
 
 Run "weights <command> -h" for a command's flags.
 `
