@@ -285,8 +285,9 @@ func hexColour(s string) (r, g, b uint8) {
 	return uint8(v >> 16), uint8(v >> 8), uint8(v)
 }
 
-// wordChoices are the words and phrases a box can take: the library's subjects, the prompt's
-// words, the model's example subject phrases where the prompt has them, words boxes use.
+// wordChoices are the words and phrases a box can take: the library's subjects, what the prompt
+// names (whole phrases such as "red circle" for a model whose example names phrases, single
+// words otherwise; prompt.Candidates), words boxes use.
 func (a *app) wordChoices() []string {
 	return prompt.Choices(a.tok, a.promptText(), a.model.examplePhrases(), a.subjectWords(), a.ed.Words())
 }

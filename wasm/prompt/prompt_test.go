@@ -177,16 +177,18 @@ func TestChoices(t *testing.T) {
 	}
 }
 
-// The model's subject phrases are offered whole where the prompt has them, their words are not
-// offered alone, and a word the prompt no longer has is not offered at all.
+// With a model whose example names phrases ("red circle"), each run of words between stop words
+// and punctuation is offered as one phrase, its words not alone; a word the prompt no longer has
+// is not offered at all.
 func TestChoicesPhrases(t *testing.T) {
-	phrases := []string{"red circle", "blue square", "circle"}
+	phrases := []string{"red circle", "blue square"}
 	for name, tok := range tokenizers(t) {
 		t.Run(name, func(t *testing.T) {
 			for _, c := range []struct{ text, want string }{
 				{"a red circle and a blue square", "red circle,blue square"},
 				{"A RED circle, a blue   Square and a circle", "red circle,blue square,circle"},
-				{"a red square and a blue circle", "red,square,blue,circle"},
+				{"a green triangle next to a big red circle", "green triangle,big red circle"},
+				{"red circle; blue square. red circle", "red circle,blue square"},
 				{"a mug and a dog on the beach", "mug,dog,beach"},
 			} {
 				if got := strings.Join(Choices(tok, c.text, phrases, nil, nil), ","); got != c.want {
@@ -194,10 +196,35 @@ func TestChoicesPhrases(t *testing.T) {
 				}
 			}
 			// A phrase past the token limit is not one the generation could bind: its words are offered.
-			long := strings.Repeat("x ", 80) + "red circle"
-			if got := Choices(tok, long, phrases, nil, nil); slices.Contains(got, "red circle") {
-				t.Errorf("a phrase past the limit was offered: %v", got)
+			long := strings.Repeat("x, ", 80) + "red circle"
+			if got := Choices(tok, long, phrases, nil, nil); slices.Contains(got, "red circle") || !slices.Contains(got, "circle") {
+				t.Errorf("a phrase past the limit: got %v, want its words", got)
 			}
 		})
+	}
+}
+
+// A model whose example subjects are single words (Stable Diffusion's "mug", "dog") gets single
+// words: "red circle" is two subjects there, as the official code binds one word each.
+func TestChoicesWords(t *testing.T) {
+	for _, phrases := range [][]string{nil, {"mug", "dog"}} {
+		got := strings.Join(Choices(nil, "a red circle next to a blue square", phrases, nil, nil), ",")
+		if got != "red,circle,blue,square" {
+			t.Errorf("example %q: got %s", phrases, got)
+		}
+	}
+}
+
+// The prompt's candidates keep its order and repeat what it repeats; Choices lists each once.
+func TestCandidates(t *testing.T) {
+	var got []string
+	for _, c := range Candidates("a sks dog in the snow, a sks dog", []string{"red circle"}) {
+		got = append(got, strings.Join(c, " "))
+	}
+	if strings.Join(got, "|") != "sks dog|snow|sks dog" {
+		t.Errorf("candidates %q", got)
+	}
+	if got := Choices(nil, "a sks dog in the snow", []string{"red circle"}, []string{"sks"}, []string{"red circle"}); strings.Join(got, ",") != "sks,sks dog,snow,red circle" {
+		t.Errorf("choices %v: library first, the prompt's phrases, then the words boxes use", got)
 	}
 }
