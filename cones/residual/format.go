@@ -3,7 +3,6 @@ package residual
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -75,15 +74,6 @@ func (r *Residual) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("residual %q: %w", r.Word, err)
 	}
 	return out, nil
-}
-
-// Read reads a residual file from r, refusing more than MaxFileSize bytes before parsing.
-func Read(r io.Reader) (*Residual, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read residual: %w", err)
-	}
-	return Unmarshal(data)
 }
 
 // Load reads a residual file and checks it against the loaded text encoder (see Check).

@@ -25,7 +25,7 @@
 //
 // Sigma(i) gives every sampler's noise level as a k-diffusion sigma. Cones 2's layout guidance
 // scales its edit by log(1 + sigma^2) with the sigma of a separate guidance LMS schedule
-// (GuidanceSigmas), which equals the run's own only when every step is guided. Renoise implements
+// (cones/sample.GuidanceSchedule), which equals the run's own only when every step is guided. Renoise implements
 // the "self-recurrence" that takes a guided step twice: Step(i), Renoise(i) with a fresh draw,
 // then Step(i) again on the same index (see Scheduler for what a repeated index does).
 package schedule

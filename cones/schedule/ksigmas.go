@@ -25,19 +25,6 @@ func KarrasSigmas(sigmaMin, sigmaMax float64, n int, rho float64) ([]float64, er
 	return out, nil
 }
 
-// ExponentialSigmas is the schedule evenly spaced in log sigma from sigmaMax down to sigmaMin
-// (k-diffusion's get_sigmas_exponential, diffusers' _convert_to_exponential), without the zero.
-func ExponentialSigmas(sigmaMin, sigmaMax float64, n int) ([]float64, error) {
-	if err := checkSigmaRange(sigmaMin, sigmaMax, n); err != nil {
-		return nil, fmt.Errorf("exponential sigmas: %w", err)
-	}
-	out := numpyLinspace(math.Log(sigmaMax), math.Log(sigmaMin), n)
-	for i, v := range out {
-		out[i] = math.Exp(v)
-	}
-	return out, nil
-}
-
 func checkSigmaRange(sigmaMin, sigmaMax float64, n int) error {
 	if n < 1 {
 		return fmt.Errorf("%w: %d", ErrStepCount, n)
