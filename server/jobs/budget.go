@@ -87,10 +87,3 @@ func (b *budget) grant() {
 		close(w.ready)
 	}
 }
-
-// inUse reports the bytes granted now (for tests).
-func (b *budget) inUse() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used
-}

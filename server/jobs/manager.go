@@ -189,12 +189,6 @@ func (m *Manager) Close() {
 	}
 }
 
-// Limits of the service.
-func (m *Manager) Limits() Limits { return m.cfg.Limits }
-
-// Workers is how many jobs train at once.
-func (m *Manager) Workers() int { return m.cfg.Workers }
-
 // Get returns a snapshot of a job.
 func (m *Manager) Get(id string) (Job, error) {
 	m.mu.Lock()

@@ -28,16 +28,6 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
-// KindByName returns the kind a caption word names.
-func KindByName(name string) (Kind, error) {
-	for _, k := range Kinds() {
-		if k.String() == name {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("shapes: unknown shape %q", name)
-}
-
 // Contains reports whether the point (x, y), relative to the shape's bounding square ([0,1]²,
 // y down), lies inside the outline.
 func (k Kind) Contains(x, y float64) bool {

@@ -1,7 +1,5 @@
 package shapes
 
-import "fmt"
-
 // Colour is one colour of the world. Every colour has its word in captions ("an orange
 // circle"), and every shape's colour is left out of its caption now and then ("a circle"), so
 // that a bare "circle" is a circle of any of the seven colours: a custom subject such as "my
@@ -44,16 +42,6 @@ func Colours() []int {
 		out[i] = i
 	}
 	return out
-}
-
-// ColourByName returns the index of a colour by its name.
-func ColourByName(name string) (int, error) {
-	for i, c := range Palette() {
-		if c.Name == name {
-			return i, nil
-		}
-	}
-	return 0, fmt.Errorf("shapes: unknown colour %q", name)
 }
 
 // Backgrounds returns the plain background colours: light, mid and dark neutrals, far from every

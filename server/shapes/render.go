@@ -1,10 +1,5 @@
 package shapes
 
-import (
-	"image"
-	"image/color"
-)
-
 // supersample is the number of sub-samples per pixel side: edges are anti-aliased by averaging
 // supersample² point samples, in integers, so the bytes are the same everywhere.
 const supersample = 4
@@ -40,14 +35,4 @@ func (s Scene) Render(size int) []uint8 {
 		}
 	}
 	return out
-}
-
-// Image wraps w×h RGB pixels (rows of w triples, as Render and the generator return them) as
-// an image.
-func Image(rgb []uint8, w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for p := range w * h {
-		img.Set(p%w, p/w, color.RGBA{rgb[3*p], rgb[3*p+1], rgb[3*p+2], 255})
-	}
-	return img
 }
