@@ -154,15 +154,6 @@ func (e *Editor) Clear() {
 	e.boxes, e.selected, e.drag = nil, -1, drag{}
 }
 
-// Replace swaps in a whole layout (an import). Boxes get fresh IDs; nothing is selected.
-func (e *Editor) Replace(boxes []Box) {
-	e.Clear()
-	for _, b := range boxes {
-		e.Add(b.Rect, b.Word, b.Strength)
-	}
-	e.selected = -1
-}
-
 // SetWord binds the box to a subject word. A strength is a property of the subject in the layout
 // guidance, so the box takes the strength the word's other boxes already have.
 func (e *Editor) SetWord(id int, word string) bool {

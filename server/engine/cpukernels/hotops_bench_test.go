@@ -32,11 +32,11 @@ var sgemmLimit = sync.OnceValue(func() float64 {
 })
 
 // BenchmarkHotOps times the engine's hot operations as the model graphs express them (a linear
-// layer through nn.Linear, a 3x3 convolution through nn.Conv2D, multi-head attention through nn.Attention), forward
-// and forward+backward (the gradient with respect to every input, with dotgrad's DotGeneral
-// gradient as training uses), on SD-like sizes at a 16x16 latent. It reports GFLOP/s counted
-// from the matrix products (2 per multiply-add; backward is twice the forward) and the
-// sgemm-limit of this machine.
+// layer through nn.Linear, a 3x3 convolution through nn.Conv2D, multi-head attention through
+// nn.AttentionProbs and nn.AttentionApply), forward and forward+backward (the gradient with
+// respect to every input, with dotgrad's DotGeneral gradient as training uses), on SD-like sizes
+// at a 16x16 latent. It reports GFLOP/s counted from the matrix products (2 per multiply-add;
+// backward is twice the forward) and the sgemm-limit of this machine.
 func BenchmarkHotOps(b *testing.B) {
 	backend := testBackend(b)
 	dotgrad.Register()
@@ -54,7 +54,9 @@ func BenchmarkHotOps(b *testing.B) {
 		{"conv3x3/b=2,hw=16,cin=320,cout=320", [][]int{{2, 16, 16, width}, {width, width, 3, 3}}, 2 * 2 * 16 * 16 * width * width * 9,
 			func(in []*Node) *Node { return nn.Conv2D(in[0], in[1], nil, nn.ConvSpec{Pad: [4]int{1, 1, 1, 1}}) }},
 		{"attention/b=2,heads=5,q=256,k=256,d=64", [][]int{{2, tokens, width}, {2, tokens, width}, {2, tokens, width}}, 2 * 2 * 2 * tokens * tokens * width,
-			func(in []*Node) *Node { return nn.Attention(in[0], in[1], in[2], heads, nil, nil) }},
+			func(in []*Node) *Node {
+				return nn.AttentionApply(nn.AttentionProbs(in[0], in[1], heads, nil, nil), in[2])
+			}},
 	}
 	limit := sgemmLimit()
 	for _, o := range ops {

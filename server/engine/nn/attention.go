@@ -14,16 +14,12 @@ type ScoreEdit interface {
 	EditScores(scores *Node) *Node
 }
 
-// Attention is multi-head scaled dot-product attention on projected q ([batch, queries, width]),
-// k and v ([batch, keys, width]), split into heads along the width. mask, when not nil, is a
-// boolean broadcastable to [batch, heads, queries, keys] whose false entries are excluded; edit,
-// when not nil, changes the raw scores. The result is [batch, queries, width].
-func Attention(q, k, v *Node, heads int, mask *Node, edit ScoreEdit) *Node {
-	return AttentionApply(AttentionProbs(q, k, heads, mask, edit), v)
-}
-
-// AttentionProbs is the first half of Attention: the attention probabilities
-// softmax((Q·Kᵀ [+ edit])/sqrt(d)) per head, [batch, heads, queries, keys].
+// AttentionProbs is the first half of multi-head scaled dot-product attention on projected q
+// ([batch, queries, width]) and k ([batch, keys, width]), split into heads along the width: the
+// attention probabilities softmax((Q·Kᵀ [+ edit])/sqrt(d)) per head, [batch, heads, queries,
+// keys]. mask, when not nil, is a boolean broadcastable to that shape whose false entries are
+// excluded; edit, when not nil, changes the raw scores. The two halves are separate because
+// the UNet reads the cross-attention probabilities themselves (its attention maps).
 func AttentionProbs(q, k *Node, heads int, mask *Node, edit ScoreEdit) *Node {
 	b, n, width := q.Shape().Dim(0), q.Shape().Dim(1), q.Shape().Dim(2)
 	m := k.Shape().Dim(1)
@@ -45,7 +41,7 @@ func AttentionProbs(q, k *Node, heads int, mask *Node, edit ScoreEdit) *Node {
 	return Softmax(scores, -1)
 }
 
-// AttentionApply is the second half of Attention: probabilities [batch, heads, queries, keys]
+// AttentionApply is the second half: probabilities [batch, heads, queries, keys]
 // times v ([batch, keys, width]), heads merged back: [batch, queries, width].
 func AttentionApply(probs, v *Node) *Node {
 	b, heads, n, m := probs.Shape().Dim(0), probs.Shape().Dim(1), probs.Shape().Dim(2), probs.Shape().Dim(3)

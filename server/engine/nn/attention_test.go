@@ -20,6 +20,11 @@ func attentionReference(q, k, v []float32, b, n, m, width, heads int, causal boo
 	return reference.F32(reference.Attention(reference.F64(q), reference.F64(k), reference.F64(v), b, n, m, width, heads, causal, edit))
 }
 
+// attention is the whole of multi-head attention (the result is [batch, queries, width]).
+func attention(q, k, v *Node, heads int, mask *Node, edit ScoreEdit) *Node {
+	return AttentionApply(AttentionProbs(q, k, heads, mask, edit), v)
+}
+
 var attentionCases = []struct{ b, n, m, width, heads int }{
 	{1, 5, 5, 8, 2},
 	{2, 16, 77, 12, 3},
@@ -42,7 +47,7 @@ func TestAttention(t *testing.T) {
 					if causal {
 						mask = CausalMask(q.Graph(), c.n)
 					}
-					return Attention(q, k, v, c.heads, mask, nil)
+					return attention(q, k, v, c.heads, mask, nil)
 				}, tensorOf(q, c.b, c.n, c.width), tensorOf(k, c.b, c.m, c.width), tensorOf(v, c.b, c.m, c.width))
 				assertClose(t, "attention", tensors.MustCopyFlatData[float32](got), want, 1e-5)
 			})
@@ -70,12 +75,12 @@ func TestLayoutGuidance(t *testing.T) {
 	w := layoutMap(n, m)
 	run := func(w []float32, strength []float32) []float32 {
 		out := MustExecOnce(backend(t), func(q, k, v, w, s *Node) *Node {
-			return Attention(q, k, v, heads, nil, LayoutGuidance{Weights: w, Strength: s})
+			return attention(q, k, v, heads, nil, LayoutGuidance{Weights: w, Strength: s})
 		}, tensorOf(q, b, n, width), tensorOf(k, b, m, width), tensorOf(v, b, m, width), tensorOf(w, n, m), tensorOf(strength, b))
 		return tensors.MustCopyFlatData[float32](out)
 	}
 	plain := tensors.MustCopyFlatData[float32](MustExecOnce(backend(t), func(q, k, v *Node) *Node {
-		return Attention(q, k, v, heads, nil, nil)
+		return attention(q, k, v, heads, nil, nil)
 	}, tensorOf(q, b, n, width), tensorOf(k, b, m, width), tensorOf(v, b, m, width)))
 
 	t.Run("reference", func(t *testing.T) {
@@ -132,7 +137,7 @@ func TestAttentionGradient(t *testing.T) {
 				if guided {
 					edit = LayoutGuidance{Weights: Reshape(Const(in[0].Graph(), w64), n, m), Strength: Const(in[0].Graph(), []float64{0.2, 0.7})}
 				}
-				return Attention(in[0], in[1], in[2], heads, nil, edit)
+				return attention(in[0], in[1], in[2], heads, nil, edit)
 			}, []gradcheck.Input{
 				gradcheck.Random(1, b, n, width), gradcheck.Random(2, b, m, width), gradcheck.Random(3, b, m, width),
 			}, 12, 1e-6)
@@ -143,7 +148,7 @@ func TestAttentionGradient(t *testing.T) {
 	}
 	t.Run("causal", func(t *testing.T) {
 		err := gradcheck.Check(backend(t), func(in []*Node) *Node {
-			return Attention(in[0], in[1], in[2], heads, CausalMask(in[0].Graph(), n), nil)
+			return attention(in[0], in[1], in[2], heads, CausalMask(in[0].Graph(), n), nil)
 		}, []gradcheck.Input{
 			gradcheck.Random(1, b, n, width), gradcheck.Random(2, b, n, width), gradcheck.Random(3, b, n, width),
 		}, 12, 1e-6)
