@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"syscall/js"
 
 	"github.com/cones2web/cones2/cones/schedule"
@@ -37,6 +38,12 @@ type app struct {
 	engine                    Engine
 	run                       *running // the generation in progress, nil when idle
 
+	// importing lets one import at a time ask its questions: a second drop waits its turn
+	// instead of finding the clash dialog already open.
+	importing sync.Mutex
+	// clashChoice carries the button pressed in the clash dialog to the import waiting for it.
+	clashChoice chan library.Choice
+
 	maskCanvases map[int]js.Value // box ID -> offscreen canvas with its mask drawn
 	canvasScale  int              // canvas backing pixels per output pixel
 	itemURLs     map[int64]string // gallery item -> object URL of its image
@@ -56,6 +63,7 @@ type pageElements struct {
 	layoutExport, layoutImport, officialImport                                        js.Value
 
 	dropZone, residualImport, libraryMessage, subjectList, libraryEmpty js.Value
+	importClash, importClashText, importReplace, importKeep, importSkip js.Value
 
 	settings, sampler, steps, guidedSteps, guidanceWeight, cfg, seed, dice, width, height js.Value
 	settingsMessage, generateStart, generateCancel, preview, stepProgress, stepText       js.Value
@@ -80,6 +88,8 @@ func findElements() (pageElements, error) {
 		officialImport: g("official-import"),
 		dropZone:       g("drop-zone"), residualImport: g("residual-import"), libraryMessage: g("library-message"),
 		subjectList: g("subject-list"), libraryEmpty: g("library-empty"),
+		importClash: g("import-clash"), importClashText: g("import-clash-text"), importReplace: g("import-replace"),
+		importKeep: g("import-keep"), importSkip: g("import-skip"),
 		settings: g("settings"), sampler: g("sampler"), steps: g("steps"), guidedSteps: g("guided_steps"),
 		guidanceWeight: g("guidance_weight"), cfg: g("cfg"), seed: g("seed"), dice: g("dice"),
 		width: g("width"), height: g("height"), settingsMessage: g("settings-message"),
@@ -95,7 +105,8 @@ func newApp(ctx context.Context) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{ctx: ctx, el: el, maskCanvases: map[int]js.Value{}, itemURLs: map[int64]string{}, canvasScale: 1}
+	a := &app{ctx: ctx, el: el, maskCanvases: map[int]js.Value{}, itemURLs: map[int64]string{}, canvasScale: 1,
+		clashChoice: make(chan library.Choice, 1)}
 	w, h := a.formSize()
 	if a.ed, err = editor.New(w, h); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"syscall/js"
 
@@ -16,6 +17,7 @@ func (a *app) wireLibrary() {
 		a.el.residualImport.Set("value", "")
 		go a.importResidualFiles(files)
 	})
+	a.wireClashDialog()
 	zone := a.el.dropZone
 	on(zone, "dragover", func(ev js.Value) {
 		ev.Call("preventDefault") // allows the drop
@@ -74,60 +76,204 @@ func firstErr(err error, more []error) error {
 }
 
 // importResidualFiles imports each file on its own: one broken file is reported by name and the
-// others still come in.
+// others still come in. A file whose word the library already has asks the person (askClash).
 func (a *app) importResidualFiles(files []js.Value) {
 	defer a.guard("importing subjects")
-	var done, failed []string
+	a.importing.Lock()
+	defer a.importing.Unlock()
+	var done, lines, failed []string
+	var replaced []replacement
 	for _, f := range files {
 		name := f.Get("name").String()
-		data, err := readFile(a.ctx, f, library.MaxResidualBytes)
-		var sub library.Subject
-		if err == nil {
-			sub, err = a.importResidual(name, data)
-		}
-		if err == nil {
-			err = a.addSubject(&sub)
-		}
-		if err != nil {
+		r, err := a.importFile(f)
+		switch {
+		case err != nil:
 			failed = append(failed, fmt.Sprintf("%s: %v", name, err))
-			continue
+		case r.clash == nil:
+			done = append(done, fmt.Sprintf("%s (from %s)", r.added.Word, name))
+		default:
+			lines = append(lines, r.clash.Outcome(r.choice))
+			if r.choice == library.Replace {
+				replaced = append(replaced, replacement{old: r.clash.Old, added: r.added})
+			}
 		}
-		done = append(done, fmt.Sprintf("%s (from %s)", sub.Word, name))
 	}
 	var msg []string
 	if len(done) > 0 {
 		msg = append(msg, "Imported "+strings.Join(done, ", ")+".")
 	}
-	msg = append(msg, failed...)
+	msg = append(slices.Concat(msg, lines), failed...)
 	message(a.el.libraryMessage, strings.Join(msg, "\n"), len(failed) > 0)
+	if len(replaced) > 0 {
+		a.el.libraryMessage.Call("append", " ", a.undoReplaceButton(replaced))
+	}
+	a.subjectsChanged()
+}
+
+// imported is what happened to one file: the subject stored (if any) and, when its word was
+// taken, the clash and the person's choice.
+type imported struct {
+	added  library.Subject
+	clash  *library.Clash
+	choice library.Choice
+}
+
+// importFile reads one residual file and stores it: under its word when that is free, else as
+// the person chooses (replace the old subject, keep both under the free word the question
+// names, or skip). The same residual again is refused, naming the word it has.
+func (a *app) importFile(f js.Value) (imported, error) {
+	name := f.Get("name").String()
+	data, err := readFile(a.ctx, f, library.MaxResidualBytes)
+	if err != nil {
+		return imported{}, err
+	}
+	sub, err := a.importResidual(name, data)
+	if err != nil {
+		return imported{}, err
+	}
+	clash, err := library.CheckImport(a.subjects, sub)
+	if err != nil {
+		return imported{}, err
+	}
+	if clash == nil {
+		return imported{added: sub}, a.addSubject(sub)
+	}
+	r := imported{clash: clash, choice: a.askClash(clash)}
+	switch r.choice {
+	case library.Replace:
+		r.added = sub
+		err = a.replaceSubject(clash.Old, sub)
+	case library.KeepBoth:
+		if r.added, err = renameResidual(sub, clash.KeepAs); err == nil {
+			err = a.addSubject(r.added)
+		}
+	}
+	return r, err
+}
+
+// askClash asks what to do about a taken word in the page's own dialog (the browser's confirm
+// has two answers, and this question has three) and waits for the answer; Escape skips.
+func (a *app) askClash(c *library.Clash) library.Choice {
+	select {
+	case <-a.clashChoice: // an answer left from a dialog closed twice
+	default:
+	}
+	setText(a.el.importClashText, c.Question())
+	setText(a.el.importKeep, fmt.Sprintf("Keep both (new one: %s)", c.KeepAs))
+	setText(a.el.importReplace, fmt.Sprintf("Replace %s", c.Old.Word))
+	if _, err := call(a.el.importClash, "showModal"); err != nil {
+		message(a.el.libraryMessage, "The question about "+c.New.Source+" could not be shown: "+err.Error(), true)
+		return library.Skip
+	}
+	select {
+	case choice := <-a.clashChoice:
+		return choice
+	case <-a.ctx.Done():
+		return library.Skip
+	}
+}
+
+// wireClashDialog sends the pressed button of the clash dialog to the waiting import.
+func (a *app) wireClashDialog() {
+	answer := func(c library.Choice) {
+		select {
+		case a.clashChoice <- c:
+		default: // the import already has its answer
+		}
+		a.el.importClash.Call("close")
+	}
+	on(a.el.importReplace, "click", func(js.Value) { answer(library.Replace) })
+	on(a.el.importKeep, "click", func(js.Value) { answer(library.KeepBoth) })
+	on(a.el.importSkip, "click", func(js.Value) { answer(library.Skip) })
+	on(a.el.importClash, "cancel", func(js.Value) { answer(library.Skip) }) // Escape
+}
+
+// replacement is a subject an import replaced, kept for Undo.
+type replacement struct{ old, added library.Subject }
+
+// undoReplaceButton puts the replaced subjects back: a replace is a delete, and nothing a person
+// made is lost by one click.
+func (a *app) undoReplaceButton(rs []replacement) js.Value {
+	words := make([]string, len(rs))
+	for i, r := range rs {
+		words[i] = r.old.Word
+	}
+	label := "Undo replacing " + strings.Join(words, ", ")
+	return button("Undo", label, func() {
+		go func() {
+			defer a.guard("undoing a replace")
+			for _, r := range slices.Backward(rs) {
+				if err := a.replaceSubject(r.added, r.old); err != nil {
+					message(a.el.libraryMessage, fmt.Sprintf("%s could not be restored: %v", r.old.Word, err), true)
+					a.subjectsChanged()
+					return
+				}
+			}
+			message(a.el.libraryMessage, "Restored "+strings.Join(words, ", ")+".", false)
+			a.subjectsChanged()
+		}()
+	})
+}
+
+// replaceSubject stores sub in place of old (same word): old is deleted first, so the library
+// never holds two subjects of one word; if sub cannot be stored, old is put back.
+func (a *app) replaceSubject(old, sub library.Subject) error {
+	if err := a.removeSubject(old); err != nil {
+		return fmt.Errorf("%s was not replaced: %w", old.Word, err)
+	}
+	if err := a.addSubject(sub); err != nil {
+		if back := a.addSubject(old); back != nil {
+			return fmt.Errorf("%w (and %s could not be put back: %v)", err, old.Word, back)
+		}
+		return err
+	}
+	return nil
+}
+
+// addSubject saves a subject whose word the caller made sure is free.
+func (a *app) addSubject(sub library.Subject) error {
+	if a.store != nil {
+		if err := a.store.putSubject(a.ctx, sub); err != nil {
+			return err
+		}
+	}
+	a.subjects = append(a.subjects, sub)
+	library.Sort(a.subjects)
+	return nil
+}
+
+// addFree saves a subject nobody is asked about (one restored by Undo, one trained on the
+// server): under its word, or under the first free word2, word3... when another subject has
+// the word. It returns the subject as stored; the same residual again is a *DuplicateError.
+func (a *app) addFree(sub library.Subject) (library.Subject, error) {
+	clash, err := library.CheckImport(a.subjects, sub)
+	if err != nil {
+		return sub, err
+	}
+	if clash != nil {
+		if sub, err = renameResidual(sub, clash.KeepAs); err != nil {
+			return sub, err
+		}
+	}
+	return sub, a.addSubject(sub)
+}
+
+// removeSubject deletes a subject from the store and the page's list.
+func (a *app) removeSubject(s library.Subject) error {
+	if a.store != nil {
+		if err := a.store.delete(a.ctx, subjectsStore, s.ID); err != nil {
+			return err
+		}
+	}
+	a.subjects = slices.DeleteFunc(a.subjects, func(x library.Subject) bool { return x.ID == s.ID })
+	return nil
+}
+
+// subjectsChanged redraws what depends on the library: its table, the prompt's marks, the boxes.
+func (a *app) subjectsChanged() {
 	a.renderSubjects()
 	a.analyzePrompt()
 	a.renderBoxes()
-}
-
-// addSubject saves a new subject; a word already taken gets a number appended (dog2), and the
-// same residual imported again is reported instead of duplicated.
-func (a *app) addSubject(sub *library.Subject) error {
-	for _, s := range a.subjects {
-		if s.ID == sub.ID {
-			return fmt.Errorf("already in the library as %q", s.Word)
-		}
-	}
-	if w := library.FreeWord(a.subjects, sub.Word); w != sub.Word {
-		renamed, err := renameResidual(*sub, w)
-		if err != nil {
-			return err
-		}
-		*sub = renamed
-	}
-	if a.store != nil {
-		if err := a.store.putSubject(a.ctx, *sub); err != nil {
-			return err
-		}
-	}
-	a.subjects = append(a.subjects, *sub)
-	library.Sort(a.subjects)
-	return nil
 }
 
 func (a *app) renderSubjects() {
@@ -235,34 +381,27 @@ func (a *app) promptHasWord(word string) bool {
 // click.
 func (a *app) deleteSubject(s library.Subject) {
 	defer a.guard("deleting a subject")
-	if a.store != nil {
-		if err := a.store.delete(a.ctx, subjectsStore, s.ID); err != nil {
-			message(a.el.libraryMessage, fmt.Sprintf("%s was not deleted: %v", s.Word, err), true)
-			return
-		}
+	if err := a.removeSubject(s); err != nil {
+		message(a.el.libraryMessage, fmt.Sprintf("%s was not deleted: %v", s.Word, err), true)
+		return
 	}
-	for i := range a.subjects {
-		if a.subjects[i].ID == s.ID {
-			a.subjects = append(a.subjects[:i], a.subjects[i+1:]...)
-			break
-		}
-	}
-	a.renderSubjects()
-	a.analyzePrompt()
-	a.renderBoxes()
+	a.subjectsChanged()
 	msg := a.el.libraryMessage
 	message(msg, fmt.Sprintf("Deleted %s. ", s.Word), false)
 	undo := button("Undo", "Undo deleting "+s.Word, func() {
 		go func() {
 			defer a.guard("restoring a subject")
-			if err := a.addSubject(&s); err != nil {
+			back, err := a.addFree(s)
+			switch {
+			case err != nil:
 				message(msg, fmt.Sprintf("%s could not be restored: %v", s.Word, err), true)
 				return
+			case back.Word != s.Word:
+				message(msg, fmt.Sprintf("Restored %s as %s: another subject now has the word %s.", s.Word, back.Word, s.Word), false)
+			default:
+				message(msg, fmt.Sprintf("Restored %s.", s.Word), false)
 			}
-			message(msg, fmt.Sprintf("Restored %s.", s.Word), false)
-			a.renderSubjects()
-			a.analyzePrompt()
-			a.renderBoxes()
+			a.subjectsChanged()
 		}()
 	})
 	msg.Call("append", undo)

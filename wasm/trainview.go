@@ -333,18 +333,22 @@ func (t *trainView) collect(j train.Job, clearForm bool) {
 	sub, err := a.importResidual(j.Word+".safetensors", data)
 	if err == nil {
 		sub.Source = "trained on the server"
-		err = a.addSubject(&sub)
+		sub, err = a.addFree(sub)
 	}
-	if err != nil && !strings.Contains(err.Error(), "already in the library") {
+	var dup *library.DuplicateError
+	if err != nil && !errors.As(err, &dup) {
 		message(t.el.message, fmt.Sprintf("%q finished training but could not be added to your subjects: %v", j.Word, err), true)
 		return
 	}
 	t.forget(j.ID)
 	if err == nil {
-		a.renderSubjects()
-		a.analyzePrompt()
-		a.renderBoxes()
+		a.subjectsChanged()
 		msg := fmt.Sprintf("Added %s to your subjects. Write %q in the prompt and give it a box to use it.", sub.Word, sub.Word)
+		if !strings.EqualFold(sub.Word, j.Word) {
+			// The job finished while nobody was asked (maybe before the page opened): both are
+			// kept, and the new word is said rather than left to be guessed.
+			msg = fmt.Sprintf("Added %s to your subjects: %s was already taken, so the new one is %s. Write %q in the prompt and give it a box to use it, or rename either in Subjects.", sub.Word, j.Word, sub.Word, sub.Word)
+		}
 		message(t.el.message, msg, false)
 		message(a.el.libraryMessage, fmt.Sprintf("Added %s (trained on the server).", sub.Word), false)
 	}

@@ -104,8 +104,8 @@ func CheckRename(list []Subject, id, word string) error {
 	return nil
 }
 
-// FreeWord returns word, or word2, word3... the first one no subject of the list uses, so an
-// import never fails only because the name is taken.
+// FreeWord returns word, or word2, word3... the first one no subject of the list uses: the word
+// a subject takes when it is kept beside another of its word (Clash.KeepAs).
 func FreeWord(list []Subject, word string) string {
 	taken := func(w string) bool {
 		return slices.ContainsFunc(list, func(s Subject) bool { return strings.EqualFold(s.Word, w) })
