@@ -35,13 +35,6 @@ func expand(b *strings.Builder, name string, defs Defines, depth int) error {
 	return expandLines(b, name, string(src), defs, depth)
 }
 
-// expandString expands src as if it were the file name (for tests of the directives).
-func expandString(name, src string, defs Defines) (string, error) {
-	var b strings.Builder
-	err := expandLines(&b, name, src, defs, 0)
-	return b.String(), err
-}
-
 func expandLines(b *strings.Builder, name, src string, defs Defines, depth int) error {
 	// stack of (taking this branch, parent taking) for nested #if.
 	type cond struct{ on, parent bool }

@@ -66,3 +66,10 @@ func TestExpandNesting(t *testing.T) {
 		}
 	}
 }
+
+// expandString expands src as if it were the file name (the directives tested on sources of their own).
+func expandString(name, src string, defs Defines) (string, error) {
+	var b strings.Builder
+	err := expandLines(&b, name, src, defs, 0)
+	return b.String(), err
+}

@@ -26,7 +26,7 @@ func Variants() []Kernel {
 			}
 		}
 	}
-	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, LayerNorm{RowPerThread: true}, Softmax{}, Concat{}, Timestep{}, Pixels{}, Blend{})
+	out = append(out, ScoreStats{}, ScoreStats{Final: true}, LayerNorm{}, LayerNorm{RowPerThread: true}, Softmax{}, Concat{}, Pixels{}, Blend{})
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}
@@ -56,8 +56,6 @@ func ParamsOf(k Kernel) any {
 		return ConcatParams{}
 	case Embed:
 		return EmbedParams{}
-	case Timestep:
-		return TimestepParams{}
 	case Pixels:
 		return PixelsParams{}
 	case Blend:

@@ -80,29 +80,6 @@ func TestEmbed(t *testing.T) {
 	}
 }
 
-func TestTimestep(t *testing.T) {
-	for _, c := range []struct {
-		dim   int
-		shift float64
-		flip  bool
-	}{{32, 0, true}, {320, 0, true}, {320, 1, false}, {33, 0, true}} {
-		name := fmt.Sprintf("dim=%d,shift=%g,flip=%v", c.dim, c.shift, c.flip)
-		t.Run(name, func(t *testing.T) {
-			freq, err := wgsl.TimestepFreqs(c.dim, c.shift, 10000)
-			if err != nil {
-				t.Fatal(err)
-			}
-			flip := uint32(0)
-			if c.flip {
-				flip = 1
-			}
-			scal := wgsl.Mem{F: []float32{0, 999, 500, 1, 0.5, 981, 0}}
-			p := wgsl.TimestepParams{Batch: 5, Dim: uint32(c.dim), Half: uint32(c.dim / 2), Flip: flip, TIdx: 1, OutOff: 2}
-			check(t, wgsl.Timestep{}, p, []wgsl.Mem{scal, {F: freq}, randF(rng(name), 2+5*c.dim, 1)}, 1e-6)
-		})
-	}
-}
-
 func TestPixels(t *testing.T) {
 	r := rng("pixels")
 	src := randF(r, 3*100+1, 1)
