@@ -14,6 +14,7 @@ import (
 
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/residual"
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/cones/tokenizer"
 	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/engine/generate"
@@ -21,13 +22,19 @@ import (
 	"github.com/cones2web/cones2/weights"
 )
 
-const generateUsage = `usage: cones generate -model DIR -prompt TEXT -out IMAGE.png [flags]
+const generateUsage = `usage: cones generate -model DIR (-prompt TEXT | -from MADE.png) -out IMAGE.png [flags]
 
 Generates one image with Cones 2 on the CPU reference engine (GoMLX; GOMLX_BACKEND picks the
 backend). Subjects are residual files (ours, or the official .pt files) placed by a layout: our
 JSON of boxes, or the official colour PNG with its configuration JSON (-layout config.json
 -layout-png layout.png), whose prompt, guidance settings and residual_dict (paths relative to the
 configuration file) are used unless a flag overrides them.
+
+-from MADE.png makes an image again from the settings recorded in a PNG the product wrote (cones
+generate's output, the page's download): prompt, sampling settings, seed, size and layout. The
+residual files are not in the image, only their SHA-256: give them again with -residual. Every
+flag given still wins over the recorded value, and an official -layout's prompt and guidance
+settings over the recorded ones.
 
 The sampling flags (-sampler, -steps, -guidance-steps, -guidance-weight, -cfg) default to the
 model's own recommendation: the "sampling" of the model folder's cones.json, or the official
@@ -39,12 +46,12 @@ flags:
 
 // generateFlags are the command's flags.
 type generateFlags struct {
-	model, prompt, layout, layoutPNG, out, latents, sampler string
-	residuals                                               multiFlag
-	steps, guidanceSteps, width, height                     int
-	guidanceWeight, negativeWeight, cfg                     float64
-	seed                                                    uint64
-	set                                                     map[string]bool // flags given on the command line
+	model, prompt, layout, layoutPNG, out, latents, sampler, from string
+	residuals                                                     multiFlag
+	steps, guidanceSteps, width, height                           int
+	guidanceWeight, negativeWeight, cfg                           float64
+	seed                                                          uint64
+	set                                                           map[string]bool // flags given on the command line
 }
 
 // multiFlag collects a repeatable flag.
@@ -58,6 +65,7 @@ func parseGenerateFlags(args []string) (*generateFlags, error) {
 	fl := flag.NewFlagSet("generate", flag.ContinueOnError)
 	fl.Usage = func() { fmt.Fprint(fl.Output(), generateUsage); fl.PrintDefaults() }
 	fl.StringVar(&f.model, "model", "", "diffusers model folder (required)")
+	fl.StringVar(&f.from, "from", "", "a PNG made by cones generate or the page: start from the settings it records")
 	fl.StringVar(&f.prompt, "prompt", "", "the prompt; subject words must occur in it")
 	fl.StringVar(&f.layout, "layout", "", "layout: our JSON of boxes, or the official configuration JSON with -layout-png")
 	fl.StringVar(&f.layoutPNG, "layout-png", "", "the official colour layout PNG (one flat colour per subject)")
@@ -146,11 +154,20 @@ func (f *generateFlags) request() (*request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: model folder %s: %w", f.model, err)
 	}
-	s := f.settings(rec.Sampling)
+	from, err := f.readFrom()
+	if err != nil {
+		return nil, err
+	}
+	s := f.settings(rec.Sampling, from)
 	r := &request{Request: generate.Request{Settings: s}, residualFiles: map[string][]byte{}}
 	official, err := f.readLayout(r)
 	if err != nil {
 		return nil, err
+	}
+	if r.Layout == nil && from != nil {
+		if r.Layout, err = recordedLayout(from); err != nil {
+			return nil, fmt.Errorf("generate: %s: %w", f.from, err)
+		}
 	}
 	if r.Layout != nil && f.set["negative-weight"] {
 		r.Layout.Negative = f.negativeWeight
@@ -159,22 +176,33 @@ func (f *generateFlags) request() (*request, error) {
 	if len(specs) == 0 && official != nil {
 		specs = officialResiduals(official, filepath.Dir(f.layout))
 	}
+	if len(specs) == 0 && from != nil && len(from.Subjects) > 0 {
+		return nil, fmt.Errorf("generate: %s was made with %s: give the residual files again with -residual", f.from, recordedSubjects(from))
+	}
 	for _, spec := range specs {
 		if err := r.addResidual(spec); err != nil {
 			return nil, err
 		}
 	}
 	if r.Prompt == "" {
-		return nil, errors.New("generate: -prompt is required (or an official configuration that has one)")
+		return nil, errors.New("generate: -prompt is required (or an official configuration or a -from image that has one)")
 	}
 	return r, nil
 }
 
-// settings are the model's recommended sampling settings with every flag given on the command
-// line put over them.
-func (f *generateFlags) settings(rec weights.RecommendedSampling) generate.Settings {
+// settings are the model's recommended sampling settings, or with -from (from not nil) the
+// settings the image records, with every flag given on the command line put over them.
+func (f *generateFlags) settings(rec weights.RecommendedSampling, from *settings.Settings) generate.Settings {
 	s := rec.Settings()
+	if from != nil {
+		s = recordedSettings(from)
+	}
+	// Unset, the prompt, seed and size flags are zero: the values a run without -from takes.
 	for name, set := range map[string]func(){
+		"prompt":          func() { s.Prompt = f.prompt },
+		"seed":            func() { s.Seed = f.seed },
+		"width":           func() { s.Width = f.width },
+		"height":          func() { s.Height = f.height },
 		"sampler":         func() { s.Sampler = f.sampler },
 		"steps":           func() { s.Steps = f.steps },
 		"guidance-steps":  func() { s.GuidanceSteps = f.guidanceSteps },
@@ -190,7 +218,6 @@ func (f *generateFlags) settings(rec weights.RecommendedSampling) generate.Setti
 	if f.set["steps"] && !f.set["guidance-steps"] && s.GuidanceSteps > s.Steps {
 		s.GuidanceSteps = s.Steps
 	}
-	s.Prompt, s.Seed, s.Width, s.Height = f.prompt, f.seed, f.width, f.height
 	return s
 }
 

@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cones2web/cones2/cones/layout"
-	"github.com/cones2web/cones2/cones/pngtext"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/userfile"
 	"github.com/cones2web/cones2/server/engine/generate"
@@ -25,7 +23,10 @@ import (
 // gallery can reuse them) and, when asked, the final latents. It returns what it wrote, for
 // people: each file with its size, and the settings that made the image.
 func writeOutputs(f *generateFlags, req *request, res *generate.Result) (string, error) {
-	st := recordSettings(f, req, res)
+	st, err := recordSettings(f, req, res)
+	if err != nil {
+		return "", err
+	}
 	text, err := st.Marshal()
 	if err != nil {
 		return "", err
@@ -34,8 +35,8 @@ func writeOutputs(f *generateFlags, req *request, res *generate.Result) (string,
 	if err != nil {
 		return "", err
 	}
-	if img, err = pngtext.Write(img, settings.PNGKeyword, string(text)); err != nil {
-		return "", fmt.Errorf("generate: png settings: %w", err)
+	if img, err = st.ToPNG(img); err != nil {
+		return "", fmt.Errorf("generate: %w", err)
 	}
 	if err := userfile.WriteFile(f.out, img, 0o644); err != nil {
 		return "", fmt.Errorf("generate: %w", err)
@@ -79,10 +80,12 @@ func humanBytes(n int) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// recordSettings describes the run in the page's settings format.
-func recordSettings(f *generateFlags, req *request, res *generate.Result) settings.Settings {
+// recordSettings describes the run in the page's settings format: everything -from (and the
+// page's "use these settings") needs to make the image again, the residual files by content.
+func recordSettings(f *generateFlags, req *request, res *generate.Result) (settings.Settings, error) {
 	st := res.Settings // the one settings type: the record is the run's own, size resolved
 	st.Format, st.Model = settings.Format, filepath.Base(filepath.Clean(f.model))
+	st.Subjects, st.Layout, st.Regions = nil, nil, nil
 	words := make([]string, 0, len(req.residualFiles))
 	for w := range req.residualFiles {
 		words = append(words, w)
@@ -93,11 +96,13 @@ func recordSettings(f *generateFlags, req *request, res *generate.Result) settin
 		st.Subjects = append(st.Subjects, settings.Subject{Word: w, Residual: hex.EncodeToString(sum[:])})
 	}
 	if req.Layout != nil {
-		if js, err := layout.Encode(req.Layout); err == nil { // colour (mask) layouts stay in their PNG
-			st.Layout = js
+		// Boxes as our layout JSON, a colour layout's masks as small pictures beside it.
+		var err error
+		if st.Layout, st.Regions, err = settings.SplitLayout(req.Layout); err != nil {
+			return settings.Settings{}, fmt.Errorf("generate: recording the layout: %w", err)
 		}
 	}
-	return st
+	return st, nil
 }
 
 // encodePNG encodes the result's RGB pixels as an 8-bit RGB PNG.

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cones2web/cones2/cones/pngtext"
 	"github.com/cones2web/cones2/cones/residual"
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
@@ -31,11 +30,7 @@ func readSettings(t *testing.T, path string) (settings.Settings, int, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts, err := pngtext.Read(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := settings.Unmarshal([]byte(texts[settings.PNGKeyword]))
+	st, err := settings.FromPNG(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +62,10 @@ func subjectWords(st settings.Settings) []string {
 	return out
 }
 
-// The fixture's prompt and residuals with a box layout: one box per subject word, side by side.
-func TestGenerateCommandBoxes(t *testing.T) {
-	v := fixture.Variants(t)[0]
-	ls := v.Layout(t)
+// boxLayout writes a layout file with one box per subject word of the fixture's layout case,
+// side by side, and returns its path and the words in order.
+func boxLayout(t *testing.T, ls fixture.LayoutCase) (string, []string) {
+	t.Helper()
 	var words []string
 	for _, s := range ls.Subjects {
 		if !slices.Contains(words, s.Word) {
@@ -90,14 +85,22 @@ func TestGenerateCommandBoxes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	lay := filepath.Join(dir, "layout.json")
+	lay := filepath.Join(t.TempDir(), "layout.json")
 	if err := os.WriteFile(lay, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return lay, words
+}
+
+// The fixture's prompt and residuals with a box layout: one box per subject word, side by side.
+func TestGenerateCommandBoxes(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	ls := v.Layout(t)
+	lay, words := boxLayout(t, ls)
+	dir := t.TempDir()
 	out, lat := filepath.Join(dir, "out.png"), filepath.Join(dir, "latents.safetensors")
 	args := append([]string{"-model", v.Dir, "-prompt", ls.Prompt, "-layout", lay}, residualArgs(v, ls)...)
-	err = runGenerate(append(args, "-steps", "2", "-guidance-steps", "1", "-seed", "42", "-sampler", "euler", "-out", out, "-latents", lat))
+	err := runGenerate(append(args, "-steps", "2", "-guidance-steps", "1", "-seed", "42", "-sampler", "euler", "-out", out, "-latents", lat))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,11 +130,10 @@ func TestGenerateCommandBoxes(t *testing.T) {
 	}
 }
 
-// The official configuration (the fixture's, from cases.layout_sampling) supplies prompt,
-// guidance settings and residual_dict.
-func TestGenerateCommandOfficial(t *testing.T) {
-	v := fixture.Variants(t)[0]
-	ls := v.Layout(t)
+// officialConfig writes the fixture's official configuration (cases.layout_sampling) with one
+// guided step and guidance weight 0.05, and returns its path.
+func officialConfig(t *testing.T, v fixture.Variant, ls fixture.LayoutCase) string {
+	t.Helper()
 	dict := map[string]string{}
 	for w, p := range ls.Residuals {
 		dict[w] = v.Path(p)
@@ -150,19 +152,31 @@ func TestGenerateCommandOfficial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "config.json")
+	cfgPath := filepath.Join(t.TempDir(), "config.json")
 	if err := os.WriteFile(cfgPath, js, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfgPath
+}
+
+// The official configuration (the fixture's, from cases.layout_sampling) supplies prompt,
+// guidance settings and residual_dict.
+func TestGenerateCommandOfficial(t *testing.T) {
+	v := fixture.Variants(t)[0]
+	ls := v.Layout(t)
+	cfgPath := officialConfig(t, v, ls)
+	dir := t.TempDir()
 	out := filepath.Join(dir, "out.png")
-	err = runGenerate([]string{"-model", v.Dir, "-layout", cfgPath, "-layout-png", v.Path(ls.Layout), "-steps", "2", "-out", out})
+	err := runGenerate([]string{"-model", v.Dir, "-layout", cfgPath, "-layout-png", v.Path(ls.Layout), "-steps", "2", "-out", out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, _, _ := readSettings(t, out)
 	if st.Prompt != ls.Prompt || st.GuidanceSteps != 1 || st.GuidanceWeight != 0.05 || !slices.Equal(subjectWords(st), ls.ResidualWords()) {
 		t.Fatalf("settings %+v", st)
+	}
+	if len(st.Regions) == 0 {
+		t.Fatal("the colour layout's masks were not recorded")
 	}
 }
 
