@@ -29,8 +29,9 @@ type app struct {
 	analysis prompt.Analysis
 
 	model      modelState
-	sizeChosen bool // the person set the output size; the model's native size no longer applies
-	draftReady bool // the stored draft was restored; changes may now be saved
+	sizeChosen bool   // the person set the output size; the model's native size no longer applies
+	wordChosen string // the person's pick in "New boxes are for", shown whenever it is offered
+	draftReady bool   // the stored draft was restored; changes may now be saved
 	// draftRestored and formEdited say the form holds the person's work (brought back from a
 	// stored draft, or typed since the page opened): the model's recommended settings then
 	// no longer replace it.
@@ -63,7 +64,7 @@ type pageElements struct {
 	layoutExport, layoutImport, officialImport                                        js.Value
 
 	dropZone, residualImport, libraryMessage, subjectList, libraryEmpty js.Value
-	importClash, importClashText, importReplace, importKeep, importSkip js.Value
+	importClash, importClashText, importReplace, importKeep             js.Value
 
 	settings, sampler, steps, guidedSteps, guidanceWeight, cfg, seed, dice, width, height js.Value
 	settingsMessage, generateStart, generateCancel, preview, stepProgress, stepText       js.Value
@@ -89,8 +90,8 @@ func findElements() (pageElements, error) {
 		dropZone:       g("drop-zone"), residualImport: g("residual-import"), libraryMessage: g("library-message"),
 		subjectList: g("subject-list"), libraryEmpty: g("library-empty"),
 		importClash: g("import-clash"), importClashText: g("import-clash-text"), importReplace: g("import-replace"),
-		importKeep: g("import-keep"), importSkip: g("import-skip"),
-		settings: g("settings"), sampler: g("sampler"), steps: g("steps"), guidedSteps: g("guided_steps"),
+		importKeep: g("import-keep"),
+		settings:   g("settings"), sampler: g("sampler"), steps: g("steps"), guidedSteps: g("guided_steps"),
 		guidanceWeight: g("guidance_weight"), cfg: g("cfg"), seed: g("seed"), dice: g("dice"),
 		width: g("width"), height: g("height"), settingsMessage: g("settings-message"),
 		generateStart: g("generate-start"), generateCancel: g("generate-cancel"), preview: g("preview"),

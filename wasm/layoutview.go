@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"syscall/js"
 
@@ -69,7 +68,10 @@ func (a *app) wireLayout() {
 		a.resizeCanvas()
 		a.drawLayout()
 	})
-	on(a.el.newWord, "change", func(js.Value) { a.ed.SetNewWord(a.el.newWord.Get("value").String()) })
+	on(a.el.newWord, "change", func(js.Value) {
+		a.wordChosen = a.el.newWord.Get("value").String()
+		a.ed.SetNewWord(a.wordChosen)
+	})
 	on(a.el.boxAdd, "click", func(js.Value) {
 		a.ed.AddCentered()
 		a.layoutChanged(true)
@@ -292,20 +294,14 @@ func (a *app) wordChoices() []string {
 	return prompt.Choices(a.tok, a.promptText(), a.model.examplePhrases(), a.subjectWords(), a.ed.Words())
 }
 
-// refreshWordChoices fills the "New boxes are for" menu with the words a box can take. The
-// person's choice stays while it is still offered; one that left with the prompt is not kept
-// (a box drawn for it would guide nothing), and the first choice takes its place.
+// refreshWordChoices fills the "New boxes are for" menu with the words a box can take, showing
+// the person's pick whenever it is offered (prompt.Pick): one that left with the prompt is not
+// shown (a box drawn for it would guide nothing), and comes back when the prompt has it again.
 func (a *app) refreshWordChoices() {
 	choices := a.wordChoices()
 	sel := a.el.newWord
-	current := sel.Get("value").String()
-	if !slices.Contains(choices, current) {
-		current = ""
-		if len(choices) > 0 {
-			current = choices[0]
-		}
-	}
-	fillOptions(sel, choices, current, "(no subject yet)")
+	word := prompt.Pick(choices, a.wordChosen, sel.Get("value").String())
+	fillOptions(sel, choices, word, "(no subject yet)")
 	a.ed.SetNewWord(sel.Get("value").String())
 }
 

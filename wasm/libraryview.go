@@ -155,12 +155,14 @@ func (a *app) importFile(f js.Value) (imported, error) {
 // has two answers, and this question has three) and waits for the answer; Escape skips.
 func (a *app) askClash(c *library.Clash) library.Choice {
 	select {
-	case <-a.clashChoice: // an answer left from a dialog closed twice
+	case <-a.clashChoice: // an answer nobody waited for
 	default:
 	}
 	setText(a.el.importClashText, c.Question())
 	setText(a.el.importKeep, fmt.Sprintf("Keep both (new one: %s)", c.KeepAs))
 	setText(a.el.importReplace, fmt.Sprintf("Replace %s", c.Old.Word))
+	// Escape closes the dialog without a value and leaves the last one: start from none.
+	a.el.importClash.Set("returnValue", "")
 	if _, err := call(a.el.importClash, "showModal"); err != nil {
 		message(a.el.libraryMessage, "The question about "+c.New.Source+" could not be shown: "+err.Error(), true)
 		return library.Skip
@@ -173,19 +175,23 @@ func (a *app) askClash(c *library.Clash) library.Choice {
 	}
 }
 
-// wireClashDialog sends the pressed button of the clash dialog to the waiting import.
+// wireClashDialog passes the clash dialog's answer to the import waiting for it. The dialog's
+// buttons close it with their value (a form of method dialog); however it closes, by a button
+// or Escape, its close event carries the answer, and no value means Skip.
 func (a *app) wireClashDialog() {
-	answer := func(c library.Choice) {
-		select {
-		case a.clashChoice <- c:
-		default: // the import already has its answer
+	on(a.el.importClash, "close", func(js.Value) {
+		choice := library.Skip
+		switch a.el.importClash.Get("returnValue").String() {
+		case "replace":
+			choice = library.Replace
+		case "keep":
+			choice = library.KeepBoth
 		}
-		a.el.importClash.Call("close")
-	}
-	on(a.el.importReplace, "click", func(js.Value) { answer(library.Replace) })
-	on(a.el.importKeep, "click", func(js.Value) { answer(library.KeepBoth) })
-	on(a.el.importSkip, "click", func(js.Value) { answer(library.Skip) })
-	on(a.el.importClash, "cancel", func(js.Value) { answer(library.Skip) }) // Escape
+		select {
+		case a.clashChoice <- choice:
+		default: // nobody asked (cannot happen while imports take turns): drop it
+		}
+	})
 }
 
 // replacement is a subject an import replaced, kept for Undo.

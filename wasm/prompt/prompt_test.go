@@ -228,3 +228,26 @@ func TestCandidates(t *testing.T) {
 		t.Errorf("choices %v: library first, the prompt's phrases, then the words boxes use", got)
 	}
 }
+
+// The person's pick is shown whenever the list offers it, even after a keystroke that took it
+// away for a moment; a word that left the prompt is never shown.
+func TestPick(t *testing.T) {
+	phrases := []string{"red circle", "blue square"}
+	chosen, shown := "blue square", "blue square"
+	for _, c := range []struct{ prompt, want string }{
+		{"a red circle and a blue square", "blue square"},
+		{"a red circle and a blue sq", "red circle"},
+		{"a red circle and a", "red circle"},
+		{"a red circle and a blue square", "blue square"},
+		{"a mug", "mug"},
+		{"", ""},
+	} {
+		shown = Pick(Choices(nil, c.prompt, phrases, nil, nil), chosen, shown)
+		if shown != c.want {
+			t.Errorf("%q: shows %q, want %q", c.prompt, shown, c.want)
+		}
+	}
+	if got := Pick([]string{"a", "b"}, "", "b"); got != "b" {
+		t.Errorf("with no pick of the person's, the shown word stays: %q", got)
+	}
+}
