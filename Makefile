@@ -11,6 +11,10 @@ export CONES_FIXTURES ?= $(abspath ../shared/fixtures)
 # the wasm build and other architectures are unaffected. `GOEXPERIMENT= make ...` turns it off.
 export GOEXPERIMENT ?= simd
 
+# Bash, for pipefail: the test targets pipe go test's output through a formatter, and a failing
+# test must still fail make.
+SHELL := /bin/bash
+
 # Pure-Go packages that must also compile for the browser.
 WASM_PKGS := ./cones/... ./weights/... ./internal/...
 
@@ -43,8 +47,18 @@ eval:
 tiny:
 	$(GO) run ./cmd/weights tiny -out build/tiny -seed 0
 
-test: fmt-check vet wasm-check wasm-test
-	$(GO) test -count=1 -timeout 60m ./...
+# About 26 minutes on two cores, 25 of them the browser suite (e2e). `go test -json` goes through
+# internal/testprogress, which prints a timestamped line per finished test (and per subtest of a
+# second or more) and package, the output of failures, what is running after a quiet minute, and
+# the failures again at the end.
+PROGRESS := build/testprogress
+
+test: fmt-check vet wasm-check wasm-test $(PROGRESS)
+	set -o pipefail; $(GO) test -json -count=1 -timeout 60m ./... | $(PROGRESS)
+
+$(PROGRESS): $(wildcard internal/testprogress/*.go)
+	mkdir -p $(@D)
+	$(GO) build -o $@ ./internal/testprogress
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -60,8 +74,8 @@ wasm-check:
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null $(WASM_PKGS)
 
 # The pure-Go core also runs its tests as wasm (under Node), the way the browser runs it.
-wasm-test:
-	PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./cones/... ./wasm/...
+wasm-test: $(PROGRESS)
+	set -o pipefail; PATH="$$($(GO) env GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -json -count=1 ./cones/... ./wasm/... | $(PROGRESS)
 
 clean:
 	rm -rf build
