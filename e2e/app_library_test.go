@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/cones2web/cones2/cones/residual"
 )
@@ -36,9 +38,12 @@ func appLibrary(s *appSite, f appResidualFiles) {
 	// The same residual again is recognised, not duplicated.
 	s.upload("residual-import", f.dogPT)
 	s.waitText("library-message", `already in the library as "dog"`)
+	appWordClash(s, f)
+	s.checkInside("#library", "#subject-list button")
 
 	// Rename dog to rex: the boxes follow, the prompt is left as typed.
 	s.click(`button[aria-label="Rename dog"]`)
+	s.checkInside("#library", "#subject-list button, #subject-list input")
 	s.do(chromedp.Focus(chromedp.CSS(`input[aria-label="New word for dog"]`)),
 		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
 		chromedp.KeyEvent("rex\r"))
@@ -74,6 +79,69 @@ func appLibrary(s *appSite, f appResidualFiles) {
 	s.open()
 	if got := s.subjectWords(); !slices.Equal(got, []string{"mug", "rex"}) {
 		s.t.Errorf("library after reload %v", got)
+	}
+}
+
+// appWordClash imports another residual whose word the library already has: the page says so
+// in its own dialog and does what the person picks: keep both (under the word the question
+// names), don't import (also Escape), or replace (with Undo).
+func appWordClash(s *appSite, f appResidualFiles) {
+	ask := func() string {
+		s.upload("residual-import", f.otherDog)
+		s.waitFor(`document.getElementById("import-clash").open`, "the question about the taken word")
+		return s.text("import-clash")
+	}
+	q := ask()
+	for _, want := range []string{`already has a subject called "dog" (from dog.pt`, "from other-dog.safetensors", `call the new one "dog2"`, "Keep both (new one: dog2)", "Replace dog", "Don't import"} {
+		if !strings.Contains(q, want) {
+			s.t.Errorf("the question %q does not say %q", q, want)
+		}
+	}
+	s.click("#import-keep")
+	s.waitText("library-message", `dog2 (from other-dog.safetensors) is in the library beside dog: write "dog2" in the prompt`)
+	if got := s.subjectWords(); !slices.Equal(got, []string{"dog", "dog2", "mug"}) {
+		s.t.Fatalf("library after keeping both %v", got)
+	}
+	s.click(`button[aria-label="Delete dog2"]`)
+	s.waitText("library-message", "Deleted dog2.")
+
+	ask()
+	s.key(kb.Escape)
+	s.waitText("library-message", "other-dog.safetensors: not imported; the library keeps its dog.")
+	ask()
+	s.click("#import-skip")
+	s.waitFor(`!document.getElementById("import-clash").open`, "the dialog to close")
+	if got := s.subjectWords(); !slices.Equal(got, []string{"dog", "mug"}) {
+		s.t.Fatalf("library after not importing %v", got)
+	}
+
+	ask()
+	s.click("#import-replace")
+	s.waitText("library-message", "dog (from other-dog.safetensors) replaced the dog from dog.pt")
+	if got := s.subjectWords(); !slices.Equal(got, []string{"dog", "mug"}) {
+		s.t.Fatalf("library after replacing %v", got)
+	}
+	// Undo brings the first dog back (the export below checks its vector).
+	s.click(`button[aria-label="Undo replacing dog"]`)
+	s.waitText("library-message", "Restored dog.")
+	if got := s.subjectWords(); !slices.Equal(got, []string{"dog", "mug"}) {
+		s.t.Fatalf("library after undoing the replace %v", got)
+	}
+}
+
+// checkInside fails the test for each element matching sel that reaches outside the panel
+// matching panel (a button pushed past the panel's border).
+func (s *appSite) checkInside(panel, sel string) {
+	s.t.Helper()
+	out := pageEval[[]string](s, fmt.Sprintf(`(() => {
+		const p = document.querySelector(%q).getBoundingClientRect();
+		return [...document.querySelectorAll(%q)].filter(e => { const r = e.getBoundingClientRect();
+			return r.left < p.left - 0.5 || r.right > p.right + 0.5 || r.top < p.top - 0.5 || r.bottom > p.bottom + 0.5; })
+			.map(e => (e.getAttribute("aria-label") || e.textContent) + " at " + Math.round(e.getBoundingClientRect().left) +
+				"-" + Math.round(e.getBoundingClientRect().right) + " px");
+	})()`, panel, sel))
+	if len(out) > 0 {
+		s.t.Errorf("outside %s (%v px wide): %v", panel, pageEval[float64](s, fmt.Sprintf(`document.querySelector(%q).getBoundingClientRect().width`, panel)), out)
 	}
 }
 

@@ -92,6 +92,7 @@ type appResidualFiles struct {
 	broken, otherModel string
 	wrongWidth, huge   string
 	narrowPT           string // an official .pt file of half the text encoder's width
+	otherDog           string // another residual whose word is also "dog"
 }
 
 func appTestResiduals(t *testing.T, s *appSite, id appIdentity) appResidualFiles {
@@ -125,6 +126,11 @@ func appTestResiduals(t *testing.T, s *appSite, id appIdentity) appResidualFiles
 	narrow.Word, narrow.Width, narrow.Data = "narrow", id.width/2, mug.Data[:id.width/2]
 	other := *mug
 	other.Word = "stranger"
+	otherDog := *dog
+	otherDog.Word, otherDog.Data = "dog", make([]float32, len(dog.Data))
+	for i, v := range dog.Data {
+		otherDog.Data[i] = -v
+	}
 	return appResidualFiles{
 		dogPT:      filepath.Join(dir, "dog.pt"),
 		mugPT:      filepath.Join(dir, "mug.pt"),
@@ -136,6 +142,7 @@ func appTestResiduals(t *testing.T, s *appSite, id appIdentity) appResidualFiles
 		wrongWidth: s.writeFile("narrow.safetensors", ours(narrow, id.model)),
 		huge:       s.writeFile("huge.pt", make([]byte, 5<<20)),
 		narrowPT:   s.writeFile("narrowpt.pt", narrowedPT(t, dogPT, id.width)),
+		otherDog:   s.writeFile("other-dog.safetensors", ours(otherDog, id.model)),
 	}
 }
 

@@ -40,8 +40,8 @@ const defaultModelSettings = `{"format": "cones2-model-settings/1",
 // TestDefaultModel generates on the page with the model `make run` serves (weights/default,
 // here a copy with a cones.json of the test's own) and checks that the page starts from the
 // model: its example prompt, its recommended sampling settings (20 steps instead of 50), the
-// example's subject phrases offered for new boxes, and no request for a file the manifest does
-// not list. It then generates at those settings and checks the picture against the server
+// example's subject phrases offered for new boxes (and the phrases of the prompts typed after,
+// none left from before), and no request for a file the manifest does not list. It then generates at those settings and checks the picture against the server
 // engine given the settings stored in the PNG: the browser's WebGPU engine (float16 weights on
 // the GPU, float32 activations) and the CPU reference make the same image. With
 // CONES_SCREENSHOT set it takes the README's screenshot.
@@ -60,9 +60,26 @@ func TestDefaultModel(t *testing.T) {
 		document.getElementById(id).value).join("|")`); got != defaultModelPrompt+"|euler|20|15|1.5|6" {
 		t.Errorf("the form starts as %q, want the model's example and settings %q", got, defaultModelPrompt+"|euler|20|15|1.5|6")
 	}
-	if got := pageEval[string](s, `(() => { const s = document.getElementById("new-word");
-		return [...s.options].map(o => o.value).join(",") + " = " + s.value; })()`); got != "red circle,blue square = red circle" {
+	newWord := func() string {
+		return pageEval[string](s, `(() => { const s = document.getElementById("new-word");
+			return [...s.options].map(o => o.value).join(",") + " = " + s.value; })()`)
+	}
+	if got := newWord(); got != "red circle,blue square = red circle" {
 		t.Errorf("new boxes are for %q, want the example's phrases, the first chosen", got)
+	}
+	// The list follows the prompt as it is typed, key by key: its phrases, found by the
+	// tokenizer, replace the old ones (none left behind); the person's pick is shown whenever
+	// the prompt has it (typing it anew takes it away for a few keys) and not while it has not.
+	s.selectOption("#new-word", "blue square")
+	for _, c := range []struct{ prompt, want string }{
+		{"a green triangle next to a blue square", "green triangle,blue square = blue square"},
+		{"a red circle", "red circle = red circle"},
+		{defaultModelPrompt, "red circle,blue square = blue square"},
+	} {
+		s.typeInto("prompt", c.prompt)
+		if got := newWord(); got != c.want {
+			t.Errorf("prompt %q: new boxes are for %q, want %q", c.prompt, got, c.want)
+		}
 	}
 	for _, req := range s.missing.list() {
 		if strings.Contains(req, "/model/") {
