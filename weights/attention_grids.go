@@ -9,29 +9,24 @@ type LayerGrid struct {
 }
 
 // CrossAttentionGrids lists every cross-attention layer's grid for a latent of h×w, in forward
-// order (the order of Transformers()). It is plain arithmetic on the description, so both
-// engines and the shared request builder (cones/request) read the layout grids they need here.
+// order (the order of Transformers()): a walk of the UNet that only notes where its transformers
+// run. Both engines and the shared request builder (cones/request) read the layout grids they
+// need here.
 func (u *UNet) CrossAttentionGrids(h, w int) []LayerGrid {
-	var out []LayerGrid
-	add := func(blk Block) {
-		for _, a := range blk.Attentions {
-			out = append(out, LayerGrid{Name: a.Name, Height: h, Width: w})
-		}
-	}
-	for _, blk := range u.Down {
-		add(blk)
-		if blk.Downsample != nil {
-			h, w = blk.Downsample.OutSize(h), blk.Downsample.OutSize(w)
-		}
-	}
-	add(u.Mid)
-	for _, blk := range u.Up {
-		add(blk)
-		if blk.Upsample != nil {
-			h, w = 2*h, 2*w
-		}
-	}
-	return out
+	var g gridNotes
+	WalkUNet(u, struct{}{}, Grid{H: h, W: w}, &g)
+	return g.grids
+}
+
+// gridNotes is the Visitor of CrossAttentionGrids.
+type gridNotes struct {
+	Ignore[struct{}]
+	grids []LayerGrid
+}
+
+func (g *gridNotes) Transformer(x struct{}, t Transformer2D, at Grid) struct{} {
+	g.grids = append(g.grids, LayerGrid{Name: t.Name, Height: at.H, Width: at.W})
+	return x
 }
 
 // QueryLengths lists the distinct query lengths of the UNet's cross-attention layers for a latent

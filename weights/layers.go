@@ -107,6 +107,9 @@ func (c Conv2D) BiasName() string { return join(c.Name, "bias") }
 // OutSize is the output side length for an input side of n along the height.
 func (c Conv2D) OutSize(n int) int { return (n+c.Pad.Top+c.Pad.Bottom-c.Kernel)/c.Stride + 1 }
 
+// OutWidth is the output side length for an input side of n along the width.
+func (c Conv2D) OutWidth(n int) int { return (n+c.Pad.Left+c.Pad.Right-c.Kernel)/c.Stride + 1 }
+
 // Params lists the weight and bias.
 func (c Conv2D) Params() []Param {
 	ps := []Param{weight(c.WeightName(), c.Out, c.In, c.Kernel, c.Kernel)}

@@ -147,19 +147,21 @@ func (c UNetConfig) upBlock(i int, typ string, prev, out, temb int, skips []int,
 
 // SkipChannels lists the channel counts pushed on the skip stack in the down path, in push
 // order: conv_in's output, then every down resnet's (after its attention), then every
-// downsampler's. The up path pops them from the end, one per resnet.
+// downsampler's. The up path pops them from the end, one per resnet. It is the down path of
+// WalkUNet with channel counts for values, so DescribeUNet sizes the up blocks by the same walk
+// the engines run.
 func (u *UNet) SkipChannels() []int {
-	s := []int{u.ConvIn.Out}
-	for _, b := range u.Down {
-		for _, r := range b.Resnets {
-			s = append(s, r.Out)
-		}
-		if b.Downsample != nil {
-			s = append(s, b.Downsample.Out)
-		}
-	}
-	return s
+	w := &walker[int]{v: channels{}}
+	w.down(u, u.ConvIn.In)
+	return w.skips
 }
+
+// channels is a Visitor whose values are channel counts (the down path has no other layer
+// that changes them).
+type channels struct{ Ignore[int] }
+
+func (channels) Conv(_ int, c Conv2D, _ Grid) int        { return c.Out }
+func (channels) Resnet(_ int, r ResnetBlock, _ Grid) int { return r.Out }
 
 // TimeEmbedDim is the width of the time embedding every resnet receives.
 func (u *UNet) TimeEmbedDim() int { return u.TimeEmbedding.Linear2.Out }

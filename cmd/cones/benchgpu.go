@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,7 +48,7 @@ func runBenchGPU(args []string) error {
 	if err := benchPage(ctx, o); err != nil {
 		return err
 	}
-	return printFLOPs(*flopsCfg, *flopsSize)
+	return printFLOPs(os.Stdout, *flopsCfg, *flopsSize)
 }
 
 type benchOptions struct {
@@ -170,8 +171,9 @@ func chromiumAnswers(ctx context.Context, bin string, o benchOptions, cmds []hea
 }
 
 // printFLOPs prints per-family dispatches and FLOPs of the text encoder, one UNet evaluation and
-// the VAE decode of a config folder, and its memory plan.
-func printFLOPs(dir string, size int) error {
+// the VAE decode of a config folder, beside the matrix products its description counts (the
+// kernels' counts add what those leave out: norms, activations, softmax), and its memory plan.
+func printFLOPs(out io.Writer, dir string, size int) error {
 	f, err := weights.Open(dir)
 	if err != nil {
 		return err
@@ -198,14 +200,26 @@ func printFLOPs(dir string, size int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("FLOP counts of %s at %dx%d (f16 weights):\n", dir, size, size)
+	fmt.Fprintf(out, "FLOP counts of %s at %dx%d (f16 weights):\n", dir, size, size)
+	tokens := m.TextEncoder.Config.MaxPositionEmbeddings
 	for _, x := range []struct {
 		name string
 		g    *graph.Graph
-	}{{"text encoder (batch 2)", te}, {"text K/V, once per generation", kv}, {"UNet step (batch 2, edit, CFG)", un}, {"VAE decode", vae}} {
-		fmt.Printf("%s: %d dispatches, %.1f GFLOP, %.0f MB bound\n", x.name, len(x.g.Ops), x.g.FLOPs()/1e9, x.g.Bytes()/1e6)
+		desc weights.FLOPs // the description's matrix products, for comparison
+	}{
+		{"text encoder (batch 2)", te, m.TextEncoder.FLOPs(2, tokens)},
+		{"text K/V, once per generation", kv, weights.FLOPs{}},
+		// the step's graph takes the text K/V from the cache; the description counts them
+		{"UNet step (batch 2, edit, CFG)", un, m.UNet.FLOPs(2, lat, lat, tokens)},
+		{"VAE decode", vae, m.VAE.DecodeFLOPs(1, lat, lat)},
+	} {
+		fmt.Fprintf(out, "%s: %d dispatches, %.1f GFLOP, %.0f MB bound\n", x.name, len(x.g.Ops), x.g.FLOPs()/1e9, x.g.Bytes()/1e6)
+		if d := x.desc; d.Total() > 0 {
+			fmt.Fprintf(out, "  the description's matrix products: %.1f GFLOP (conv %.1f, linear %.1f, attention %.1f)\n",
+				d.Total()/1e9, d.Conv/1e9, d.Linear/1e9, d.Attention/1e9)
+		}
 		for _, s := range x.g.Families() {
-			fmt.Printf("  %-10s %5d dispatches %10.2f GFLOP %9.1f MB\n", s.Family, s.Dispatches, s.FLOPs/1e9, s.Bytes/1e6)
+			fmt.Fprintf(out, "  %-10s %5d dispatches %10.2f GFLOP %9.1f MB\n", s.Family, s.Dispatches, s.FLOPs/1e9, s.Bytes/1e6)
 		}
 	}
 	for _, limit := range []uint64{128 << 20, 2 << 30} {
@@ -213,7 +227,7 @@ func printFLOPs(dir string, size int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("memory plan with a %d MiB binding limit: %v\n", limit>>20, mem)
+		fmt.Fprintf(out, "memory plan with a %d MiB binding limit: %v\n", limit>>20, mem)
 	}
 	return nil
 }

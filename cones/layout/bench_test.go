@@ -17,8 +17,9 @@ func BenchmarkGrids(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		side int
-	}{{"sd21base", 512}, {"sd21", 768}} {
-		lens := QueryLengths(c.side/8, c.side/8, 4)
+		lens []int // the UNet's cross-attention query lengths at that size (weights.UNet.QueryLengths)
+	}{{"sd21base", 512, []int{4096, 1024, 256, 64}}, {"sd21", 768, []int{9216, 2304, 576, 144}}} {
+		lens := c.lens
 		b.Run(fmt.Sprintf("%s,%dx%d", c.name, c.side, c.side), func(b *testing.B) {
 			b.ReportAllocs()
 			var out int

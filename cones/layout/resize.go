@@ -74,20 +74,6 @@ func (wt *Weights) Grids(queryLens []int) ([]*Grid, error) {
 	return out, nil
 }
 
-// QueryLengths lists the query lengths of a Stable Diffusion UNet's attention levels for a latent
-// of latentH x latentW: each level halves the grid with a stride-2 convolution (ceil(n/2)).
-// SD 1.x and 2.x have cross-attention at 4 levels (the 4th in the mid block), so at 512x512
-// (latent 64x64) they are 4096, 1024, 256, 64.
-func QueryLengths(latentH, latentW, levels int) []int {
-	var out []int
-	h, w := latentH, latentW
-	for range levels {
-		out = append(out, h*w)
-		h, w = (h+1)/2, (w+1)/2
-	}
-	return out
-}
-
 // precomputedRatio is the downsampling ratio of the maps the official code precomputes and looks
 // up by query length (CA_WEIGHT_9216 and friends), or 0.
 func precomputedRatio(queryLen int) int {

@@ -295,19 +295,6 @@ func TestGridsDeduplicates(t *testing.T) {
 	}
 }
 
-func TestQueryLengths(t *testing.T) {
-	if got := QueryLengths(64, 64, 4); !slices.Equal(got, []int{4096, 1024, 256, 64}) {
-		t.Errorf("512x512: %v", got)
-	}
-	if got := QueryLengths(96, 64, 4); !slices.Equal(got, []int{6144, 1536, 384, 96}) {
-		t.Errorf("768x512: %v", got)
-	}
-	// Odd sizes round up like a stride-2 convolution with padding 1.
-	if got := QueryLengths(65, 33, 3); !slices.Equal(got, []int{65 * 33, 33 * 17, 17 * 9}) {
-		t.Errorf("odd: %v", got)
-	}
-}
-
 func TestEmptyLayoutGivesZeroGrids(t *testing.T) {
 	wt, err := (&Layout{Negative: DefaultNegative}).Build(16, 16, nil)
 	if err != nil {

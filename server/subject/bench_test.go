@@ -5,9 +5,20 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/internal/fixture"
-	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
 )
+
+// stepFLOPs estimates one training step's floating-point operations from the model
+// description (weights' counter: matrix products only): the UNet forward pass; its backward pass
+// for the input gradients alone (the UNet is frozen), one product per linear layer and
+// convolution and two per attention product; and the text encoder forward plus a backward
+// pass for input and weight gradients (three times its forward). The per-token preservation
+// norms, AdamW and the VAE (run once per image, not per step) are left out.
+func stepFLOPs(m *weights.Model, latentH, latentW, textLen int) float64 {
+	u := m.UNet.FLOPs(1, latentH, latentW, textLen)
+	te := m.TextEncoder.FLOPs(1, textLen)
+	return u.Total() + u.Conv + u.Linear + 2*u.Attention + 3*te.Total()
+}
 
 // sd21Base describes Stable Diffusion 2.1-base from its real configs (no weights needed).
 func sd21Base(b testing.TB) *weights.Model {
@@ -24,11 +35,11 @@ func sd21Base(b testing.TB) *weights.Model {
 
 // BenchmarkTrainStep is one training step (text encoder and UNet forward, backward into the
 // text encoder, clipping, AdamW) on each fixture model at its native size. It reports steps
-// per second, the rate in GFLOP/s of StepFLOPs, and the projected seconds per step of SD
-// 2.1-base at 512×512 (its StepFLOPs at that rate).
+// per second, the rate in GFLOP/s of stepFLOPs, and the projected seconds per step of SD
+// 2.1-base at 512×512 (its stepFLOPs at that rate).
 func BenchmarkTrainStep(b *testing.B) {
 	sdm := sd21Base(b)
-	sdFLOPs := StepFLOPs(sdm, 64, 64, 77)
+	sdFLOPs := stepFLOPs(sdm, 64, 64, 77)
 	for _, v := range fixture.Variants(b) {
 		p, tok := pipeline(b, v)
 		opts := Defaults()
@@ -51,7 +62,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 			}
 			per := b.Elapsed().Seconds() / float64(b.N)
-			flops := StepFLOPs(p.Model, h, h, len(tr.ids))
+			flops := stepFLOPs(p.Model, h, h, len(tr.ids))
 			b.ReportMetric(1/per, "steps/s")
 			b.ReportMetric(flops/per/1e9, "GFLOP/s")
 			b.ReportMetric(sdFLOPs/(flops/per), "sd21base-512-s/step")
@@ -65,10 +76,10 @@ func BenchmarkTrainStep(b *testing.B) {
 // the much smaller text encoder.
 func TestStepFLOPsSD21Base(t *testing.T) {
 	m := sd21Base(t)
-	got := StepFLOPs(m, 64, 64, 77)
-	fwd := sd.UNetFLOPs(m.UNet, 1, 64, 64, 77).Total()
+	got := stepFLOPs(m, 64, 64, 77)
+	fwd := m.UNet.FLOPs(1, 64, 64, 77).Total()
 	t.Logf("SD 2.1-base 512x512 training step: %.0f GFLOP (UNet forward %.0f GFLOP)", got/1e9, fwd/1e9)
 	if got < 2*fwd || got > 2.5*fwd {
-		t.Errorf("StepFLOPs %.3g, want 2 to 2.5 UNet forwards (%.3g)", got, fwd)
+		t.Errorf("stepFLOPs %.3g, want 2 to 2.5 UNet forwards (%.3g)", got, fwd)
 	}
 }

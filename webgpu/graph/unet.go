@@ -149,40 +149,7 @@ func UNet(u *weights.UNet, o UNetOptions) (*Graph, error) {
 		return e
 	}
 
-	h := b.conv(sample, u.ConvIn, convOpts{})
-	skips := []Map{h}
-	for _, blk := range u.Down {
-		for i, r := range blk.Resnets {
-			h = b.resnet(h, r, &stemb)
-			if i < len(blk.Attentions) {
-				h = b.transformer2D(h, blk.Attentions[i], ctx, editFor(h.HW()))
-			}
-			skips = append(skips, h)
-		}
-		if blk.Downsample != nil {
-			h = b.conv(h, *blk.Downsample, convOpts{})
-			skips = append(skips, h)
-		}
-	}
-	h = b.resnet(h, u.Mid.Resnets[0], &stemb)
-	for i, a := range u.Mid.Attentions {
-		h = b.transformer2D(h, a, ctx, editFor(h.HW()))
-		h = b.resnet(h, u.Mid.Resnets[i+1], &stemb)
-	}
-	for _, blk := range u.Up {
-		for i, r := range blk.Resnets {
-			s := skips[len(skips)-1]
-			skips = skips[:len(skips)-1]
-			h = b.resnet(b.concat(r.Name+".input", h, s), r, &stemb)
-			if i < len(blk.Attentions) {
-				h = b.transformer2D(h, blk.Attentions[i], ctx, editFor(h.HW()))
-			}
-		}
-		if blk.Upsample != nil {
-			h = b.conv(h, *blk.Upsample, convOpts{upsample: true})
-		}
-	}
-	out := b.conv(b.groupNorm(h, u.NormOut, true), u.ConvOut, convOpts{})
+	out := weights.WalkUNet(u, sample, weights.Grid{H: o.H, W: o.W}, layers{b: b, temb: &stemb, text: ctx, edit: editFor})
 	b.output("out", out.T)
 	if o.CFG {
 		n := out.Len() / 2

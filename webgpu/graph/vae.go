@@ -28,19 +28,7 @@ func VAEDecoder(v *weights.VAE, o VAEOptions) (*Graph, error) {
 	in := b.input("latents", wgsl.F32, z*o.H*o.W)
 	scaled := Map{T: b.act("latents.scaled", z*o.H*o.W), B: 1, C: z, H: o.H, W: o.W}
 	b.op("latents.scaled", wgsl.Eltwise{Op: wgsl.EltScale}, wgsl.EltwiseParams{N: u32(scaled.Len()), S: float32(1 / v.ScalingFactor)}, in, scaled.T)
-	d := v.Decoder
-	h := b.conv(scaled, v.PostQuantConv, convOpts{})
-	h = b.conv(h, d.ConvIn, convOpts{})
-	h = b.vaeMid(h, d.Mid)
-	for _, blk := range d.Up {
-		for _, r := range blk.Resnets {
-			h = b.resnet(h, r, nil)
-		}
-		if blk.Upsample != nil {
-			h = b.conv(h, *blk.Upsample, convOpts{upsample: true})
-		}
-	}
-	img := b.conv(b.groupNorm(h, d.NormOut, true), d.ConvOut, convOpts{})
+	img := weights.WalkVAEDecoder(v, scaled, weights.Grid{H: o.H, W: o.W}, layers{b: b})
 	b.output("image", img.T)
 	px := b.add(Tensor{Name: "pixels", Kind: Output, DType: wgsl.U32, Len: img.HW()})
 	b.g.Outputs["pixels"] = px
@@ -48,16 +36,13 @@ func VAEDecoder(v *weights.VAE, o VAEOptions) (*Graph, error) {
 	return b.finish()
 }
 
-func (b *builder) vaeMid(h Map, m weights.VAEMidBlock) Map {
-	h = b.resnet(h, m.Resnets[0], nil)
-	for i, a := range m.Attentions {
-		n := b.groupNorm(h, a.Norm, false)
-		q := b.linearFromMap(n, a.Attn.Q)
-		k := b.linearFromMap(n, a.Attn.K)
-		v := b.linearFromMap(n, a.Attn.V)
-		o := b.attention(a.Name, q, k, v, a.Attn.Heads, a.Attn.HeadDim, a.Attn.Scale(), false, nil)
-		h = b.linearToMap(o, a.Attn.Out, h.H, h.W, h, 1/a.OutputScale)
-		h = b.resnet(h, m.Resnets[i+1], nil)
-	}
-	return h
+// vaeAttention is weights.VAEAttention, with the residual (and 1/OutputScale) fused into its
+// output projection.
+func (b *builder) vaeAttention(h Map, a weights.VAEAttention) Map {
+	n := b.groupNorm(h, a.Norm, false)
+	q := b.linearFromMap(n, a.Attn.Q)
+	k := b.linearFromMap(n, a.Attn.K)
+	v := b.linearFromMap(n, a.Attn.V)
+	o := b.attention(a.Name, q, k, v, a.Attn.Heads, a.Attn.HeadDim, a.Attn.Scale(), false, nil)
+	return b.linearToMap(o, a.Attn.Out, h.H, h.W, h, 1/a.OutputScale)
 }

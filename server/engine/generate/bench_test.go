@@ -10,7 +10,6 @@ import (
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/server/engine/internal/conesfixture"
-	"github.com/cones2web/cones2/server/engine/sd"
 	"github.com/cones2web/cones2/weights"
 )
 
@@ -57,9 +56,9 @@ func BenchmarkStep(b *testing.B) {
 					}
 				}
 				per := b.Elapsed().Seconds() / float64(b.N)
-				flops := sd.UNetFLOPs(g.Pipeline.Model.UNet, 2, lh, lw, 77).Total()
+				flops := g.Pipeline.Model.UNet.FLOPs(2, lh, lw, 77).Total()
 				b.ReportMetric(flops/per/1e9, "GFLOP/s")
-				b.ReportMetric(sd.UNetFLOPs(sdm.UNet, 2, 64, 64, 77).Total()/(flops/per), "sd21base-512-s/op")
+				b.ReportMetric(sdm.UNet.FLOPs(2, 64, 64, 77).Total()/(flops/per), "sd21base-512-s/op")
 			})
 		}
 	}

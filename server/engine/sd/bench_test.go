@@ -72,7 +72,7 @@ func BenchmarkUNet(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				report(b, UNetFLOPs(p.Model.UNet, 2, h, h, 77).Total(), UNetFLOPs(sdm.UNet, 2, 64, 64, 77).Total())
+				report(b, p.Model.UNet.FLOPs(2, h, h, 77).Total(), sdm.UNet.FLOPs(2, 64, 64, 77).Total())
 			})
 		}
 	}
@@ -95,7 +95,7 @@ func BenchmarkVAEDecode(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			report(b, VAEDecodeFLOPs(p.Model.VAE, 1, h, h).Total(), VAEDecodeFLOPs(sdm.VAE, 1, 64, 64).Total())
+			report(b, p.Model.VAE.DecodeFLOPs(1, h, h).Total(), sdm.VAE.DecodeFLOPs(1, 64, 64).Total())
 		})
 	}
 }
@@ -113,11 +113,9 @@ func BenchmarkSD21BaseBlock(b *testing.B) {
 	x := randomTensor(1, 1, 1, blk.In, h, h)
 	temb := randomTensor(2, 1, 1, sdm.UNet.TimeEmbedDim())
 	text := randomTensor(3, 1, 1, 77, sdm.UNet.Config.CrossAttentionDim)
-	var f FLOPs
-	for i, r := range blk.Resnets {
-		f.resnet(r, 1, h, h)
-		f.transformer(blk.Attentions[i], 1, h, h, 77)
-	}
+	count := &weights.FLOPCounter{Batch: 1, TextLen: 77}
+	weights.WalkBlock(blk, struct{}{}, weights.Grid{H: h, W: h}, count)
+	f := count.Count
 	b.Run(fmt.Sprintf("block=down_blocks.0,latent=%d", h), func(b *testing.B) {
 		start := time.Now()
 		if _, err := runBlock(p, blk, x, temb, text); err != nil {
@@ -131,6 +129,6 @@ func BenchmarkSD21BaseBlock(b *testing.B) {
 			}
 		}
 		b.ReportMetric(f.Total()/(b.Elapsed().Seconds()/float64(b.N))/1e9, "GFLOP/s")
-		b.ReportMetric(UNetFLOPs(sdm.UNet, 2, 64, 64, 77).Total()/(f.Total()/(b.Elapsed().Seconds()/float64(b.N))), "sd21base-512-step-s")
+		b.ReportMetric(sdm.UNet.FLOPs(2, 64, 64, 77).Total()/(f.Total()/(b.Elapsed().Seconds()/float64(b.N))), "sd21base-512-step-s")
 	})
 }

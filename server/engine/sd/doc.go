@@ -1,7 +1,7 @@
 // Package sd is the server's reference engine for Stable Diffusion on GoMLX: the CLIP text
 // encoder (tokens -> text embedding), the conditional UNet (one denoising evaluation, with Cones 2
-// layout guidance in its cross-attention) and the VAE (latents <-> pixels), built by walking the
-// one model description of package weights and loaded strictly from a diffusers folder.
+// layout guidance in its cross-attention) and the VAE (latents <-> pixels), built as a visitor of
+// the walks of package weights (walk.go here) and loaded strictly from a diffusers folder.
 //
 // Graphs are compiled once per input shape and reused; tensors cross the API in PyTorch layout
 // (NCHW images and latents, flat float32 slices), and are channels-last inside. The default

@@ -76,14 +76,9 @@ func runBlock(e *executor, blk weights.Block, x, temb, text weights.Tensor) ([][
 		tensors.FromFlatDataAndDimensions(text.Data, text.Shape...))
 }
 
-// blockGraph is the resnet/transformer part of a down block on NCHW x.
+// blockGraph is a down block without its downsampler on NCHW x.
 func blockGraph(b builder, blk weights.Block, x, temb, text *Node) *Node {
 	h := TransposeAllAxes(x, 0, 2, 3, 1)
-	for i, r := range blk.Resnets {
-		h = b.resnet(h, temb, r)
-		if blk.HasAttention() {
-			h = b.transformer(h, text, blk.Attentions[i], nil)
-		}
-	}
+	h, _ = weights.WalkBlock(blk, h, gridOf(h), layers{b: b, temb: temb, text: text})
 	return TransposeAllAxes(h, 0, 3, 1, 2)
 }

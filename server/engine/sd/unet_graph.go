@@ -48,42 +48,12 @@ func UNetAttentionGraph(ctx *context.Context, d *weights.UNet, sample, tproj, te
 	return out, b.probe.maps
 }
 
+// unetGraph computes the time embedding, which every resnet takes, then walks the UNet
+// (weights.WalkUNet) channels-last.
 func unetGraph(b builder, d *weights.UNet, sample, tproj, text *Node, guide *Guide) *Node {
 	temb := b.linear(nn.SiLU(b.linear(tproj, d.TimeEmbedding.Linear1)), d.TimeEmbedding.Linear2)
-	h := b.conv(TransposeAllAxes(sample, 0, 2, 3, 1), d.ConvIn, 1)
-	skips := []*Node{h}
-	for _, blk := range d.Down {
-		for i, r := range blk.Resnets {
-			h = b.resnet(h, temb, r)
-			if blk.HasAttention() {
-				h = b.transformer(h, text, blk.Attentions[i], guide)
-			}
-			skips = append(skips, h)
-		}
-		if blk.Downsample != nil {
-			h = b.conv(h, *blk.Downsample, 1)
-			skips = append(skips, h)
-		}
-	}
-	h = b.resnet(h, temb, d.Mid.Resnets[0])
-	for i, a := range d.Mid.Attentions {
-		h = b.transformer(h, text, a, guide)
-		h = b.resnet(h, temb, d.Mid.Resnets[i+1])
-	}
-	for _, blk := range d.Up {
-		for i, r := range blk.Resnets {
-			skip := skips[len(skips)-1]
-			skips = skips[:len(skips)-1]
-			h = b.resnet(Concatenate([]*Node{h, skip}, -1), temb, r)
-			if blk.HasAttention() {
-				h = b.transformer(h, text, blk.Attentions[i], guide)
-			}
-		}
-		if blk.Upsample != nil {
-			h = b.conv(h, *blk.Upsample, 2) // nearest ×2 folded into the convolution
-		}
-	}
-	h = b.conv(nn.SiLU(b.groupNorm(h, d.NormOut)), d.ConvOut, 1)
+	x := TransposeAllAxes(sample, 0, 2, 3, 1)
+	h := weights.WalkUNet(d, x, gridOf(x), layers{b: b, temb: temb, text: text, guide: guide})
 	return TransposeAllAxes(h, 0, 3, 1, 2)
 }
 

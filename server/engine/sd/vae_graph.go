@@ -12,19 +12,7 @@ import (
 func VAEDecodeGraph(ctx *context.Context, d *weights.VAE, latents *Node) *Node {
 	b := builder{ctx: ctx, g: latents.Graph(), root: VAEScope}
 	z := DivScalar(TransposeAllAxes(latents, 0, 2, 3, 1), d.ScalingFactor)
-	z = b.conv(z, d.PostQuantConv, 1)
-	dec := d.Decoder
-	h := b.conv(z, dec.ConvIn, 1)
-	h = b.vaeMid(h, dec.Mid)
-	for _, blk := range dec.Up {
-		for _, r := range blk.Resnets {
-			h = b.resnet(h, nil, r)
-		}
-		if blk.Upsample != nil {
-			h = b.conv(h, *blk.Upsample, 2)
-		}
-	}
-	h = b.conv(nn.SiLU(b.groupNorm(h, dec.NormOut)), dec.ConvOut, 1)
+	h := weights.WalkVAEDecoder(d, z, gridOf(z), layers{b: b})
 	return TransposeAllAxes(h, 0, 3, 1, 2)
 }
 
@@ -33,18 +21,8 @@ func VAEDecodeGraph(ctx *context.Context, d *weights.VAE, latents *Node) *Node {
 // log-variance clamped to [-30, 20] as diffusers' DiagonalGaussianDistribution does).
 func VAEEncodeGraph(ctx *context.Context, d *weights.VAE, image *Node) (mean, logvar *Node) {
 	b := builder{ctx: ctx, g: image.Graph(), root: VAEScope}
-	enc := d.Encoder
-	h := b.conv(TransposeAllAxes(image, 0, 2, 3, 1), enc.ConvIn, 1)
-	for _, blk := range enc.Down {
-		for _, r := range blk.Resnets {
-			h = b.resnet(h, nil, r)
-		}
-		if blk.Downsample != nil {
-			h = b.conv(h, *blk.Downsample, 1)
-		}
-	}
-	h = b.vaeMid(h, enc.Mid)
-	h = b.conv(nn.SiLU(b.groupNorm(h, enc.NormOut)), enc.ConvOut, 1)
+	x := TransposeAllAxes(image, 0, 2, 3, 1)
+	h := weights.WalkVAEEncoder(d, x, gridOf(x), layers{b: b})
 	// quant_conv's output channels are [mean; logvar]: split its kernel rather than its output
 	// (Slice has no gradient on simplego).
 	q := d.QuantConv
@@ -55,16 +33,6 @@ func VAEEncodeGraph(ctx *context.Context, d *weights.VAE, image *Node) (mean, lo
 	logvar = nn.Conv2D(h, w[1], bias[1], spec)
 	logvar = MaxScalar(MinScalar(logvar, 20), -30)
 	return TransposeAllAxes(mean, 0, 3, 1, 2), TransposeAllAxes(logvar, 0, 3, 1, 2)
-}
-
-// vaeMid is the VAE's UNetMidBlock2D: resnet, then (attention, resnet) pairs.
-func (b builder) vaeMid(h *Node, m weights.VAEMidBlock) *Node {
-	h = b.resnet(h, nil, m.Resnets[0])
-	for i, a := range m.Attentions {
-		h = b.vaeAttention(h, a)
-		h = b.resnet(h, nil, m.Resnets[i+1])
-	}
-	return h
 }
 
 // vaeAttention is diffusers' AttentionBlock: single-head self-attention over all pixels.

@@ -1,4 +1,4 @@
-package sd
+package weights
 
 import (
 	"fmt"
@@ -8,14 +8,13 @@ import (
 	"testing"
 
 	"github.com/cones2web/cones2/internal/fixture"
-	"github.com/cones2web/cones2/weights"
 )
 
 // unetFLOPsFromParams recounts the UNet's matrix-product FLOPs another way: every conv and
 // linear weight of the parameter list does 2·(weight elements) FLOPs per position it is applied
 // at, and the position count follows from the parameter's name (its block's level, or the text
 // length for attn2's keys and values, or one per item for time embeddings).
-func unetFLOPsFromParams(t *testing.T, d *weights.UNet, h, w, textLen int) float64 {
+func unetFLOPsFromParams(t *testing.T, d *UNet, h, w, textLen int) float64 {
 	levels := len(d.Config.BlockOutChannels)
 	pixels := func(l int) float64 { return float64((h >> l) * (w >> l)) }
 	level := func(name string) int {
@@ -73,7 +72,7 @@ func TestUNetFLOPsAgreeWithParameterCount(t *testing.T) {
 		dirs = append(dirs, v.Dir)
 	}
 	for _, dir := range dirs {
-		f, err := weights.Open(dir)
+		f, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,12 +82,12 @@ func TestUNetFLOPsAgreeWithParameterCount(t *testing.T) {
 		}
 		for _, size := range []int{16, 64, 96} {
 			t.Run(fmt.Sprintf("%s/latent=%d", dir[strings.LastIndex(dir, "/")+1:], size), func(t *testing.T) {
-				got := UNetFLOPs(m.UNet, 1, size, size, 77)
+				got := m.UNet.FLOPs(1, size, size, 77)
 				want := unetFLOPsFromParams(t, m.UNet, size, size, 77)
 				if math.Abs(got.Total()-want) > 1e-9*want {
 					t.Fatalf("walk counts %.6g FLOPs (%+v), parameter count %.6g", got.Total(), got, want)
 				}
-				if b2 := UNetFLOPs(m.UNet, 2, size, size, 77); b2.Total() != 2*got.Total() {
+				if b2 := m.UNet.FLOPs(2, size, size, 77); b2.Total() != 2*got.Total() {
 					t.Fatalf("batch 2 counts %.6g, not twice %.6g", b2.Total(), got.Total())
 				}
 			})
@@ -99,7 +98,7 @@ func TestUNetFLOPsAgreeWithParameterCount(t *testing.T) {
 // The SD 2.1-base figures at 512x512, for the record (and a check against the usual published
 // orders of magnitude: ~0.4 TMAC per UNet evaluation, ~1.2 TMAC per VAE decode).
 func TestSD21BaseFLOPs(t *testing.T) {
-	f, err := weights.Open(fixture.External(t, "sd21-configs/stable-diffusion-2-1-base"))
+	f, err := Open(fixture.External(t, "sd21-configs/stable-diffusion-2-1-base"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +106,7 @@ func TestSD21BaseFLOPs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, v, te := UNetFLOPs(m.UNet, 1, 64, 64, 77), VAEDecodeFLOPs(m.VAE, 1, 64, 64), TextEncoderFLOPs(m.TextEncoder, 1, 77)
+	u, v, te := m.UNet.FLOPs(1, 64, 64, 77), m.VAE.DecodeFLOPs(1, 64, 64), m.TextEncoder.FLOPs(1, 77)
 	t.Logf("SD 2.1-base 512x512: UNet %.1f GFLOP (%+v), VAE decode %.1f GFLOP, text encoder %.1f GFLOP", u.Total()/1e9, u, v.Total()/1e9, te.Total()/1e9)
 	for _, c := range []struct {
 		what    string
