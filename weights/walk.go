@@ -45,7 +45,7 @@ func WalkUNet[T any](u *UNet, sample T, at Grid, v Visitor[T]) T {
 	for _, blk := range u.Up {
 		h = w.block(blk, h)
 	}
-	return w.out(h, u.NormOut, u.ConvOut)
+	return walkOut(v, h, u.NormOut, u.ConvOut, w.at)
 }
 
 // WalkBlock runs one block without skip connections (a down block, or a VAE decoder's up block)
@@ -114,9 +114,9 @@ func (w *walker[T]) mid(m Block, h T) T {
 	return h
 }
 
-// out is every network's end: conv(silu(group norm)).
-func (w *walker[T]) out(h T, n GroupNorm, c Conv2D) T {
-	return w.v.Conv(w.v.NormAct(h, n, w.at), c, w.at)
+// walkOut is every network's end: conv(silu(group norm)).
+func walkOut[T any](v Visitor[T], h T, n GroupNorm, c Conv2D, at Grid) T {
+	return v.Conv(v.NormAct(h, n, at), c, at)
 }
 
 // push records a skip connection when on the down path.

@@ -6,15 +6,14 @@ package weights
 //	h = decoder.conv_in(post_quant_conv(z)); h = mid(h); up blocks (resnets, then the upsampler)
 //	image = decoder.conv_out(silu(decoder.conv_norm_out(h)))
 func WalkVAEDecoder[T any](v *VAE, z T, at Grid, vis Visitor[T]) T {
-	w := &walker[T]{v: vis, at: at}
 	d := v.Decoder
 	h := vis.Conv(z, v.PostQuantConv, at)
 	h = vis.Conv(h, d.ConvIn, at)
-	h = w.vaeMid(d.Mid, h)
+	h = walkVAEMid(vis, d.Mid, h, at)
 	for _, blk := range d.Up {
-		h = w.block(blk, h)
+		h, at = WalkBlock(blk, h, at, vis)
 	}
-	return w.out(h, d.NormOut, d.ConvOut)
+	return walkOut(vis, h, d.NormOut, d.ConvOut, at)
 }
 
 // WalkVAEEncoder runs the VAE encoder on image, of grid at, up to its conv_out: the moments
@@ -24,22 +23,21 @@ func WalkVAEDecoder[T any](v *VAE, z T, at Grid, vis Visitor[T]) T {
 //	h = encoder.conv_in(image); down blocks (resnets, then the downsampler); h = mid(h)
 //	moments = encoder.conv_out(silu(encoder.conv_norm_out(h)))
 func WalkVAEEncoder[T any](v *VAE, image T, at Grid, vis Visitor[T]) T {
-	w := &walker[T]{v: vis, at: at}
 	e := v.Encoder
 	h := vis.Conv(image, e.ConvIn, at)
 	for _, blk := range e.Down {
-		h = w.block(blk, h)
+		h, at = WalkBlock(blk, h, at, vis)
 	}
-	h = w.vaeMid(e.Mid, h)
-	return w.out(h, e.NormOut, e.ConvOut)
+	h = walkVAEMid(vis, e.Mid, h, at)
+	return walkOut(vis, h, e.NormOut, e.ConvOut, at)
 }
 
-// vaeMid runs the VAE's mid block: resnet, then (attention, resnet) pairs.
-func (w *walker[T]) vaeMid(m VAEMidBlock, h T) T {
-	h = w.v.Resnet(h, m.Resnets[0], w.at)
+// walkVAEMid runs the VAE's mid block: resnet, then (attention, resnet) pairs.
+func walkVAEMid[T any](v Visitor[T], m VAEMidBlock, h T, at Grid) T {
+	h = v.Resnet(h, m.Resnets[0], at)
 	for i, a := range m.Attentions {
-		h = w.v.VAEAttention(h, a, w.at)
-		h = w.v.Resnet(h, m.Resnets[i+1], w.at)
+		h = v.VAEAttention(h, a, at)
+		h = v.Resnet(h, m.Resnets[i+1], at)
 	}
 	return h
 }
