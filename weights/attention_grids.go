@@ -8,24 +8,34 @@ type LayerGrid struct {
 	Height, Width int    // its grid; queries = Height×Width
 }
 
+// Transformers lists every Transformer2D in the order the forward pass runs them (a walk of
+// the UNet that notes them; the values are copies of the description's). Each holds one
+// cross-attention layer (Blocks[0].Attn2) where Cones 2 applies its layout guidance.
+func (u *UNet) Transformers() []*Transformer2D {
+	var n transformerNotes
+	WalkUNet(u, struct{}{}, Grid{}, &n)
+	return n.transformers
+}
+
 // CrossAttentionGrids lists every cross-attention layer's grid for a latent of h×w, in forward
-// order (the order of Transformers()): a walk of the UNet that only notes where its transformers
-// run. Both engines and the shared request builder (cones/request) read the layout grids they
-// need here.
+// order (the order of Transformers()). Both engines and the shared request builder
+// (cones/request) read the layout grids they need here.
 func (u *UNet) CrossAttentionGrids(h, w int) []LayerGrid {
-	var g gridNotes
-	WalkUNet(u, struct{}{}, Grid{H: h, W: w}, &g)
-	return g.grids
+	var n transformerNotes
+	WalkUNet(u, struct{}{}, Grid{H: h, W: w}, &n)
+	return n.grids
 }
 
-// gridNotes is the Visitor of CrossAttentionGrids.
-type gridNotes struct {
+// transformerNotes is a Visitor that notes every transformer and the grid it runs at.
+type transformerNotes struct {
 	Ignore[struct{}]
-	grids []LayerGrid
+	transformers []*Transformer2D
+	grids        []LayerGrid
 }
 
-func (g *gridNotes) Transformer(x struct{}, t Transformer2D, at Grid) struct{} {
-	g.grids = append(g.grids, LayerGrid{Name: t.Name, Height: at.H, Width: at.W})
+func (n *transformerNotes) Transformer(x struct{}, t Transformer2D, at Grid) struct{} {
+	n.transformers = append(n.transformers, &t)
+	n.grids = append(n.grids, LayerGrid{Name: t.Name, Height: at.H, Width: at.W})
 	return x
 }
 

@@ -178,25 +178,6 @@ func (u *UNet) DownsampleFactor() int {
 	return f
 }
 
-// Transformers lists every Transformer2D in the order the forward pass runs them. Each holds
-// one cross-attention layer (Blocks[0].Attn2) where Cones 2 applies its layout guidance.
-func (u *UNet) Transformers() []*Transformer2D {
-	var out []*Transformer2D
-	add := func(b *Block) {
-		for j := range b.Attentions {
-			out = append(out, &b.Attentions[j])
-		}
-	}
-	for i := range u.Down {
-		add(&u.Down[i])
-	}
-	add(&u.Mid)
-	for i := range u.Up {
-		add(&u.Up[i])
-	}
-	return out
-}
-
 // Params lists every parameter in forward order.
 func (u *UNet) Params() []Param {
 	ms := []Module{u.ConvIn, u.TimeEmbedding}
