@@ -17,6 +17,7 @@ func TestMatMul(t *testing.T) {
 		nchw            bool // A read as an NCHW map: m = pixel, k = channel
 		outScale        float32
 		small           bool // 32x32 tiles
+		wordB           bool // B starts on a word (even offset): f16 rows read a word at a time
 	}
 	cases := []tc{
 		{m: 1, n: 1, k: 1},
@@ -34,6 +35,10 @@ func TestMatMul(t *testing.T) {
 		{m: 33, n: 65, k: 17, f16: true, bias: true, res: true, act: wgsl.ActGELU, small: true},
 		{m: 35, n: 20, k: 12, nchw: true, bias: true, small: true},
 		{m: 10, n: 9, k: 8, b1: 2, b2: 3, small: true},
+		{m: 77, n: 320, k: 768, f16: true, bias: true, wordB: true},
+		{m: 65, n: 130, k: 34, f16: true, bias: true, res: true, act: wgsl.ActGELU, wordB: true},
+		{m: 77, n: 77, k: 40, b1: 2, b2: 5, f16: true, wordB: true},
+		{m: 33, n: 65, k: 18, f16: true, bias: true, small: true, wordB: true},
 	}
 	for _, c := range cases {
 		c.b1, c.b2 = max(c.b1, 1), max(c.b2, 1)
@@ -47,7 +52,7 @@ func TestMatMul(t *testing.T) {
 		for _, f := range []struct {
 			on bool
 			s  string
-		}{{c.f16, "f16"}, {c.bias, "bias"}, {c.res, "residual"}, {c.nchw, "nchw"}, {c.act != wgsl.ActNone, c.act.String()}, {c.small, "tile=32"}} {
+		}{{c.f16, "f16"}, {c.bias, "bias"}, {c.res, "residual"}, {c.nchw, "nchw"}, {c.act != wgsl.ActNone, c.act.String()}, {c.small, "tile=32"}, {c.wordB, "word-aligned"}} {
 			if f.on {
 				name += "," + f.s
 			}
@@ -66,7 +71,10 @@ func TestMatMul(t *testing.T) {
 			if c.nchw {
 				p.AM, p.AK = 1, c.m
 			}
-			args := []wgsl.Mem{randF(r, int(5+nb*c.m*c.k), 1), randW(r, int(3+nb*c.n*c.k), 0.1, c.f16)}
+			if c.wordB {
+				p.BOff = 4
+			}
+			args := []wgsl.Mem{randF(r, int(5+nb*c.m*c.k), 1), randW(r, int(p.BOff+nb*c.n*c.k), 0.1, c.f16)}
 			if c.bias {
 				args = append(args, randF(r, int(2+c.n), 1))
 			}
