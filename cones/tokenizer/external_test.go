@@ -139,7 +139,7 @@ func TestExternalDisputed(t *testing.T) {
 // fixture ("garden!!" -> 748) shows the official pipeline did too, so that is what is matched.
 func TestExternalPadding(t *testing.T) {
 	c := readExternal(t)
-	v, _, err := LoadVocabulary(os.DirFS(fixture.Variants(t)[0].Dir), "tokenizer")
+	v, _, err := loadVocabulary(os.DirFS(fixture.Variants(t)[0].Dir), "tokenizer")
 	if err != nil {
 		t.Fatal(err)
 	}

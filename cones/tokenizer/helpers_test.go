@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"fmt"
+	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -43,4 +45,14 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// loadVocabulary reads a tokenizer folder's vocabulary and special tokens without building a
+// tokenizer, so tests can inspect or re-save one; the product only ever loads whole tokenizers.
+func loadVocabulary(fsys fs.FS, dir string) (*Vocabulary, Specials, error) {
+	v, s, _, err := readDir(fsys, dir)
+	if err != nil {
+		return nil, Specials{}, fmt.Errorf("load tokenizer %s: %w", dir, err)
+	}
+	return v, s, nil
 }

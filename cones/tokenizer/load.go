@@ -41,16 +41,6 @@ func load(fsys fs.FS, dir, shown string) (*Tokenizer, error) {
 	return t, nil
 }
 
-// LoadVocabulary reads a tokenizer folder's vocabulary and special tokens without building a
-// tokenizer (for inspecting or re-saving one).
-func LoadVocabulary(fsys fs.FS, dir string) (*Vocabulary, Specials, error) {
-	v, s, _, err := readDir(fsys, dir)
-	if err != nil {
-		return nil, Specials{}, fmt.Errorf("load tokenizer %s: %w", dir, err)
-	}
-	return v, s, nil
-}
-
 func readDir(fsys fs.FS, dir string) (*Vocabulary, Specials, []int, error) {
 	read := func(name string, optional bool) ([]byte, error) {
 		data, err := fs.ReadFile(fsys, path.Join(dir, name))

@@ -75,7 +75,7 @@ func TestTrainLayout(t *testing.T) {
 			t.Fatalf("token %d is %q, merge %d makes %q", 512+i, v.Tokens[512+i], i, m.Left+m.Right)
 		}
 	}
-	clip, _, err := LoadVocabulary(os.DirFS(fixture.Variants(t)[0].Dir), "tokenizer")
+	clip, _, err := loadVocabulary(os.DirFS(fixture.Variants(t)[0].Dir), "tokenizer")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestWriteDirRoundTrip(t *testing.T) {
 		if err := WriteDir(dir, v, s); err != nil {
 			t.Fatal(err)
 		}
-		back, bs, err := LoadVocabulary(os.DirFS(dir), ".")
+		back, bs, err := loadVocabulary(os.DirFS(dir), ".")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,11 +196,11 @@ func TestWriteDirRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWriteDirCLIP: the real CLIP folder survives LoadVocabulary -> WriteDir -> Load (in a
+// TestWriteDirCLIP: the real CLIP folder survives loadVocabulary -> WriteDir -> Load (in a
 // temporary folder; the vocabulary is never copied into the repository).
 func TestWriteDirCLIP(t *testing.T) {
 	for _, variant := range fixture.Variants(t) {
-		v, s, err := LoadVocabulary(os.DirFS(variant.Dir), "tokenizer")
+		v, s, err := loadVocabulary(os.DirFS(variant.Dir), "tokenizer")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,13 +46,7 @@ func TestCommittedDefaultModel(t *testing.T) {
 			t.Errorf("%s config differs from the recipe's:\n got %s\nwant %s", c.name, g, w)
 		}
 	}
-	got, _, err := tokenizer.LoadVocabulary(os.DirFS(defaultModel), weights.TokenizerDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Tokens) != n || len(got.Merges) != len(vocab.Merges) {
-		t.Errorf("tokenizer has %d tokens and %d merges, the recipe %d and %d", len(got.Tokens), len(got.Merges), n, len(vocab.Merges))
-	}
+	checkTokenizer(t, vocab)
 	var total int64
 	_ = filepath.WalkDir(defaultModel, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -76,4 +70,27 @@ func TestCommittedDefaultModel(t *testing.T) {
 		t.Errorf("weights/default holds %d bytes, over 20 MB", total)
 	}
 	checkF16(t, defaultModel)
+}
+
+// checkTokenizer: the committed tokenizer folder is, file for file, what pretraining writes for
+// the recipe's vocabulary, and the product's loader reads it.
+func checkTokenizer(t *testing.T, vocab *tokenizer.Vocabulary) {
+	t.Helper()
+	committed := filepath.Join(defaultModel, weights.TokenizerDir)
+	if _, err := tokenizer.Load(committed); err != nil {
+		t.Fatal(err)
+	}
+	want := t.TempDir()
+	if err := tokenizer.WriteDir(want, vocab, tokenizer.CLIPSpecials(padToken)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{tokenizer.VocabFile, tokenizer.MergesFile, tokenizer.SpecialTokensFile, tokenizer.ConfigFile} {
+		got, err := os.ReadFile(filepath.Join(committed, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, _ := os.ReadFile(filepath.Join(want, name)); !bytes.Equal(got, w) {
+			t.Errorf("weights/default/%s/%s differs from the recipe's (%d bytes, want %d)", weights.TokenizerDir, name, len(got), len(w))
+		}
+	}
 }
