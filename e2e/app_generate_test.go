@@ -15,8 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/cones/tokenizer"
-	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/weights"
 )
 
@@ -180,7 +180,7 @@ func appGenerate(s *appSite) {
 	s.forgetDownload(name)
 	s.click("#gallery-list li a[download]")
 	png := s.downloaded(name)
-	got, err := library.SettingsFromPNG(png)
+	got, err := settings.FromPNG(png)
 	if err != nil {
 		s.t.Fatalf("downloaded %s: %v", name, err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/cones2web/cones2/e2e/headless"
 	"github.com/cones2web/cones2/server/engine/generate"
 	"github.com/cones2web/cones2/server/engine/sd"
-	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/weights"
 )
 
@@ -43,7 +42,8 @@ const defaultModelSettings = `{"format": "cones2-model-settings/1",
 // example's subject phrases offered for new boxes (and the phrases of the prompts typed after,
 // none left from before), and no request for a file the manifest does not list. It then generates at those settings and checks the picture against the server
 // engine given the settings stored in the PNG: the browser's WebGPU engine (float16 weights on
-// the GPU, float32 activations) and the CPU reference make the same image. With
+// the GPU, float32 activations) and the CPU reference make the same image. Dropped back on the
+// generate panel, the downloaded PNG restores its settings (reuseSettings). With
 // CONES_SCREENSHOT set it takes the README's screenshot.
 func TestDefaultModel(t *testing.T) {
 	root, err := headless.ModuleDir()
@@ -110,7 +110,7 @@ func TestDefaultModel(t *testing.T) {
 	name := pageEval[string](s, `document.querySelector("#gallery-list li a[download]").download`)
 	s.click("#gallery-list li a[download]")
 	file := s.downloaded(name)
-	set, err := library.SettingsFromPNG(file)
+	set, err := settings.FromPNG(file)
 	if err != nil {
 		t.Fatalf("downloaded %s: %v", name, err)
 	}
@@ -125,6 +125,7 @@ func TestDefaultModel(t *testing.T) {
 	if within < 0.99 {
 		t.Errorf("only %.2f%% of channels within 2 levels of the CPU engine's image (largest difference %d)", 100*within, worst)
 	}
+	reuseSettings(s, filepath.Join(s.dlDir, name), set)
 }
 
 // cpuGenerate makes the picture the page's settings describe on the server engine.

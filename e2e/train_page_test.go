@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/server/jobs"
 	"github.com/cones2web/cones2/server/web"
-	"github.com/cones2web/cones2/wasm/library"
 )
 
 // TestTrainPage trains a subject from the page like a person: photos chosen (thumbnails shown),
@@ -230,7 +230,7 @@ func trainGenerate(s *appSite) {
 	name := pageEval[string](s, `document.querySelector("#gallery-list li a[download]").download`)
 	s.forgetDownload(name)
 	s.click("#gallery-list li a[download]")
-	st, err := library.SettingsFromPNG(s.downloaded(name))
+	st, err := settings.FromPNG(s.downloaded(name))
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -68,6 +68,7 @@ type pageElements struct {
 
 	settings, sampler, steps, guidedSteps, guidanceWeight, cfg, seed, dice, width, height js.Value
 	settingsMessage, generateStart, generateCancel, preview, stepProgress, stepText       js.Value
+	generatePanel, settingsImport                                                         js.Value
 
 	galleryMessage, galleryList, galleryEmpty js.Value
 }
@@ -96,6 +97,7 @@ func findElements() (pageElements, error) {
 		width: g("width"), height: g("height"), settingsMessage: g("settings-message"),
 		generateStart: g("generate-start"), generateCancel: g("generate-cancel"), preview: g("preview"),
 		stepProgress: g("step-progress"), stepText: g("step-text"),
+		generatePanel: g("generate"), settingsImport: g("settings-import"),
 		galleryMessage: g("gallery-message"), galleryList: g("gallery-list"), galleryEmpty: g("gallery-empty"),
 	}
 	return e, f.err()
@@ -123,6 +125,7 @@ func (a *app) start() {
 	a.wirePrompt()
 	a.wireLibrary()
 	a.wireSettings()
+	a.wireSettingsFile()
 	a.wireModel()
 	a.wireTraining()
 	a.resizeCanvas()

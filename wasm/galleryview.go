@@ -52,7 +52,7 @@ func (a *app) galleryEntry(it library.Item) js.Value {
 	dl.Set("href", url)
 	dl.Set("download", it.FileName())
 	bar.Call("append", dl,
-		button("Use these settings again", "", func() { a.fillSettings(it.Settings) }),
+		button("Use these settings again", "", func() { a.reuseItem(it) }),
 		button("Delete", "Delete this image", func() { go a.deleteItem(it) }))
 	li.Call("append", bar)
 	return li

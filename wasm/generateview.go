@@ -18,6 +18,7 @@ import (
 	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/wasm/generation"
 	"github.com/cones2web/cones2/wasm/library"
+	"github.com/cones2web/cones2/wasm/reuse"
 )
 
 // formFields are the settings form's controls, by their settings.Form names.
@@ -74,46 +75,36 @@ func (a *app) readSettings() (settings.Settings, error) {
 	return s, err
 }
 
-// fillSettings puts stored settings back into the form, prompt and layout ("use these settings
-// again"). Subjects it needs that the library no longer has are named.
-func (a *app) fillSettings(s settings.Settings) {
-	for name, v := range s.ToForm() {
+// reuseItem puts a gallery image's settings back ("use these settings again").
+func (a *app) reuseItem(it library.Item) {
+	plan, err := reuse.New(it.Settings, a.subjects)
+	if err != nil {
+		message(a.el.settingsMessage, "Nothing restored from the gallery: "+err.Error()+".", true)
+		return
+	}
+	a.restore(plan, "the gallery")
+}
+
+// restore puts checked settings into the form, the prompt and the layout (reuse.Plan), and says
+// what came back and which subject words need residuals the library lacks.
+func (a *app) restore(plan reuse.Plan, source string) {
+	for name, v := range plan.Settings.ToForm() {
 		if el, ok := a.formFields()[name]; ok {
 			el.Set("value", v)
 			el.Call("setAttribute", "aria-invalid", "false")
 		}
 	}
+	a.formEdited = true // the person's choice: the model's recommendation no longer replaces it
 	a.sizeChanged()
-	var notes []string
-	if len(s.Layout) > 0 || len(s.Regions) > 0 {
-		l, err := settings.JoinLayout(s.Layout, s.Regions)
-		if err == nil {
-			err = a.ed.SetLayout(l)
-		}
-		if err != nil {
-			notes = append(notes, "the layout could not be restored: "+err.Error())
+	msg, warn := plan.Message(source)
+	if plan.Layout != nil {
+		if err := a.ed.SetLayout(plan.Layout); err != nil {
+			msg, warn = msg+" The layout could not be restored: "+err.Error()+".", true
 		}
 		a.maskCanvases = map[int]js.Value{}
 	}
-	var missing []string
-	for _, sub := range s.Subjects {
-		found := false
-		for _, have := range a.subjects {
-			found = found || have.ID == sub.Residual
-		}
-		if !found {
-			missing = append(missing, sub.Word)
-		}
-	}
-	if len(missing) > 0 {
-		notes = append(notes, "import the subjects "+strings.Join(missing, ", ")+" again: they are no longer in the library")
-	}
 	a.layoutChanged(false)
-	msg := "Settings restored from the gallery."
-	if len(notes) > 0 {
-		msg += " Note: " + strings.Join(notes, "; ") + "."
-	}
-	message(a.el.settingsMessage, msg, len(missing) > 0)
+	message(a.el.settingsMessage, msg, warn)
 	a.el.prompt.Call("focus")
 }
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cones2web/cones2/cones/pngtext"
 	"github.com/cones2web/cones2/cones/settings"
 )
 
@@ -19,13 +18,9 @@ type Item struct {
 }
 
 // NewItem makes a gallery item from an encoded image, embedding the settings in it so that the
-// downloaded file carries them.
+// downloaded file carries them (settings.ToPNG; settings.FromPNG reads them back).
 func NewItem(png []byte, s settings.Settings, now time.Time) (Item, error) {
-	text, err := s.Marshal()
-	if err != nil {
-		return Item{}, err
-	}
-	withText, err := pngtext.Write(png, settings.PNGKeyword, string(text))
+	withText, err := s.ToPNG(png)
 	if err != nil {
 		return Item{}, fmt.Errorf("gallery image: %w", err)
 	}
@@ -49,19 +44,6 @@ func UnmarshalItem(meta, png []byte) (Item, error) {
 	}
 	it.PNG = png
 	return it, nil
-}
-
-// SettingsFromPNG reads the settings a downloaded image carries.
-func SettingsFromPNG(png []byte) (settings.Settings, error) {
-	texts, err := pngtext.Read(png)
-	if err != nil {
-		return settings.Settings{}, err
-	}
-	text, ok := texts[settings.PNGKeyword]
-	if !ok {
-		return settings.Settings{}, fmt.Errorf("this PNG carries no Cones 2 settings (no %q text chunk)", settings.PNGKeyword)
-	}
-	return settings.Unmarshal([]byte(text))
 }
 
 // FileName is the name the image is downloaded as: the start of the prompt and the seed.

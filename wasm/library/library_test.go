@@ -160,7 +160,7 @@ func TestGalleryItemCarriesSettings(t *testing.T) {
 	if it.ID != now.UnixMilli() {
 		t.Errorf("id %d", it.ID)
 	}
-	back, err := SettingsFromPNG(it.PNG)
+	back, err := settings.FromPNG(it.PNG)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,11 +181,11 @@ func TestGalleryItemCarriesSettings(t *testing.T) {
 	if !strings.Contains(it.Caption(), "seed 99, 128×128") {
 		t.Error(it.Caption())
 	}
-	if _, err := SettingsFromPNG(encodedPNG(t)); err == nil || !strings.Contains(err.Error(), "no \"cones2\"") {
+	if _, err := settings.FromPNG(encodedPNG(t)); err == nil || !strings.Contains(err.Error(), "no \"cones2\"") {
 		t.Errorf("plain PNG: %v", err)
 	}
 	other, _ := pngtext.Write(encodedPNG(t), settings.PNGKeyword, `{"format":"x"}`)
-	if _, err := SettingsFromPNG(other); err == nil {
+	if _, err := settings.FromPNG(other); err == nil {
 		t.Error("foreign settings accepted")
 	}
 	if _, err := NewItem([]byte("not a png"), s, now); err == nil {
