@@ -47,6 +47,9 @@ var<private> ih: u32;
 var<private> iw: u32;
 var<private> m0: u32;
 var<private> n0: u32;
+var<private> px_ok: bool; // the thread's input pixel n0 + li % TN is inside the output
+var<private> iy0: i32;    // its top-left input position before the kernel offset
+var<private> ix0: i32;
 
 // stage fills tile buffer s with K columns k0.. of the weights (rows m0.. = output channels) and
 // of the gathered input (pixels n0..).
@@ -84,22 +87,27 @@ fn stage(s: u32, k0: u32, li: u32) {
   }
 #endif
   for (var l = 0u; l < TN * TK / THREADS; l++) {
-    // input: consecutive threads walk pixels (contiguous in a row of the map)
+    // input: consecutive threads walk pixels (contiguous in a row of the map). A thread's pixel
+    // nn = e % TN = li % TN is the same in every K step (THREADS is a multiple of TN), so main
+    // computes its position once (px_ok, iy0, ix0): integer division runs lane by lane on CPU
+    // adapters, and a 1x1 kernel needs none.
     let e = li + THREADS * l;
     let nn = e % TN;
     let kb = e / TN;
-    let gn = n0 + nn;
     let gkb = k0 + kb;
     var xv = 0.0;
-    if (gn < npix && gkb < kdim) {
-      let ci = gkb / kwin;
-      let rem = gkb % kwin;
-      let ky = rem / p.kw;
-      let kx = rem % p.kw;
-      let oy = gn / p.ow;
-      let ox = gn % p.ow;
-      let iy = i32(oy * p.stride + ky) - i32(p.pad_t);
-      let ix = i32(ox * p.stride + kx) - i32(p.pad_l);
+    if (px_ok && gkb < kdim) {
+      var ci = gkb;
+      var ky = 0u;
+      var kx = 0u;
+      if (kwin != 1u) {
+        ci = gkb / kwin;
+        let rem = gkb - ci * kwin;
+        ky = rem / p.kw;
+        kx = rem - ky * p.kw;
+      }
+      let iy = iy0 + i32(ky);
+      let ix = ix0 + i32(kx);
       if (iy >= 0 && ix >= 0 && u32(iy) < ih && u32(ix) < iw) {
 #if UPSAMPLE
         let sy = u32(iy) / 2u;
@@ -133,6 +141,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   iw = p.w;
 #endif
   ibase = p.in_off + b * p.in_b;
+  let gn = n0 + li % TN;
+  px_ok = gn < npix;
+  let oy = gn / p.ow;
+  iy0 = i32(oy * p.stride) - i32(p.pad_t);
+  ix0 = i32((gn - oy * p.ow) * p.stride) - i32(p.pad_l);
   // K as an expression of uniforms (a private variable is not uniform to WGSL's analysis, and
   // gemm's loop holds the barriers)
   let acc = gemm(lid, li, p.cin * p.kh * p.kw);

@@ -45,6 +45,21 @@ var<private> n0: u32;
 
 // stage fills tile buffer s with K columns k0.. of A (rows m0..) and B (rows n0..).
 fn stage(s: u32, k0: u32, li: u32) {
+  if (p.a_m == 1u) {
+    // A is an NCHW map read as token rows (rows are pixels, contiguous): consecutive threads
+    // walk M, so that both the load and the tile store touch neighbouring words
+    for (var l = 0u; l < TM * TK / THREADS; l++) {
+      let e = li + THREADS * l;
+      let mm = e % TM;
+      let kk = e / TM;
+      let gk = k0 + kk;
+      var av = 0.0;
+      if (m0 + mm < p.m && gk < p.k) {
+        av = a[abase + m0 + mm + gk * p.a_k];
+      }
+      put_a(s, kk, mm, av);
+    }
+  } else {
   for (var l = 0u; l < TM * TK / THREADS; l++) {
     // consecutive threads walk K (contiguous in token rows)
     let e = li + THREADS * l;
@@ -56,6 +71,7 @@ fn stage(s: u32, k0: u32, li: u32) {
       av = a[abase + (m0 + mm) * p.a_m + gk * p.a_k];
     }
     put_a(s, kk, mm, av);
+  }
   }
 #if B_F16
   if (p.b_k == 1u && (bbase & 1u) == 0u && (p.b_n & 1u) == 0u) {
