@@ -157,7 +157,9 @@ func appGenerate(s *appSite) {
 	s.appSettings(3, 2, "1234")
 	before, n := s.rects(), s.galleryCount()
 	s.click("#generate-start")
-	s.waitText("step-text", "Step 1 of 3")
+	// The first step compiles every pipeline on SwiftShader: minutes on a loaded two-core
+	// machine, so the same hang guard as the other first generations.
+	s.waitTextWithin("step-text", "Step 1 of 3", 10*time.Minute)
 	if during := s.rects(); during != before {
 		s.t.Errorf("the page moved while generating:\nbefore %s\nduring %s", before, during)
 	}
