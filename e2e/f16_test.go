@@ -39,7 +39,7 @@ func TestF16Weights(t *testing.T) {
 			h.call(t, "textEncoder", map[string]any{"IDs": rows}, &te)
 			fixture.AssertClose(t, "f16 last_hidden_state", te, v.Tensor(t, "text_encoder.last_hidden_state").F32, f16TextTol)
 
-			for _, ts := range unetTimesteps(t, v)[:1] {
+			for _, ts := range v.UNetTimesteps(t)[:1] {
 				key := fmt.Sprintf("unet.t%g", ts)
 				sample := v.Tensor(t, key+".sample")
 				var out f32
@@ -77,21 +77,6 @@ func TestF16Weights(t *testing.T) {
 			checkImage(t, "f16 "+r.Key+".image", out.RGBA, v.Tensor(t, r.Key+".image").U8, 1, 0.99)
 		})
 	}
-}
-
-// unetTimesteps is cases.unet.timesteps, the plain UNet calls the fixture recorded.
-func unetTimesteps(t *testing.T, v fixture.Variant) []float64 {
-	t.Helper()
-	var cases struct {
-		UNet struct {
-			Timesteps []float64 `json:"timesteps"`
-		} `json:"unet"`
-	}
-	v.Cases(t, &cases)
-	if len(cases.UNet.Timesteps) == 0 {
-		t.Fatalf("%s: cases.json lists no unet timesteps", v.Name)
-	}
-	return cases.UNet.Timesteps
 }
 
 // cheapestGuidedRun is the index of the layout run with guided steps that takes the fewest UNet

@@ -45,13 +45,7 @@ func TestUNetFixture(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			h := loadHarness(t, v, true)
-			var cases struct {
-				UNet struct {
-					Timesteps []float64 `json:"timesteps"`
-				} `json:"unet"`
-			}
-			v.Cases(t, &cases)
-			for _, ts := range cases.UNet.Timesteps {
+			for _, ts := range v.UNetTimesteps(t) {
 				key := fmt.Sprintf("unet.t%g", ts)
 				sample := v.Tensor(t, key+".sample")
 				var out f32

@@ -93,13 +93,7 @@ func TestUNetFixture(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			m := loadModel(t, v)
-			var cases struct {
-				UNet struct {
-					Timesteps []float64 `json:"timesteps"`
-				} `json:"unet"`
-			}
-			v.Cases(t, &cases)
-			for _, ts := range cases.UNet.Timesteps {
+			for _, ts := range v.UNetTimesteps(t) {
 				key := "unet.t" + ftoa(ts)
 				sample := v.Tensor(t, key+".sample")
 				g, err := UNet(m.desc.UNet, UNetOptions{Batch: sample.Shape[0], H: sample.Shape[2], W: sample.Shape[3]})
@@ -124,16 +118,7 @@ func ftoa(f float64) string {
 // cached paths are checked on, with its expected tensors' key.
 func firstUNetTimestep(t *testing.T, v fixture.Variant) (float64, string) {
 	t.Helper()
-	var cases struct {
-		UNet struct {
-			Timesteps []float64 `json:"timesteps"`
-		} `json:"unet"`
-	}
-	v.Cases(t, &cases)
-	if len(cases.UNet.Timesteps) == 0 {
-		t.Fatalf("%s: cases.json lists no unet timesteps", v.Name)
-	}
-	ts := cases.UNet.Timesteps[0]
+	ts := v.UNetTimesteps(t)[0]
 	return ts, "unet.t" + ftoa(ts)
 }
 
