@@ -16,7 +16,7 @@ export GOEXPERIMENT ?= simd
 SHELL := /bin/bash
 
 # Pure-Go packages that must also compile for the browser.
-WASM_PKGS := ./cones/... ./weights/... ./internal/...
+WASM_PKGS := ./cones/... ./weights/... ./internal/... ./gpugraph/...
 
 .PHONY: run web test vet wasm-check wasm-test fmt-check clean pretrain eval tiny
 

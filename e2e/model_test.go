@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/internal/fixture"
 	"github.com/cones2web/cones2/webgpu/engine"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/weights"
 	"github.com/cones2web/cones2/wgsl"
 )
@@ -159,11 +159,11 @@ func TestVAETiledDecode(t *testing.T) {
 	worst, _, _ := fixture.MaxAbsDiff(tiled.Image, whole.Image)
 	t.Logf("tiled decode (8x8 latents): max abs difference %.3g from the untiled decode", worst)
 	// the first and last tiles of the plan, on the pixels where no neighbour blends in
-	plan := graph.TileGrid(lh, lw, tile, f)
+	plan := gpugraph.TileGrid(lh, lw, tile, f)
 	if len(plan.Tiles) < 4 {
 		t.Fatalf("plan of %d tiles", len(plan.Tiles))
 	}
-	for _, tl := range []graph.Tile{plan.Tiles[0], plan.Tiles[len(plan.Tiles)-1]} {
+	for _, tl := range []gpugraph.Tile{plan.Tiles[0], plan.Tiles[len(plan.Tiles)-1]} {
 		c := struct{ y0, x0, py0, py1, px0, px1 int }{tl.Y, tl.X, tl.RampTop, f*tile - tl.RampBottom, tl.RampLeft, f*tile - tl.RampRight}
 		crop := make([]float32, 0, z*tile*tile)
 		for ch := range z {

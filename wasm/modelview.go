@@ -11,10 +11,10 @@ import (
 
 	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/cones/settings"
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/wasm/offline"
 	"github.com/cones2web/cones2/webgpu"
-	"github.com/cones2web/cones2/webgpu/graph"
 )
 
 // gpuFacts is what the page can tell about the GPU before loading anything.
@@ -154,7 +154,7 @@ func (a *app) showGPUFit() {
 	}
 	w, h := a.ed.Size()
 	bind := min(g.limits.MaxStorageBufferBindingSize, g.limits.MaxBufferSize)
-	mem, err := graph.PlanPipeline(a.model.desc, graph.PipelineOptions{Width: w, Height: h, F16: true, Limit: bind})
+	mem, err := gpugraph.PlanPipeline(a.model.desc, gpugraph.PipelineOptions{Width: w, Height: h, F16: true, Limit: bind})
 	if err != nil {
 		setText(a.el.gpuMemory, fmt.Sprintf("a %d×%d image cannot be planned on this GPU: %v", w, h, err))
 		return

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/cones2web/cones2/e2e/headless"
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/internal/fixture"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/weights"
 )
 
@@ -183,20 +183,20 @@ func printFLOPs(out io.Writer, dir string, size int) error {
 		return err
 	}
 	lat := size / m.VAE.DownsampleFactor()
-	te, err := graph.TextEncoder(m.TextEncoder, graph.TextOptions{Batch: 2, F16: true, Limit: 2 << 30})
+	te, err := gpugraph.TextEncoder(m.TextEncoder, gpugraph.TextOptions{Batch: 2, F16: true, Limit: 2 << 30})
 	if err != nil {
 		return err
 	}
-	un, err := graph.UNet(m.UNet, graph.UNetOptions{Batch: 2, H: lat, W: lat, F16: true, Limit: 2 << 30, Edit: true,
+	un, err := gpugraph.UNet(m.UNet, gpugraph.UNetOptions{Batch: 2, H: lat, W: lat, F16: true, Limit: 2 << 30, Edit: true,
 		EditBatch: 1, CFG: true, TextKV: true})
 	if err != nil {
 		return err
 	}
-	vae, err := graph.VAEDecoder(m.VAE, graph.VAEOptions{H: lat, W: lat, F16: true, Limit: 2 << 30})
+	vae, err := gpugraph.VAEDecoder(m.VAE, gpugraph.VAEOptions{H: lat, W: lat, F16: true, Limit: 2 << 30})
 	if err != nil {
 		return err
 	}
-	kv, err := graph.UNetTextKV(m.UNet, graph.UNetOptions{Batch: 2, H: lat, W: lat, F16: true, Limit: 2 << 30, TextKV: true})
+	kv, err := gpugraph.UNetTextKV(m.UNet, gpugraph.UNetOptions{Batch: 2, H: lat, W: lat, F16: true, Limit: 2 << 30, TextKV: true})
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func printFLOPs(out io.Writer, dir string, size int) error {
 	tokens := m.TextEncoder.Config.MaxPositionEmbeddings
 	for _, x := range []struct {
 		name string
-		g    *graph.Graph
+		g    *gpugraph.Graph
 		desc weights.FLOPs // the description's matrix products, for comparison
 	}{
 		{"text encoder (batch 2)", te, m.TextEncoder.FLOPs(2, tokens)},
@@ -223,7 +223,7 @@ func printFLOPs(out io.Writer, dir string, size int) error {
 		}
 	}
 	for _, limit := range []uint64{128 << 20, 2 << 30} {
-		mem, err := graph.PlanPipeline(m, graph.PipelineOptions{Width: size, Height: size, F16: true, Limit: limit})
+		mem, err := gpugraph.PlanPipeline(m, gpugraph.PipelineOptions{Width: size, Height: size, F16: true, Limit: limit})
 		if err != nil {
 			return err
 		}

@@ -10,11 +10,11 @@ type BenchFamily struct {
 	Family  string
 	Calls   int
 	FLOPs   float64
-	Bytes   float64 // graph.OpBytes summed
+	Bytes   float64 // gpugraph.OpBytes summed
 	Seconds float64
 }
 
-// GBs is the family's memory throughput (graph.OpBytes per second).
+// GBs is the family's memory throughput (gpugraph.OpBytes per second).
 func (f BenchFamily) GBs() float64 {
 	if f.Seconds == 0 {
 		return 0

@@ -11,8 +11,8 @@ import (
 	"github.com/cones2web/cones2/cones/layout"
 	"github.com/cones2web/cones2/cones/noise"
 	"github.com/cones2web/cones2/cones/request"
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu/compute"
-	"github.com/cones2web/cones2/webgpu/graph"
 )
 
 // Bench measures one graph of the loaded model at latent size h x w: the whole evaluation
@@ -20,20 +20,20 @@ import (
 // in one submit), grouped by kernel family. which is "unet" (batch 2, layout edit, CFG),
 // "text" (batch 2) or "vae".
 func (e *Engine) Bench(ctx context.Context, which string, h, w, reps int) (*BenchReport, error) {
-	var build func() (*graph.Graph, error)
+	var build func() (*gpugraph.Graph, error)
 	switch which {
 	case "unet":
-		build = func() (*graph.Graph, error) {
-			return graph.UNet(e.Model.UNet, graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(),
+		build = func() (*gpugraph.Graph, error) {
+			return gpugraph.UNet(e.Model.UNet, gpugraph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(),
 				Edit: true, EditBatch: 1, CFG: true, TextKV: true})
 		}
 	case "text":
-		build = func() (*graph.Graph, error) {
-			return graph.TextEncoder(e.Model.TextEncoder, graph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit()})
+		build = func() (*gpugraph.Graph, error) {
+			return gpugraph.TextEncoder(e.Model.TextEncoder, gpugraph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit()})
 		}
 	case "vae":
-		build = func() (*graph.Graph, error) {
-			return graph.VAEDecoder(e.Model.VAE, graph.VAEOptions{H: h, W: w, F16: e.F16, Limit: e.limit()})
+		build = func() (*gpugraph.Graph, error) {
+			return gpugraph.VAEDecoder(e.Model.VAE, gpugraph.VAEOptions{H: h, W: w, F16: e.F16, Limit: e.limit()})
 		}
 	default:
 		return nil, fmt.Errorf("bench: unknown graph %q (unet, text or vae)", which)
@@ -158,8 +158,8 @@ func (e *Engine) benchUNetExtras(ctx context.Context, p *Program, r *BenchReport
 	}
 	const key = "bench/textkv"
 	defer e.drop(key)
-	kv, err := e.program(ctx, key, func() (*graph.Graph, error) {
-		return graph.UNetTextKV(e.Model.UNet, graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), TextKV: true})
+	kv, err := e.program(ctx, key, func() (*gpugraph.Graph, error) {
+		return gpugraph.UNetTextKV(e.Model.UNet, gpugraph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), TextKV: true})
 	}, nil)
 	if err != nil {
 		return err

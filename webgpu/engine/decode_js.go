@@ -6,8 +6,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu"
-	"github.com/cones2web/cones2/webgpu/graph"
 )
 
 // Decoded is a VAE decode's output.
@@ -26,7 +26,7 @@ type DecodeOptions struct {
 }
 
 // Decode turns latents [channels, h, w] into an image: whole when the decoder's buffers fit the
-// device, else tile by tile with the overlaps blended (graph.VAETiles). The decoder's programs
+// device, else tile by tile with the overlaps blended (gpugraph.VAETiles). The decoder's programs
 // are released afterwards: their memory is only needed while decoding.
 func (e *Engine) Decode(ctx context.Context, latents []float32, h, w int, o DecodeOptions) (*Decoded, error) {
 	v := e.Model.VAE
@@ -34,17 +34,17 @@ func (e *Engine) Decode(ctx context.Context, latents []float32, h, w int, o Deco
 	if len(latents) != z*h*w {
 		return nil, fmt.Errorf("vae: %d latent values for %dx%dx%d", len(latents), z, h, w)
 	}
-	plan, err := graph.VAETiles(v, h, w, e.F16, e.limit(), 0)
+	plan, err := gpugraph.VAETiles(v, h, w, e.F16, e.limit(), 0)
 	if o.Tile > 0 {
-		plan, err = graph.TileGrid(h, w, o.Tile, f), nil
+		plan, err = gpugraph.TileGrid(h, w, o.Tile, f), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vae: %w", err)
 	}
 	key := fmt.Sprintf("vae/%dx%d", plan.TileH, plan.TileW)
 	defer e.drop(key)
-	dec, err := e.program(ctx, key, func() (*graph.Graph, error) {
-		return graph.VAEDecoder(v, graph.VAEOptions{H: plan.TileH, W: plan.TileW, F16: e.F16, Limit: e.limit()})
+	dec, err := e.program(ctx, key, func() (*gpugraph.Graph, error) {
+		return gpugraph.VAEDecoder(v, gpugraph.VAEOptions{H: plan.TileH, W: plan.TileW, F16: e.F16, Limit: e.limit()})
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("vae: %w", err)
@@ -65,7 +65,7 @@ func (e *Engine) Decode(ctx context.Context, latents []float32, h, w int, o Deco
 	}
 	pk := fmt.Sprintf("pixels/%dx%d", out.Height, out.Width)
 	defer e.drop(pk)
-	px, err := e.program(ctx, pk, func() (*graph.Graph, error) { return graph.PixelsGraph(out.Height, out.Width) }, nil)
+	px, err := e.program(ctx, pk, func() (*gpugraph.Graph, error) { return gpugraph.PixelsGraph(out.Height, out.Width) }, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (e *Engine) Decode(ctx context.Context, latents []float32, h, w int, o Deco
 			}
 		}
 		bk := fmt.Sprintf("blend/%d", i)
-		blend, err := e.program(ctx, bk, func() (*graph.Graph, error) { return graph.TileBlend(t, f, 3, out.Height, out.Width) },
+		blend, err := e.program(ctx, bk, func() (*gpugraph.Graph, error) { return gpugraph.TileBlend(t, f, 3, out.Height, out.Width) },
 			map[string]*webgpu.Buffer{"tile": img, "canvas": canvas})
 		if err != nil {
 			return nil, err

@@ -9,7 +9,7 @@
 // What the page calls (all blocking: call them from a goroutine, never from a JS callback):
 //
 //	e, err := engine.Load(ctx, engine.LoadOptions{URL: "/model", OnProgress: ...}) // bytes per component
-//	mem, err := e.Plan(512, 512)          // graph.Memory: peak GPU bytes, VAE tiling, FLOPs
+//	mem, err := e.Plan(512, 512)          // gpugraph.Memory: peak GPU bytes, VAE tiling, FLOPs
 //	res, err := e.Generate(ctx, engine.Request{...}) // OnStep per step; cancel ctx to stop
 //	e.Close()
 //

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu"
 	"github.com/cones2web/cones2/webgpu/compute"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/weights"
 )
 
@@ -77,7 +77,7 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 		progs: map[string]*Program{}}
 	// A weight larger than the device can bind can never run: say so before downloading.
 	for _, p := range append(append(m.TextEncoder.Params(), m.UNet.Params()...), m.VAE.Decoder.Params()...) {
-		if n := uint64(graph.WeightDType(p.Shape, e.F16).Size(p.NumElements())); n > dev.Limits.Binding() {
+		if n := uint64(gpugraph.WeightDType(p.Shape, e.F16).Size(p.NumElements())); n > dev.Limits.Binding() {
 			return nil, &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: "weight " + p.Name, Want: n, Have: dev.Limits.Binding()}
 		}
 	}
@@ -135,14 +135,14 @@ func (e *Engine) WeightBytes() uint64 {
 }
 
 // Plan reports the GPU memory a generation at width x height needs on this device.
-func (e *Engine) Plan(width, height int) (graph.Memory, error) {
-	m, err := graph.PlanPipeline(e.Model, graph.PipelineOptions{Width: width, Height: height, F16: e.F16, Limit: e.Dev.Limits.Binding()})
+func (e *Engine) Plan(width, height int) (gpugraph.Memory, error) {
+	m, err := gpugraph.PlanPipeline(e.Model, gpugraph.PipelineOptions{Width: width, Height: height, F16: e.F16, Limit: e.Dev.Limits.Binding()})
 	return m, e.limitError(err)
 }
 
 // limitError turns a graph's TooLargeError into the *webgpu.LimitError the page branches on.
 func (e *Engine) limitError(err error) error {
-	var tl *graph.TooLargeError
+	var tl *gpugraph.TooLargeError
 	if errors.As(err, &tl) {
 		return &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: tl.Tensor, Want: tl.Bytes, Have: e.Dev.Limits.Binding()}
 	}
@@ -150,7 +150,7 @@ func (e *Engine) limitError(err error) error {
 }
 
 // program returns the cached program under key, building it with build on first use.
-func (e *Engine) program(ctx context.Context, key string, build func() (*graph.Graph, error), bind map[string]*webgpu.Buffer) (*Program, error) {
+func (e *Engine) program(ctx context.Context, key string, build func() (*gpugraph.Graph, error), bind map[string]*webgpu.Buffer) (*Program, error) {
 	if p, ok := e.progs[key]; ok {
 		return p, nil
 	}

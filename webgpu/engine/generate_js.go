@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/cones2web/cones2/cones/sample"
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/weights"
 )
 
@@ -35,10 +35,10 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	// Everything that changes between generations of one shape (prompt, residuals, layout
 	// maps, CFG scale, steps, seed) is data in buffers the programs already bind: a new
 	// generation of the same size and edit setting rebuilds no bind group.
-	o := graph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Grids != nil, EditBatch: 1,
+	o := gpugraph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Grids != nil, EditBatch: 1,
 		CFG: true, TextKV: true}
 	// the text keys and values of every cross-attention layer, once per generation
-	kv, err := e.program(ctx, "textkv", func() (*graph.Graph, error) { return graph.UNetTextKV(u, o) },
+	kv, err := e.program(ctx, "textkv", func() (*gpugraph.Graph, error) { return gpugraph.UNetTextKV(u, o) },
 		map[string]*webgpu.Buffer{"context": ctxBuf})
 	if err != nil {
 		return nil, fmt.Errorf("generate: text K/V: %w", err)
@@ -59,7 +59,7 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 			e.drop(k)
 		}
 	}
-	unet, err := e.program(ctx, key, func() (*graph.Graph, error) { return graph.UNet(u, o) }, bind)
+	unet, err := e.program(ctx, key, func() (*gpugraph.Graph, error) { return gpugraph.UNet(u, o) }, bind)
 	if err != nil {
 		return nil, fmt.Errorf("generate: unet: %w", err)
 	}
@@ -89,8 +89,8 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 // prompt's embedding, leaving the result in the program's "context" output on the GPU.
 func (e *Engine) conditioning(ctx context.Context, r Request) (*Program, error) {
 	te := e.Model.TextEncoder
-	p, err := e.program(ctx, "conditioning", func() (*graph.Graph, error) {
-		return graph.TextEncoder(te, graph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit(), Residual: true})
+	p, err := e.program(ctx, "conditioning", func() (*gpugraph.Graph, error) {
+		return gpugraph.TextEncoder(te, gpugraph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit(), Residual: true})
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("text encoder: %w", err)
@@ -142,7 +142,7 @@ func (d *denoiser) Denoise(ctx context.Context, x []float32, s sample.Step) ([]f
 	if s.Guided {
 		coef = sample.EditStrength(d.weight, s.GuideSigma)
 	}
-	if err := d.p.SetF32("scalars", 0, graph.StepScalars(d.u, d.batch, s.Timestep, coef, d.cfg)); err != nil {
+	if err := d.p.SetF32("scalars", 0, gpugraph.StepScalars(d.u, d.batch, s.Timestep, coef, d.cfg)); err != nil {
 		return nil, err
 	}
 	if err := d.p.RunStep(s.Guided); err != nil {

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"syscall/js"
 
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/weights"
 	"github.com/cones2web/cones2/wgsl"
 )
@@ -209,7 +209,7 @@ func loadComponent(ctx context.Context, dev *webgpu.Device, f *weights.Folder, b
 		if !s.Param.DType.IsFloat() || !keep(s.Param.Name) {
 			continue
 		}
-		sk, err := newSink(dev, s, graph.WeightDType(s.Param.Shape, f16))
+		sk, err := newSink(dev, s, gpugraph.WeightDType(s.Param.Shape, f16))
 		if err != nil {
 			release(out)
 			return nil, 0, fmt.Errorf("%s: %w", component, err)

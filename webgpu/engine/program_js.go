@@ -6,9 +6,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu"
 	"github.com/cones2web/cones2/webgpu/compute"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/wgsl"
 )
 
@@ -16,7 +16,7 @@ import (
 // outputs and constants, weights bound from the loaded model, and one prepared call per dispatch.
 // Running it records every dispatch into one command buffer and submits it once.
 type Program struct {
-	G     *graph.Graph
+	G     *gpugraph.Graph
 	r     *compute.Runner
 	bufs  []*webgpu.Buffer // per tensor
 	calls []*compute.Call
@@ -27,7 +27,7 @@ type Program struct {
 
 // NewProgram prepares g. weights maps parameter names to loaded buffers; bind maps input names
 // to existing buffers (another program's output) instead of new ones.
-func NewProgram(ctx context.Context, r *compute.Runner, g *graph.Graph, weights map[string]*Weight,
+func NewProgram(ctx context.Context, r *compute.Runner, g *gpugraph.Graph, weights map[string]*Weight,
 	bind map[string]*webgpu.Buffer) (*Program, error) {
 	p := &Program{G: g, r: r, bufs: make([]*webgpu.Buffer, len(g.Tensors))}
 	if err := p.allocate(weights, bind); err != nil {
@@ -52,7 +52,7 @@ func NewProgram(ctx context.Context, r *compute.Runner, g *graph.Graph, weights 
 
 func (p *Program) allocate(weights map[string]*Weight, bind map[string]*webgpu.Buffer) error {
 	g, dev := p.G, p.r.Dev
-	plan := graph.PlanMemory(g)
+	plan := gpugraph.PlanMemory(g)
 	slots := make([]*webgpu.Buffer, len(plan.Slots))
 	for i, size := range plan.Slots {
 		b, err := dev.CreateBuffer(fmt.Sprintf("slot %d", i), size, compute.StorageUsage)
@@ -64,12 +64,12 @@ func (p *Program) allocate(weights map[string]*Weight, bind map[string]*webgpu.B
 	}
 	for i, t := range g.Tensors {
 		switch t.Kind {
-		case graph.Activation:
+		case gpugraph.Activation:
 			if plan.Slot[i] >= 0 {
 				p.bufs[i] = slots[plan.Slot[i]]
 			}
 			continue
-		case graph.Weight:
+		case gpugraph.Weight:
 			w, ok := weights[t.Param]
 			if !ok {
 				return fmt.Errorf("engine: weight %s is not loaded", t.Param)
@@ -79,7 +79,7 @@ func (p *Program) allocate(weights map[string]*Weight, bind map[string]*webgpu.B
 			}
 			p.bufs[i] = w.Buf
 			continue
-		case graph.Input:
+		case gpugraph.Input:
 			if b, ok := bind[t.Name]; ok {
 				if b.Size() < t.Bytes() {
 					return fmt.Errorf("engine: input %s bound to %d bytes, needs %d", t.Name, b.Size(), t.Bytes())
@@ -94,7 +94,7 @@ func (p *Program) allocate(weights map[string]*Weight, bind map[string]*webgpu.B
 		}
 		p.owned = append(p.owned, b)
 		p.bufs[i] = b
-		if t.Kind == graph.Const {
+		if t.Kind == gpugraph.Const {
 			if err := dev.Write(b, 0, compute.Bytes(wgsl.Mem{F: t.Data})); err != nil {
 				return err
 			}

@@ -6,15 +6,15 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/cones2web/cones2/webgpu/graph"
+	"github.com/cones2web/cones2/gpugraph"
 )
 
 // TextEncoder runs the text encoder on token-id rows (each of the position count, 77) and returns
 // last_hidden_state [len(ids), 77, width].
 func (e *Engine) TextEncoder(ctx context.Context, ids [][]int) ([]float32, error) {
 	key := fmt.Sprintf("text/%d", len(ids))
-	p, err := e.program(ctx, key, func() (*graph.Graph, error) {
-		return graph.TextEncoder(e.Model.TextEncoder, graph.TextOptions{Batch: len(ids), F16: e.F16, Limit: e.limit()})
+	p, err := e.program(ctx, key, func() (*gpugraph.Graph, error) {
+		return gpugraph.TextEncoder(e.Model.TextEncoder, gpugraph.TextOptions{Batch: len(ids), F16: e.F16, Limit: e.limit()})
 	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("text encoder: %w", err)
@@ -61,9 +61,9 @@ type UNetCall struct {
 
 // UNet evaluates the UNet once and returns its output [Batch, out, H, W].
 func (e *Engine) UNet(ctx context.Context, c UNetCall) ([]float32, error) {
-	o := graph.UNetOptions{Batch: c.Batch, H: c.H, W: c.W, F16: e.F16, Limit: e.limit(), Edit: c.Edit, EditBatch: c.EditBatch}
+	o := gpugraph.UNetOptions{Batch: c.Batch, H: c.H, W: c.W, F16: e.F16, Limit: e.limit(), Edit: c.Edit, EditBatch: c.EditBatch}
 	key := fmt.Sprintf("unet/%+v", o)
-	p, err := e.program(ctx, key, func() (*graph.Graph, error) { return graph.UNet(e.Model.UNet, o) }, nil)
+	p, err := e.program(ctx, key, func() (*gpugraph.Graph, error) { return gpugraph.UNet(e.Model.UNet, o) }, nil)
 	if err != nil {
 		return nil, fmt.Errorf("unet: %w", err)
 	}
@@ -78,7 +78,7 @@ func (e *Engine) UNet(ctx context.Context, c UNetCall) ([]float32, error) {
 			return nil, fmt.Errorf("unet: %w", err)
 		}
 	}
-	if err := p.SetF32("scalars", 0, graph.StepScalars(e.Model.UNet, c.Batch, c.Timestep, c.Coef, 0)); err != nil {
+	if err := p.SetF32("scalars", 0, gpugraph.StepScalars(e.Model.UNet, c.Batch, c.Timestep, c.Coef, 0)); err != nil {
 		return nil, err
 	}
 	if err := p.Run(); err != nil {
@@ -91,7 +91,7 @@ func (e *Engine) UNet(ctx context.Context, c UNetCall) ([]float32, error) {
 func setLayout(p *Program, maps map[int][]float32) error {
 	for name, id := range p.G.Inputs {
 		n := p.G.Tensors[id].Len / 77
-		if name != graph.LayoutInput(n) {
+		if name != gpugraph.LayoutInput(n) {
 			continue
 		}
 		m, ok := maps[n]

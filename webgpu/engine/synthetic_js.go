@@ -8,9 +8,9 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/cones2web/cones2/gpugraph"
 	"github.com/cones2web/cones2/webgpu"
 	"github.com/cones2web/cones2/webgpu/compute"
-	"github.com/cones2web/cones2/webgpu/graph"
 	"github.com/cones2web/cones2/weights"
 	"github.com/cones2web/cones2/wgsl"
 	"github.com/x448/float16"
@@ -57,7 +57,7 @@ func LoadSynthetic(ctx context.Context, o LoadOptions) (*Engine, error) {
 		if !p.DType.IsFloat() || strings.HasPrefix(p.Name, "encoder.") {
 			continue
 		}
-		dt := graph.WeightDType(p.Shape, e.F16)
+		dt := gpugraph.WeightDType(p.Shape, e.F16)
 		size := uint64(dt.Size(p.NumElements()))
 		buf, err := dev.CreateBuffer(p.Name, size, webgpu.UsageStorage|webgpu.UsageCopyDst)
 		if err != nil {

@@ -59,7 +59,7 @@ type Counts struct {
 	BindGroups int // bind groups created (one per prepared dispatch)
 	// DecoderBindGroups are those of the VAE decoder's programs (decoder, pixels, tile
 	// blends), which every decode builds and releases: their buffers are only held while
-	// decoding (graph.Memory.Peak counts on it). Every other program is built once per shape.
+	// decoding (gpugraph.Memory.Peak counts on it). Every other program is built once per shape.
 	DecoderBindGroups int
 	Pipelines         int // compute pipelines compiled
 }

@@ -1,4 +1,4 @@
-package graph
+package gpugraph
 
 // Map is an NCHW feature map held by a tensor (at element offset Off).
 type Map struct {

@@ -1,4 +1,4 @@
-package graph
+package gpugraph
 
 import "github.com/cones2web/cones2/weights"
 
