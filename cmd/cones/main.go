@@ -10,7 +10,12 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	stop, err := startProfile()
+	if err == nil {
+		err = run(os.Args[1:])
+		stop()
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(2)
 		}

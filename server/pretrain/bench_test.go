@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"fmt"
 	"context"
 	"testing"
 )
@@ -12,7 +13,15 @@ import (
 //
 //	go test -run '^$' -bench DiffusionStep -benchtime 10x ./server/pretrain
 func BenchmarkDiffusionStep(b *testing.B) {
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) { benchDiffusionStep(b, workers) })
+	}
+}
+
+// benchDiffusionStep times text encoder + UNet steps with batches split into workers shares.
+func benchDiffusionStep(b *testing.B, workers int) {
 	o := DefaultOptions(b.TempDir(), b.TempDir())
+	o.Workers = workers
 	o.VAE.Steps, o.ExportEvery = 1, 0
 	o.StopAfter = 1
 	if err := Run(context.Background(), o); err != nil {

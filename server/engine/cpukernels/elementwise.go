@@ -208,6 +208,10 @@ func (k *kernels) binaryExecutor(op backends.OpType) executor {
 // runs of a few elements, and per-run overhead would then dominate.
 const minBlock = 512
 
+// minRun is the shortest innermost axis that runBinary computes run by run rather than
+// gathering a broadcast operand: four vectors of eight, enough to amortise a call per run.
+const minRun = 32
+
 // runBinary computes c = a op b over the plan, in blocks of the innermost axes spread over the
 // cores. A block spans the last axes up to at least minBlock elements (at most
 // elementwiseChunk, so that there are blocks to share and gather patterns stay small); an operand that is not
@@ -244,6 +248,17 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 		})
 		return
 	}
+	// An operand broadcast over middle axes ([batch, channels, h, w] plus a [1, channels, 1, 1]
+	// bias) with a long innermost axis needs no gather: each inner run is contiguous or one
+	// value, so the block is computed run by run from offsets found once.
+	inner := p.dims[rank-1]
+	var runA, runB []int
+	if (pa != nil || pb != nil) && split < rank-1 && inner >= minRun {
+		runA = offsets(p.dims[split:rank-1], p.lhsStrides[split:rank-1])
+		runB = offsets(p.dims[split:rank-1], p.rhsStrides[split:rank-1])
+		pa, pb = nil, nil
+	}
+	ia, ib := p.lhsStrides[rank-1], p.rhsStrides[rank-1]
 	blocksPerItem := max(1, elementwiseChunk/block)
 	items := (blocks + blocksPerItem - 1) / blocksPerItem
 	workers := min(runtime.GOMAXPROCS(0), items)
@@ -269,6 +284,12 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 		}
 		for r := r0; r < r1; r++ {
 			x, y := a[offA:], b[offB:]
+			if runA != nil {
+				cr := c[r*block : (r+1)*block]
+				for j := range runA {
+					binaryRun(op, cr[j*inner:(j+1)*inner], x[runA[j]:], y[runB[j]:], ia, ib)
+				}
+			}
 			if pa != nil {
 				for j, o := range pa {
 					ta[j] = x[o]
@@ -281,7 +302,9 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 				}
 				y = tb
 			}
-			binaryRun(op, c[r*block:(r+1)*block], x, y, sa, sb)
+			if runA == nil {
+				binaryRun(op, c[r*block:(r+1)*block], x, y, sa, sb)
+			}
 			for axis := split - 1; axis >= 0; axis-- {
 				idx[axis]++
 				offA += p.lhsStrides[axis]
@@ -313,17 +336,22 @@ func blockPattern(dims, strides []int) (gather []int, stride int) {
 	case contiguousRun:
 		return nil, 1
 	}
-	offsets := []int{0}
+	return offsets(dims, strides), 1
+}
+
+// offsets lists, in row-major order over dims, the operand offsets its strides give.
+func offsets(dims, strides []int) []int {
+	out := []int{0}
 	for axis, d := range dims {
-		next := make([]int, 0, len(offsets)*d)
-		for _, o := range offsets {
+		next := make([]int, 0, len(out)*d)
+		for _, o := range out {
 			for i := range d {
 				next = append(next, o+i*strides[axis])
 			}
 		}
-		offsets = next
+		out = next
 	}
-	return offsets, 1
+	return out
 }
 
 // binaryRun is one inner run: c[i] = a[i*sa] op b[i*sb], strides 0 or 1.

@@ -18,5 +18,13 @@ func expSlice(in, out []float32) {
 	}
 }
 
+// erfSlice sets out[i] = erf(in[i]) (in and out may be the same slice); see erfScalar.
+func erfSlice(in, out []float32) {
+	out = out[:len(in)]
+	for i, x := range in {
+		out[i] = erfScalar(x)
+	}
+}
+
 // binaryVec: no vector path in this build; binaryRun does every element.
 func binaryVec(op backends.OpType, c, a, b []float32, sa, sb int) int { return 0 }

@@ -98,6 +98,44 @@ func expSlice(in, out []float32) {
 	}
 }
 
+// erfSlice sets out[i] = erf(in[i]) (in and out may be the same slice): eight at a time with
+// AVX2+FMA where the CPU has them, by the method of erfScalar (which does the remainder).
+func erfSlice(in, out []float32) {
+	out = out[:len(in)]
+	i := 0
+	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
+		hi, lo := archsimd.BroadcastFloat32x8(erfClamp), archsimd.BroadcastFloat32x8(-erfClamp)
+		p13, p11 := archsimd.BroadcastFloat32x8(erfP13), archsimd.BroadcastFloat32x8(erfP11)
+		p9, p7 := archsimd.BroadcastFloat32x8(erfP9), archsimd.BroadcastFloat32x8(erfP7)
+		p5, p3 := archsimd.BroadcastFloat32x8(erfP5), archsimd.BroadcastFloat32x8(erfP3)
+		p1 := archsimd.BroadcastFloat32x8(erfP1)
+		q8, q6 := archsimd.BroadcastFloat32x8(erfQ8), archsimd.BroadcastFloat32x8(erfQ6)
+		q4, q2 := archsimd.BroadcastFloat32x8(erfQ4), archsimd.BroadcastFloat32x8(erfQ2)
+		q0 := archsimd.BroadcastFloat32x8(erfQ0)
+		for ; i+8 <= len(in); i += 8 {
+			x := archsimd.LoadFloat32x8((*[8]float32)(in[i : i+8]))
+			xc := x.Min(hi).Max(lo)
+			x2 := xc.Mul(xc)
+			p := p13.MulAdd(x2, p11)
+			p = p.MulAdd(x2, p9)
+			p = p.MulAdd(x2, p7)
+			p = p.MulAdd(x2, p5)
+			p = p.MulAdd(x2, p3)
+			p = p.MulAdd(x2, p1)
+			q := q8.MulAdd(x2, q6)
+			q = q.MulAdd(x2, q4)
+			q = q.MulAdd(x2, q2)
+			q = q.MulAdd(x2, q0)
+			y := xc.Mul(p).Div(q)
+			y = x.Merge(y, x.IsNaN()) // NaN stays NaN
+			y.Store((*[8]float32)(out[i : i+8]))
+		}
+	}
+	for ; i < len(in); i++ {
+		out[i] = erfScalar(in[i])
+	}
+}
+
 // binaryVec computes the leading multiple of 8 of a binaryRun with AVX2 and returns how many
 // elements it did (0 without AVX2); IEEE arithmetic rounds the same in vectors, so the bits are
 // binaryRun's. One loop per op and stride pattern keeps branches out of the loops.

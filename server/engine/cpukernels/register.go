@@ -141,7 +141,7 @@ func install() error {
 	k.micro, k.microName = simdKernel()
 	replaced := []backends.OpType{
 		backends.OpTypeDotGeneral, backends.OpTypeGather, backends.OpTypeExp, backends.OpTypeLogistic,
-		backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv,
+		backends.OpTypeErf, backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv,
 		backends.OpTypeTranspose, backends.OpTypeBroadcastInDim, backends.OpTypeReduceSum, backends.OpTypeReduceMax,
 		backends.OpTypeScatterSum,
 	}
@@ -159,6 +159,7 @@ func install() error {
 	}
 	ours[backends.OpTypeExp] = k.unaryExecutor(backends.OpTypeExp, expSlice)
 	ours[backends.OpTypeLogistic] = k.unaryExecutor(backends.OpTypeLogistic, logistic)
+	ours[backends.OpTypeErf] = k.unaryExecutor(backends.OpTypeErf, erfSlice)
 	for _, op := range []backends.OpType{backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv} {
 		ours[op] = k.binaryExecutor(op)
 	}

@@ -204,7 +204,7 @@ func slicesEqual(a, b []int) bool {
 	return reflect.DeepEqual(append([]int{}, a...), append([]int{}, b...))
 }
 
-// TestElementwiseGraph checks Exp, Logistic and broadcasting Add/Sub/Mul/Div through GoMLX.
+// TestElementwiseGraph checks Exp, Logistic, Erf and broadcasting Add/Sub/Mul/Div through GoMLX.
 func TestElementwiseGraph(t *testing.T) {
 	backend := testBackend(t)
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -216,6 +216,19 @@ func TestElementwiseGraph(t *testing.T) {
 	xt := tensors.FromFlatDataAndDimensions(x, 3, 5, 7)
 	gotExp := tensors.MustCopyFlatData[float32](MustExecOnce(backend, Exp, xt))
 	gotLog := tensors.MustCopyFlatData[float32](MustExecOnce(backend, Logistic, xt))
+	// Erf on a dense grid (vector and scalar elements both), and on x's extremes and NaN.
+	grid := make([]float32, 0, 1201)
+	for i := -600; i <= 600; i++ {
+		grid = append(grid, float32(i)/100)
+	}
+	grid = append(grid, x...)
+	gotErf := tensors.MustCopyFlatData[float32](MustExecOnce(backend, Erf, tensors.FromFlatDataAndDimensions(grid, len(grid))))
+	for i, v := range grid {
+		want := math.Erf(float64(v))
+		if d := math.Abs(float64(gotErf[i]) - want); !(d <= 5e-7) && !(math.IsNaN(want) && math.IsNaN(float64(gotErf[i]))) {
+			t.Fatalf("erf(%g) = %g, want %g", v, gotErf[i], want)
+		}
+	}
 	for i, v := range x {
 		want := float64(float32(math.Exp(float64(v)))) // +Inf where float32 overflows
 		if d := math.Abs(float64(gotExp[i]) - want); !(d <= 3e-7*want) && !(math.IsNaN(want) && math.IsNaN(float64(gotExp[i]))) && !(math.IsInf(want, 1) && math.IsInf(float64(gotExp[i]), 1)) && !(want < 1e-37 && gotExp[i] == 0) {
@@ -273,8 +286,9 @@ func TestElementwiseGraph(t *testing.T) {
 
 func slicesClone(s []int) []int { return append([]int(nil), s...) }
 
-// TestBinaryLarge: a same-shape op long enough to be split into chunks, and a group-norm-like
-// broadcast whose blocks are gathered, against scalar arithmetic.
+// TestBinaryLarge: a same-shape op long enough to be split into chunks, a group-norm-like
+// broadcast whose blocks are gathered, and broadcasts computed run by run, against scalar
+// arithmetic.
 func TestBinaryLarge(t *testing.T) {
 	backend := testBackend(t)
 	rng := rand.New(rand.NewPCG(21, 22))
@@ -297,6 +311,32 @@ func TestBinaryLarge(t *testing.T) {
 		b, g := i/(64*8*5), i/5%8
 		if want := x[i] * m[b*8+g]; got[i] != want {
 			t.Fatalf("group broadcast at %d: %g, want %g", i, got[i], want)
+		}
+	}
+	// Broadcasts over middle axes with a long innermost axis (a per-channel bias, a per-row
+	// table), which runBinary computes run by run: both operand orders.
+	xd := []int{2, 16, 3, 40}
+	size = 2 * 16 * 3 * 40
+	for _, bd := range [][]int{{1, 16, 1, 1}, {1, 16, 1, 40}} {
+		b := randomFloats(rng, bd[1]*bd[3])
+		for _, swap := range []bool{false, true} {
+			got = tensors.MustCopyFlatData[float32](MustExecOnce(backend, func(p, q *Node) *Node {
+				if swap {
+					return Sub(q, p)
+				}
+				return Sub(p, q)
+			}, tensors.FromFlatDataAndDimensions(x[:size], xd...), tensors.FromFlatDataAndDimensions(b, bd...)))
+			for i := range size {
+				ch, w := i/(3*40)%16, i%40
+				j := ch*bd[3] + min(w, bd[3]-1)
+				want := x[i] - b[j]
+				if swap {
+					want = b[j] - x[i]
+				}
+				if got[i] != want {
+					t.Fatalf("broadcast %v (swapped %v) at %d: %g, want %g", bd, swap, i, got[i], want)
+				}
+			}
 		}
 	}
 }
