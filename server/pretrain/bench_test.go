@@ -1,8 +1,8 @@
 package pretrain
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"testing"
 )
 
