@@ -72,7 +72,7 @@ func Evaluate(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	gen := &generate.Generator{Pipeline: p, Tokenizer: tok}
-	cfg.Settings = cfg.Settings.orModel(p.Folder.Recommended)
+	cfg.Settings = orModel(cfg.Settings, p.Folder.Recommended)
 	cfg.Custom = cfg.Custom.resolve(p)
 	rep := &Report{Config: cfg}
 	if rep.VAEPixels, rep.VAEShapePixels, err = RoundTrip(p, VAEScenes, cfg.Suite.SceneSeed+3); err != nil {

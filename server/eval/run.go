@@ -4,28 +4,23 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cones2web/cones2/cones/settings"
 	"github.com/cones2web/cones2/server/engine/generate"
 	"github.com/cones2web/cones2/weights"
 )
 
-// Settings are the sampling settings of every generation of the evaluation (the seed is each
-// item's).
-type Settings struct {
-	Steps, GuidanceSteps int
-	GuidanceWeight       float64
-	CFGScale             float64
-	Sampler              string
-}
+// Settings are the sampling settings of every generation of the evaluation: the one settings
+// type (cones/settings), whose prompt and seed are each item's and whose size is the model's.
+type Settings = settings.Settings
 
 // ModelSettings are the sampling settings the model folder recommends (weights.Recommended),
 // what a user of the page or of cones generate gets.
 func ModelSettings(r weights.Recommended) Settings {
-	s := r.Sampling
-	return Settings{Steps: s.Steps, GuidanceSteps: s.GuidedSteps, GuidanceWeight: s.GuidanceWeight, CFGScale: s.CFG, Sampler: s.Sampler}
+	return r.Sampling.Settings()
 }
 
 // orModel fills the settings left zero with the model's.
-func (s Settings) orModel(r weights.Recommended) Settings {
+func orModel(s Settings, r weights.Recommended) Settings {
 	m := ModelSettings(r)
 	if s.Steps == 0 {
 		s.Steps, s.GuidanceSteps = m.Steps, min(m.GuidanceSteps, m.Steps)
@@ -69,9 +64,9 @@ func Run(ctx context.Context, gen *generate.Generator, s Settings, items []Item,
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		req := generate.Request{Settings: generate.Settings{Prompt: it.Prompt, Steps: s.Steps, GuidanceSteps: s.GuidanceSteps,
-			GuidanceWeight: s.GuidanceWeight, CFGScale: s.CFGScale, Sampler: s.Sampler, Seed: it.Seed},
-			Layout: it.Mode.Layout(it.Subjects)}
+		set := s
+		set.Prompt, set.Seed = it.Prompt, it.Seed
+		req := generate.Request{Settings: set, Layout: it.Mode.Layout(it.Subjects)}
 		restore := func() error { return nil }
 		if configure != nil {
 			var err error
