@@ -198,7 +198,7 @@ func (k *kernels) binaryExecutor(op backends.OpType) executor {
 			}
 		}
 		c := bufferOf(out).flat.([]float32)
-		runBinary(op, plan, c, a, b)
+		runBinary(op, plan, c, a, b, &k.offsets)
 		return out, nil
 	}
 }
@@ -218,7 +218,7 @@ const minRun = 32
 // contiguous or constant over its block is first gathered into a scratch block (each block's
 // pattern of offsets is the same, only its base moves), so that the arithmetic always runs over
 // long contiguous slices.
-func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
+func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32, cache *offsetCache) {
 	rank := len(p.dims)
 	split := rank - 1 // axes [split, rank) form the block
 	block := p.dims[rank-1]
@@ -226,8 +226,8 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 		split--
 		block *= p.dims[split]
 	}
-	pa, sa := blockPattern(p.dims[split:], p.lhsStrides[split:])
-	pb, sb := blockPattern(p.dims[split:], p.rhsStrides[split:])
+	pa, sa := blockPattern(p.dims[split:], p.lhsStrides[split:], cache)
+	pb, sb := blockPattern(p.dims[split:], p.rhsStrides[split:], cache)
 	outer := p.dims[:split]
 	blocks := len(c) / block
 	if pa == nil && pb == nil && block > elementwiseChunk {
@@ -254,8 +254,8 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 	inner := p.dims[rank-1]
 	var runA, runB []int
 	if (pa != nil || pb != nil) && split < rank-1 && inner >= minRun {
-		runA = offsets(p.dims[split:rank-1], p.lhsStrides[split:rank-1])
-		runB = offsets(p.dims[split:rank-1], p.rhsStrides[split:rank-1])
+		runA = cache.offsets(p.dims[split:rank-1], p.lhsStrides[split:rank-1])
+		runB = cache.offsets(p.dims[split:rank-1], p.rhsStrides[split:rank-1])
 		pa, pb = nil, nil
 	}
 	ia, ib := p.lhsStrides[rank-1], p.rhsStrides[rank-1]
@@ -323,7 +323,7 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32) {
 // blockPattern classifies an operand over one block (axes dims, its strides): contiguous
 // (stride 1), constant (stride 0), or neither, in which case it returns the offsets to gather
 // (and stride 1, for the gathered copy).
-func blockPattern(dims, strides []int) (gather []int, stride int) {
+func blockPattern(dims, strides []int, cache *offsetCache) (gather []int, stride int) {
 	constant, contiguousRun, want := true, true, 1
 	for axis := len(dims) - 1; axis >= 0; axis-- {
 		constant = constant && strides[axis] == 0
@@ -336,7 +336,7 @@ func blockPattern(dims, strides []int) (gather []int, stride int) {
 	case contiguousRun:
 		return nil, 1
 	}
-	return offsets(dims, strides), 1
+	return cache.offsets(dims, strides), 1
 }
 
 // offsets lists, in row-major order over dims, the operand offsets its strides give.

@@ -84,6 +84,8 @@ type kernels struct {
 	gatherData reflect.Type
 	// scatterData: the same for ScatterSum (*simplego.scatterNode).
 	scatterData reflect.Type
+	// offsets memoises the broadcast patterns of the elementwise ops.
+	offsets offsetCache
 	// fallback holds simplego's executors of the ops replaced, as they were before.
 	fallback map[backends.OpType]executor
 	// micro is the matrix product's micro-kernel (SIMD where the build and CPU allow), named by
