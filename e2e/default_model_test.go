@@ -38,7 +38,8 @@ const defaultModelSettings = `{"format": "cones2-model-settings/1",
 
 // TestDefaultModel generates on the page with the model `make run` serves (weights/default,
 // here a copy with a cones.json of the test's own) and checks that the page starts from the
-// model: its example prompt, its recommended sampling settings (20 steps instead of 50), the
+// model: its example prompt, its recommended sampling settings (20 steps instead of 50) and
+// subject training steps (300, on a server that does not train), the
 // example's subject phrases offered for new boxes (and the phrases of the prompts typed after,
 // none left from before), and no request for a file the manifest does not list. It then generates at those settings and checks the picture against the server
 // engine given the settings stored in the PNG: the browser's WebGPU engine (float16 weights on
@@ -59,6 +60,11 @@ func TestDefaultModel(t *testing.T) {
 	if got := pageEval[string](s, `["prompt", "sampler", "steps", "guided_steps", "guidance_weight", "cfg"].map(id =>
 		document.getElementById(id).value).join("|")`); got != defaultModelPrompt+"|euler|20|15|1.5|6" {
 		t.Errorf("the form starts as %q, want the model's example and settings %q", got, defaultModelPrompt+"|euler|20|15|1.5|6")
+	}
+	// This server does not train: the "New subject" steps are the model's recommendation all
+	// the same, not the official 3,000.
+	if got := pageEval[string](s, `document.getElementById("train-steps").value`); got != "300" {
+		t.Errorf("New subject steps start at %q, want the model's 300", got)
 	}
 	newWord := func() string {
 		return pageEval[string](s, `(() => { const s = document.getElementById("new-word");

@@ -23,6 +23,7 @@ type app struct {
 
 	store    *store // nil when the browser gives no IndexedDB (private windows in some browsers)
 	tok      *tokenizer.Tokenizer
+	train    *trainView // the "New subject" section; nil when its elements are missing
 	ed       *editor.Editor
 	subjects []library.Subject
 	items    []library.Item

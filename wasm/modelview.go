@@ -69,14 +69,21 @@ func (a *app) inspectModel() {
 
 // useRecommended starts the form from the model's recommended settings (cones.json): its
 // sampler, steps, guided steps, guidance weight and CFG scale, and its example prompt, whose
-// subject phrases the layout's word list then offers. A model without the file gets the
+// subject phrases the layout's word list then offers; the "New subject" steps, until a
+// training server says its own. A model without the file gets the
 // official settings, which the page's own form already holds. Work the person brought back
 // (a stored draft) or typed since the page opened is never replaced.
 func (a *app) useRecommended() {
-	if a.model.folder == nil || a.draftRestored || a.formEdited {
+	if a.model.folder == nil {
 		return
 	}
 	r := a.model.folder.Recommended
+	if a.train != nil {
+		a.train.useModelSteps(r.Training.Steps)
+	}
+	if a.draftRestored || a.formEdited {
+		return
+	}
 	s := r.Sampling.Settings()
 	s.Prompt = r.Example.Prompt
 	fillOptions(a.el.sampler, schedule.Names(), s.Sampler, "")

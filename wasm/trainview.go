@@ -52,6 +52,7 @@ func (a *app) wireTraining() {
 		return
 	}
 	t := &trainView{a: a, el: el}
+	a.train = t
 	on(el.photos, "change", func(js.Value) {
 		files := fileList(el.photos)
 		el.photos.Set("value", "")
@@ -121,6 +122,15 @@ func (t *trainView) describeServer() {
 	t.el.steps.Set("max", l.MaxSteps)
 	if !t.stepsTyped {
 		t.el.steps.Set("value", in.Defaults.Steps)
+	}
+}
+
+// useModelSteps shows the model's recommended step count (cones.json) in the steps field while
+// no training server has said its own default and the person has typed none: the form then
+// never shows the official 3,000 steps for a model that recommends 600.
+func (t *trainView) useModelSteps(steps int) {
+	if t.info == nil && !t.stepsTyped && steps > 0 {
+		t.el.steps.Set("value", steps)
 	}
 }
 
