@@ -201,10 +201,10 @@ func (c CustomSubject) String() string {
 }
 
 // CustomSubjects are the subjects of the customisation section: colours the bare word rarely
-// draws for that shape on the default model (measured at its cones.json settings, 12 seeds:
-// "a triangle" is orange in half the seeds and never cyan, blue or purple), so that what a
-// method adds shows; the section reports each one's bare-word rate. Subjects that appear
-// together (customGroups) have distinct colours and words.
+// draws for that shape on the default model (measured at its cones.json settings, 24 seeds:
+// "a triangle" never cyan and blue in 3, "a square" never purple, "a circle" orange in 3), so
+// that what a method adds shows; the section reports each one's bare-word rate. Subjects that
+// appear together (customGroups) have distinct colours and words.
 func CustomSubjects() []CustomSubject {
 	return []CustomSubject{
 		{Word: "triangle", Colour: shapes.Cyan, Kind: shapes.Triangle},

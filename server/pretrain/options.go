@@ -73,11 +73,11 @@ type DiffusionPhase struct {
 // measured time on a 2-core machine).
 func DefaultOptions(work, out string) Options {
 	return Options{
-		Sizes: DefaultSizes(), Seed: 1, Work: work, Out: out, ExportEvery: 500, CheckpointEvery: 100, Workers: 1,
+		Sizes: DefaultSizes(), Seed: 1, Work: work, Out: out, ExportEvery: 500, CheckpointEvery: 100, Workers: 2,
 		VAE: VAEPhase{Steps: 1500, Batch: 8,
 			Optimiser: Optimiser{LR: 2e-3, Warmup: 50, ClipNorm: 1},
 			Objective: VAEObjective{KL: 5e-4, Edge: 0.5, Shape: 5}},
-		Diffusion: DiffusionPhase{Steps: 3000, Batch: 16,
+		Diffusion: DiffusionPhase{Steps: 5000, Batch: 16,
 			Optimiser:      Optimiser{LR: 6e-4, Warmup: 200, WeightDecay: 0.01, ClipNorm: 1},
 			CaptionDropout: 0.1, IsolateSubjects: 0.5, MinSNRGamma: 5, EMADecay: 0.999},
 		Recommended: DefaultRecommended(),
