@@ -283,27 +283,25 @@ func runBinary(op backends.OpType, p broadcastPlan, c, a, b []float32, cache *of
 			offB += idx[axis] * p.rhsStrides[axis]
 		}
 		for r := r0; r < r1; r++ {
-			x, y := a[offA:], b[offB:]
+			x, y, cr := a[offA:], b[offB:], c[r*block:(r+1)*block]
 			if runA != nil {
-				cr := c[r*block : (r+1)*block]
 				for j := range runA {
 					binaryRun(op, cr[j*inner:(j+1)*inner], x[runA[j]:], y[runB[j]:], ia, ib)
 				}
-			}
-			if pa != nil {
-				for j, o := range pa {
-					ta[j] = x[o]
+			} else {
+				if pa != nil {
+					for j, o := range pa {
+						ta[j] = x[o]
+					}
+					x = ta
 				}
-				x = ta
-			}
-			if pb != nil {
-				for j, o := range pb {
-					tb[j] = y[o]
+				if pb != nil {
+					for j, o := range pb {
+						tb[j] = y[o]
+					}
+					y = tb
 				}
-				y = tb
-			}
-			if runA == nil {
-				binaryRun(op, c[r*block:(r+1)*block], x, y, sa, sb)
+				binaryRun(op, cr, x, y, sa, sb)
 			}
 			for axis := split - 1; axis >= 0; axis-- {
 				idx[axis]++
