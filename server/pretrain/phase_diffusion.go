@@ -15,7 +15,6 @@ import (
 	"github.com/cones2web/cones2/server/shapes"
 	"github.com/cones2web/cones2/weights"
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -67,17 +66,22 @@ func (r *run) trainDiffusion(ctx gocontext.Context, in string, backend backends.
 	if r.opt.StopAfter > 0 && r.opt.StopAfter < end {
 		end = r.opt.StopAfter
 	}
+	pf := &prefetcher{make: b.batch, workers: r.opt.Workers}
+	defer pf.wait()
+	if done < end {
+		pf.start(done)
+	}
 	for step := done; step < end; step++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch, err := b.batch(step)
-		var in [][]*tensors.Tensor
-		if err == nil {
-			in, err = shares(r.opt.Workers, batch...)
+		next := step + 1
+		if next == end {
+			next = -1
 		}
+		in, err := pf.take(next)
 		if err != nil {
-			return fmt.Errorf("diffusion step %d: %w", step, err)
+			return err
 		}
 		vals, err := st.step(ph.Optimiser.lrAt(step, ph.Steps), emaDecay(step, ph.EMADecay), in...)
 		if err != nil {

@@ -28,3 +28,9 @@ func erfSlice(in, out []float32) {
 
 // binaryVec: no vector path in this build; binaryRun does every element.
 func binaryVec(op backends.OpType, c, a, b []float32, sa, sb int) int { return 0 }
+
+// sumLanesVec: no vector path in this build; see sumLanes.
+func sumLanesVec(run []float32, l *[lanes]float32) int { return sumLanes(run, l) }
+
+// fillVec: no vector path in this build; fill does every element.
+func fillVec(out []float32, x float32) int { return 0 }

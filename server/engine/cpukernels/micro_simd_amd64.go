@@ -9,6 +9,12 @@ import (
 	"github.com/gomlx/gomlx/backends"
 )
 
+// Every function here that runs 256-bit instructions ends them with ClearAVXUpperBits
+// (VZEROUPPER): Go's own float code is SSE, and SSE instructions after AVX ones that left the
+// upper halves of the YMM registers dirty pay for it on every instruction (a false dependency
+// and a merge), which made the scalar code around these kernels several times slower (the
+// reductions' run loops cost more than their arithmetic). The compiler does not insert it yet.
+
 // simdKernel is the AVX2+FMA micro-kernel when the CPU has both; the portable one otherwise.
 func simdKernel() (microKernel, string) {
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
@@ -19,43 +25,21 @@ func simdKernel() (microKernel, string) {
 
 // microAVX2 is microKernel with the 4x16 tile in eight 8-float registers: per step of the
 // contracted axis two loads of the right panel, four broadcasts of the left one and eight fused
-// multiply-adds. Four rows, not six: the compiler loads every broadcast of a step before the
-// multiply-adds, and 6 rows (12 + 2 + 6 registers) spill out of the 16 YMM registers.
+// multiply-adds. It is assembly (micro_amd64.s) because the compiler's form of the archsimd
+// version kept the broadcasts in registers that its multiply-adds then overwrote, so every step
+// also copied a dozen registers and checked four bounds: about 40 instructions for 8
+// multiply-adds, 42 GFLOP/s on one core. The bits are the same (one fused multiply-add per
+// step, in increasing t).
 func microAVX2(kc int, a []float32, lda int, b, c []float32, ldc int, load bool) {
-	a0, b := a[:kc], b[:kc*nr]
-	a1, a2, a3 := a[lda:lda+kc], a[2*lda:2*lda+kc], a[3*lda:3*lda+kc]
-	var c00, c01, c10, c11, c20, c21, c30, c31 archsimd.Float32x8
-	if load {
-		c00, c01 = archsimd.LoadFloat32x8Slice(c[0:]), archsimd.LoadFloat32x8Slice(c[8:])
-		c10, c11 = archsimd.LoadFloat32x8Slice(c[ldc:]), archsimd.LoadFloat32x8Slice(c[ldc+8:])
-		c20, c21 = archsimd.LoadFloat32x8Slice(c[2*ldc:]), archsimd.LoadFloat32x8Slice(c[2*ldc+8:])
-		c30, c31 = archsimd.LoadFloat32x8Slice(c[3*ldc:]), archsimd.LoadFloat32x8Slice(c[3*ldc+8:])
-	}
-	for t, v := range a0 {
-		if len(b) < nr {
-			break
-		}
-		b0 := archsimd.LoadFloat32x8((*[8]float32)(b[0:8]))
-		b1 := archsimd.LoadFloat32x8((*[8]float32)(b[8:16]))
-		x0 := archsimd.BroadcastFloat32x8(v)
-		x1 := archsimd.BroadcastFloat32x8(a1[t])
-		x2 := archsimd.BroadcastFloat32x8(a2[t])
-		x3 := archsimd.BroadcastFloat32x8(a3[t])
-		c00, c01 = x0.MulAdd(b0, c00), x0.MulAdd(b1, c01)
-		c10, c11 = x1.MulAdd(b0, c10), x1.MulAdd(b1, c11)
-		c20, c21 = x2.MulAdd(b0, c20), x2.MulAdd(b1, c21)
-		c30, c31 = x3.MulAdd(b0, c30), x3.MulAdd(b1, c31)
-		b = b[nr:]
-	}
-	c00.StoreSlice(c[0:])
-	c01.StoreSlice(c[8:])
-	c10.StoreSlice(c[ldc:])
-	c11.StoreSlice(c[ldc+8:])
-	c20.StoreSlice(c[2*ldc:])
-	c21.StoreSlice(c[2*ldc+8:])
-	c30.StoreSlice(c[3*ldc:])
-	c31.StoreSlice(c[3*ldc+8:])
+	// The bounds the assembly reads and writes, checked here.
+	_, _, _ = a[3*lda+kc-1], b[kc*nr-1], c[3*ldc+nr-1]
+	microAVX2Asm(kc, &a[0], lda, &b[0], &c[0], ldc, load)
 }
+
+// microAVX2Asm is microAVX2 without bounds checks (micro_amd64.s); kc > 0.
+//
+//go:noescape
+func microAVX2Asm(kc int, a *float32, lda int, b *float32, c *float32, ldc int, load bool)
 
 // expSlice sets out[i] = exp(in[i]) (in and out may be the same slice): eight at a time with
 // AVX2+FMA where the CPU has them, by the method of expScalar (which does the remainder).
@@ -92,6 +76,7 @@ func expSlice(in, out []float32) {
 			y = x.Merge(y, x.IsNaN())       // NaN stays NaN
 			y.Store((*[8]float32)(out[i : i+8]))
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(in); i++ {
 		out[i] = expScalar(in[i])
@@ -130,6 +115,7 @@ func erfSlice(in, out []float32) {
 			y = x.Merge(y, x.IsNaN()) // NaN stays NaN
 			y.Store((*[8]float32)(out[i : i+8]))
 		}
+		archsimd.ClearAVXUpperBits()
 	}
 	for ; i < len(in); i++ {
 		out[i] = erfScalar(in[i])
@@ -215,5 +201,38 @@ func binaryVec(op backends.OpType, c, a, b []float32, sa, sb int) int {
 			}
 		}
 	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// sumLanesVec adds the whole vectors of run into the lanes l (lane j takes elements j, j+8,
+// ...), with AVX where the CPU has it, and returns how many elements it took; the bits are
+// sumLanes'.
+func sumLanesVec(run []float32, l *[lanes]float32) int {
+	if !archsimd.X86.AVX() {
+		return sumLanes(run, l)
+	}
+	n := len(run) &^ (lanes - 1)
+	acc := archsimd.LoadFloat32x8(l)
+	for i := 0; i < n; i += lanes {
+		acc = acc.Add(archsimd.LoadFloat32x8((*[lanes]float32)(run[i : i+lanes])))
+	}
+	acc.Store(l)
+	archsimd.ClearAVXUpperBits()
+	return n
+}
+
+// fillVec sets the leading multiple of 8 of out to x with AVX stores and returns how many it
+// set (0 without AVX).
+func fillVec(out []float32, x float32) int {
+	if !archsimd.X86.AVX() {
+		return 0
+	}
+	n := len(out) &^ 7
+	v := archsimd.BroadcastFloat32x8(x)
+	for i := 0; i < n; i += 8 {
+		v.Store((*[8]float32)(out[i : i+8]))
+	}
+	archsimd.ClearAVXUpperBits()
 	return n
 }

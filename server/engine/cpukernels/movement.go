@@ -60,10 +60,7 @@ func stridedCopy(dst, src []float32, v stridedView) {
 			case 1:
 				copy(out, src[off:off+inner])
 			case 0:
-				x := src[off]
-				for i := range out {
-					out[i] = x
-				}
+				fill(out, src[off])
 			default:
 				for i := range out {
 					out[i] = src[off+i*s]
@@ -237,36 +234,38 @@ func reduceGroups(shape shapes.Shape, axes []int) (reduceGroupsT, bool) {
 
 // reduceWalk accumulates group level and inward of the operand at inOff into dst at outOff.
 func reduceWalk(g reduceGroupsT, level int, src []float32, inOff int, dst []float32, outOff int, isMax bool) {
-	d := g.dims[level]
-	if level == len(g.dims)-1 {
-		run := src[inOff : inOff+d]
-		if g.reduced[level] {
-			acc := dst[outOff]
-			if isMax {
-				for _, v := range run {
-					acc = max(acc, v)
-				}
-			} else {
-				for _, v := range run {
-					acc += v
-				}
-			}
-			dst[outOff] = acc
-			return
+	d, last := g.dims[level], len(g.dims)-1
+	switch level {
+	case last:
+		reduceRun(g.reduced[level], src[inOff:inOff+d], dst, outOff, isMax)
+	case last - 1:
+		// The runs of the innermost group, without a call per level.
+		inner, reduced := g.dims[last], g.reduced[last]
+		for i := range d {
+			off := inOff + i*g.inStrides[level]
+			reduceRun(reduced, src[off:off+inner], dst, outOff+i*g.outStrides[level], isMax)
 		}
-		o := dst[outOff : outOff+d]
-		if isMax {
-			for i, v := range run {
-				o[i] = max(o[i], v)
-			}
-		} else {
-			for i, v := range run {
-				o[i] += v
-			}
+	default:
+		for i := range d {
+			reduceWalk(g, level+1, src, inOff+i*g.inStrides[level], dst, outOff+i*g.outStrides[level], isMax)
 		}
-		return
 	}
-	for i := range d {
-		reduceWalk(g, level+1, src, inOff+i*g.inStrides[level], dst, outOff+i*g.outStrides[level], isMax)
+}
+
+// reduceRun folds one contiguous run of the operand into dst at outOff: into one output when the
+// run's axis is reduced, else element by element into len(run) outputs.
+func reduceRun(reduced bool, run, dst []float32, outOff int, isMax bool) {
+	switch {
+	case reduced && isMax:
+		dst[outOff] = maxRun(dst[outOff], run)
+	case reduced:
+		dst[outOff] = sumRun(dst[outOff], run)
+	case isMax:
+		o := dst[outOff : outOff+len(run)]
+		for i, v := range run {
+			o[i] = max(o[i], v)
+		}
+	default:
+		binaryRun(backends.OpTypeAdd, dst[outOff:outOff+len(run)], dst[outOff:], run, 1, 1)
 	}
 }

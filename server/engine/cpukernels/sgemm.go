@@ -238,9 +238,14 @@ func packPanel(dst []float32, x operand, bi, i0, m, width int) {
 	}
 	for t, d := range x.depth {
 		out := dst[t*width : (t+1)*width]
-		if adjacent {
+		switch {
+		case adjacent && rows == nr && width == nr:
+			// A whole panel row: a fixed-size copy, inlined, where copy would call memmove
+			// for 64 bytes.
+			*(*[nr]float32)(out) = *(*[nr]float32)(x.data[offs[0]+d:])
+		case adjacent:
 			copy(out[:rows], x.data[offs[0]+d:offs[0]+d+rows])
-		} else {
+		default:
 			for r := range rows {
 				out[r] = x.data[offs[r]+d]
 			}
