@@ -15,8 +15,8 @@
 //
 // The matrix product (sgemm.go) packs the right operand into 16-column panels, reads the left
 // one in place when its rows are evenly spaced runs (packing it otherwise), runs a 4x16
-// micro-kernel over them (AVX2+FMA through simd/archsimd when built with GOEXPERIMENT=simd on
-// amd64, portable Go otherwise), and splits the output into tiles that goroutines take in any
+// micro-kernel over them (AVX2+FMA in Go assembly when built with GOEXPERIMENT=simd on amd64,
+// portable Go otherwise), and splits the output into tiles that goroutines take in any
 // order. Each output element is summed by exactly one goroutine over the contracted axis in
 // increasing order, so results are bit-for-bit identical whatever the number of goroutines and
 // from run to run. A build with the SIMD kernel and one without differ in the last bits (fused
@@ -27,6 +27,10 @@
 // Add/Sub/Mul/Div with implicit broadcasting, Transpose and BroadcastInDim as strided copies,
 // ReduceSum/ReduceMax, and the row Gather and ScatterSum that nn.Conv2D's columns and their
 // gradient use. All are split over the cores in pieces fixed by the tensor shapes, never by the
-// number of goroutines, and reductions and scatters add in simplego's order. Anything else (other
-// dtypes, unusual forms) goes to the simplego executor that was registered before.
+// number of goroutines. Scatters add in simplego's order; a reduction adds each contiguous run
+// of its operand in eight interleaved lanes (reduce_run.go), an order fixed by the run's
+// length, so its sums differ from simplego's in the last bits but not from run to run. The
+// other vector kernels use simd/archsimd and end with VZEROUPPER (micro_simd_amd64.go).
+// Anything else (other dtypes, unusual forms) goes to the simplego executor that was registered
+// before.
 package cpukernels

@@ -34,3 +34,6 @@ func sumLanesVec(run []float32, l *[lanes]float32) int { return sumLanes(run, l)
 
 // fillVec: no vector path in this build; fill does every element.
 func fillVec(out []float32, x float32) int { return 0 }
+
+// copyRows16 sets dst[16t : 16t+16] = src[base+d : base+d+16] for each depth[t] = d.
+func copyRows16(dst, src []float32, base int, depth []int) { copyRows16Portable(dst, src, base, depth) }

@@ -236,3 +236,20 @@ func fillVec(out []float32, x float32) int {
 	archsimd.ClearAVXUpperBits()
 	return n
 }
+
+// copyRows16 sets dst[16t : 16t+16] = src[base+d : base+d+16] for each depth[t] = d (a
+// panel of the matrix product packed from rows that are already 16-wide runs) with two AVX
+// loads and stores per row.
+func copyRows16(dst, src []float32, base int, depth []int) {
+	if !archsimd.X86.AVX() {
+		copyRows16Portable(dst, src, base, depth)
+		return
+	}
+	dst = dst[:16*len(depth)]
+	for t, d := range depth {
+		s, o := src[base+d:base+d+16], dst[16*t:16*t+16]
+		archsimd.LoadFloat32x8((*[8]float32)(s[0:8])).Store((*[8]float32)(o[0:8]))
+		archsimd.LoadFloat32x8((*[8]float32)(s[8:16])).Store((*[8]float32)(o[8:16]))
+	}
+	archsimd.ClearAVXUpperBits()
+}

@@ -236,13 +236,14 @@ func packPanel(dst []float32, x operand, bi, i0, m, width int) {
 		}
 		return
 	}
+	if adjacent && rows == nr && width == nr {
+		// Whole panel rows: 64-byte copies, which copy would hand to memmove one call each.
+		copyRows16(dst, x.data, offs[0], x.depth)
+		return
+	}
 	for t, d := range x.depth {
 		out := dst[t*width : (t+1)*width]
 		switch {
-		case adjacent && rows == nr && width == nr:
-			// A whole panel row: a fixed-size copy, inlined, where copy would call memmove
-			// for 64 bytes.
-			*(*[nr]float32)(out) = *(*[nr]float32)(x.data[offs[0]+d:])
 		case adjacent:
 			copy(out[:rows], x.data[offs[0]+d:offs[0]+d+rows])
 		default:
@@ -251,6 +252,13 @@ func packPanel(dst []float32, x operand, bi, i0, m, width int) {
 			}
 		}
 		clear(out[rows:])
+	}
+}
+
+// copyRows16Portable is copyRows16 in plain Go: one fixed-size array assignment per row.
+func copyRows16Portable(dst, src []float32, base int, depth []int) {
+	for t, d := range depth {
+		*(*[16]float32)(dst[16*t:]) = *(*[16]float32)(src[base+d:])
 	}
 }
 
