@@ -14,6 +14,7 @@ type Adapter struct {
 	Limits   Limits
 	Features map[string]bool
 	Info     string // vendor, architecture, description
+	CPU      bool   // runs shaders on the CPU (IsCPUAdapter)
 }
 
 // RequestAdapter asks navigator.gpu for the high-performance adapter.
@@ -34,6 +35,9 @@ func RequestAdapter(ctx context.Context) (*Adapter, error) {
 	if info := v.Get("info"); info.Truthy() {
 		a.Info = fmt.Sprintf("%s %s %s", str(info.Get("vendor")), str(info.Get("architecture")), str(info.Get("description")))
 	}
+	// isFallbackAdapter moved from the adapter to its info in newer browsers.
+	fallback := v.Get("isFallbackAdapter").Truthy() || (v.Get("info").Truthy() && v.Get("info").Get("isFallbackAdapter").Truthy())
+	a.CPU = IsCPUAdapter(a.Info, fallback)
 	return a, nil
 }
 
@@ -99,6 +103,6 @@ func (a *Adapter) RequestDevice(ctx context.Context, opt DeviceOptions) (*Device
 		return nil, fmt.Errorf("webgpu: request device: %w", err)
 	}
 	d := newDevice(v)
-	d.Adapter = a.Info
+	d.Adapter, d.CPU = a.Info, a.CPU
 	return d, nil
 }

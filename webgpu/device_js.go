@@ -17,6 +17,7 @@ type Device struct {
 	Limits   Limits
 	Features map[string]bool
 	Adapter  string
+	CPU      bool // the adapter runs shaders on the CPU (IsCPUAdapter)
 
 	lost     chan struct{}
 	mu       sync.Mutex

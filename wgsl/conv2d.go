@@ -10,6 +10,9 @@ type Conv2D struct {
 	Residual bool // add R (same layout as the output) before out_scale
 	Upsample bool // read the input through a nearest 2x upsampling
 	Small    bool // 32x32 tiles (64 threads); else 64x64 (256 threads)
+	// Direct gathers the inputs in every thread, without workgroup memory or barriers: the
+	// variant for CPU adapters (ForCPU). Same tiles, grid and results.
+	Direct bool
 }
 
 // Conv2DParams mirrors struct Params in conv2d.wgsl. H, W are the stored input size (before the
@@ -51,7 +54,7 @@ func (k Conv2D) Source() (string, error) {
 	if k.Residual {
 		out++
 	}
-	return Expand("conv2d.wgsl", Defines{"W_F16": k.WF16, "BIAS2": k.Bias2, "RESIDUAL": k.Residual,
+	return Expand("conv2d.wgsl", Defines{"W_F16": k.WF16, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
 		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})
 }
 

@@ -6,7 +6,11 @@
 // reads the input through a nearest 2x upsampling (diffusers Upsample2D) without materialising it.
 // bias2 is the per-sample time-embedding projection a ResnetBlock2D adds after conv1.
 // GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW. Tile TxT (T = {{T}}: 64, or
-// 32 with 64 threads, which CPU adapters run faster), K step 16.
+// 32 with 64 threads, which CPU adapters run faster), K step 16. DIRECT (for CPU adapters, as in
+// matmul.wgsl) keeps the tiles but no workgroup memory and no barrier: each thread reads its
+// four weight rows and gathers its four pixels' inputs itself: window positions outside,
+// channels inside, so the inner loop has no division and no branch. That sums K in another
+// order than the tiled kernel (within the same tolerance of the reference).
 
 struct Params {
   cin: u32, h: u32, w: u32, cout: u32, oh: u32, ow: u32,
@@ -42,8 +46,10 @@ const TN = {{T}}u;
 const TK = 16u;
 const TH = {{T}}u / 4u; // threads per side, and the stride between a thread's rows/columns
 const THREADS = TH * TH;
+#if !DIRECT
 var<workgroup> at: array<f32, {{T}} * 16>; // weights [TK][TM]
 var<workgroup> bt: array<f32, {{T}} * 16>; // gathered input [TK][TN]
+#endif
 
 @compute @workgroup_size({{T}} / 4, {{T}} / 4)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
@@ -69,6 +75,46 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   var c1 = vec4<f32>();
   var c2 = vec4<f32>();
   var c3 = vec4<f32>();
+#if DIRECT
+  // Weight rows past cout read the last one; pixels past npix read nothing; neither is stored.
+  let w0 = p.w_off + min(m0 + lid.y, p.cout - 1u) * kdim;
+  let w1 = p.w_off + min(m0 + lid.y + TH, p.cout - 1u) * kdim;
+  let w2 = p.w_off + min(m0 + lid.y + 2u * TH, p.cout - 1u) * kdim;
+  let w3 = p.w_off + min(m0 + lid.y + 3u * TH, p.cout - 1u) * kdim;
+  let g = vec4<u32>(n0 + lid.x, n0 + lid.x + TH, n0 + lid.x + 2u * TH, n0 + lid.x + 3u * TH);
+  let ok = g < vec4<u32>(npix);
+  let y0 = vec4<i32>((g / p.ow) * p.stride) - i32(p.pad_t);
+  let x0 = vec4<i32>((g % p.ow) * p.stride) - i32(p.pad_l);
+  let plane = p.h * p.w;
+  // The window position outside, the channels inside: which pixels read the input, and where,
+  // does not depend on the channel, so the inner loop has no branch (a pixel outside the input
+  // reads offset 0 and is multiplied by 0).
+  for (var ky = 0u; ky < p.kh; ky++) {
+    let iy = y0 + i32(ky);
+    for (var kx = 0u; kx < p.kw; kx++) {
+      let ix = x0 + i32(kx);
+      let inside = ok & (iy >= vec4<i32>(0)) & (ix >= vec4<i32>(0)) & (vec4<u32>(iy) < vec4<u32>(ih)) & (vec4<u32>(ix) < vec4<u32>(iw));
+#if UPSAMPLE
+      let pos = (vec4<u32>(iy) / 2u) * p.w + vec4<u32>(ix) / 2u;
+#else
+      let pos = vec4<u32>(iy) * p.w + vec4<u32>(ix);
+#endif
+      let off = select(vec4<u32>(0u), pos, inside) + vec4<u32>(ibase);
+      let keep = select(vec4<f32>(0.0), vec4<f32>(1.0), inside);
+      var kidx = ky * p.kw + kx;
+      for (var ci = 0u; ci < p.cin; ci++) {
+        let cb = ci * plane;
+        let av = vec4<f32>(load_w(w0 + kidx), load_w(w1 + kidx), load_w(w2 + kidx), load_w(w3 + kidx));
+        let bv = keep * vec4<f32>(src[off.x + cb], src[off.y + cb], src[off.z + cb], src[off.w + cb]);
+        c0 += av.x * bv;
+        c1 += av.y * bv;
+        c2 += av.z * bv;
+        c3 += av.w * bv;
+        kidx += kwin;
+      }
+    }
+  }
+#else
   for (var k0 = 0u; k0 < kdim; k0 += TK) {
     for (var l = 0u; l < TM * TK / THREADS; l++) {
       let e = li + THREADS * l;
@@ -122,6 +168,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     }
     workgroupBarrier();
   }
+#endif
   let acc = array<vec4<f32>, 4>(c0, c1, c2, c3);
   for (var i = 0u; i < 4u; i++) {
     let co = m0 + lid.y + TH * i;

@@ -10,6 +10,9 @@ type MatMul struct {
 	Residual bool // add R after the activation
 	Act      Act
 	Small    bool // 32x32 tiles (64 threads) for narrow problems; else 64x64 (256 threads)
+	// Direct reads the operands from storage in every thread, without workgroup memory or
+	// barriers: the variant for CPU adapters (ForCPU). Same tiles, grid and results.
+	Direct bool
 }
 
 func (k MatMul) tile() uint32 {
@@ -61,7 +64,7 @@ func (k MatMul) Source() (string, error) {
 	if k.Residual {
 		c++
 	}
-	return Expand("matmul.wgsl", Defines{"B_F16": k.BF16, "BIAS": k.Bias, "RESIDUAL": k.Residual,
+	return Expand("matmul.wgsl", Defines{"B_F16": k.BF16, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
 		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
 }
 

@@ -5,7 +5,11 @@
 // same kernel reads NCHW feature maps as token rows (transformer proj_in/proj_out), multiplies
 // attention chunks, and runs batched heads (z = b1 * batch2 + b2). Accumulation is f32.
 // Tile: TxT outputs (T = {{T}}: 64, or 32 for narrow problems) per workgroup of T/4 x T/4 threads
-// (4x4 outputs each), K in steps of 16.
+// (4x4 outputs each), K in steps of 16 staged in workgroup memory. DIRECT (the variant for CPU
+// adapters: SwiftShader, llvmpipe) has the same tiles and threads but no workgroup memory and no
+// barrier: each thread reads its four rows of A and four columns of B itself. A CPU adapter runs
+// a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
+// which cost more than the loads the staging saves.
 #include "act.wgsl"
 
 struct Params {
@@ -42,8 +46,10 @@ const TN = {{T}}u;
 const TK = 16u;
 const TH = {{T}}u / 4u; // threads per side, and the stride between a thread's rows/columns
 const THREADS = TH * TH;
+#if !DIRECT
 var<workgroup> at: array<f32, {{T}} * 16>; // [TK][TM]
 var<workgroup> bt: array<f32, {{T}} * 16>; // [TK][TN]
+#endif
 
 @compute @workgroup_size({{T}} / 4, {{T}} / 4)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
@@ -61,6 +67,27 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   var c1 = vec4<f32>();
   var c2 = vec4<f32>();
   var c3 = vec4<f32>();
+#if DIRECT
+  // Rows and columns past the edge read the last valid one; their sums are never stored.
+  let a0 = abase + min(m0 + lid.y, p.m - 1u) * p.a_m;
+  let a1 = abase + min(m0 + lid.y + TH, p.m - 1u) * p.a_m;
+  let a2 = abase + min(m0 + lid.y + 2u * TH, p.m - 1u) * p.a_m;
+  let a3 = abase + min(m0 + lid.y + 3u * TH, p.m - 1u) * p.a_m;
+  let q0 = bbase + min(n0 + lid.x, p.n - 1u) * p.b_n;
+  let q1 = bbase + min(n0 + lid.x + TH, p.n - 1u) * p.b_n;
+  let q2 = bbase + min(n0 + lid.x + 2u * TH, p.n - 1u) * p.b_n;
+  let q3 = bbase + min(n0 + lid.x + 3u * TH, p.n - 1u) * p.b_n;
+  for (var k = 0u; k < p.k; k++) {
+    let ka = k * p.a_k;
+    let kb = k * p.b_k;
+    let av = vec4<f32>(a[a0 + ka], a[a1 + ka], a[a2 + ka], a[a3 + ka]);
+    let bv = vec4<f32>(load_b(q0 + kb), load_b(q1 + kb), load_b(q2 + kb), load_b(q3 + kb));
+    c0 += av.x * bv;
+    c1 += av.y * bv;
+    c2 += av.z * bv;
+    c3 += av.w * bv;
+  }
+#else
   for (var k0 = 0u; k0 < p.k; k0 += TK) {
     for (var l = 0u; l < TM * TK / THREADS; l++) {
       let e = li + THREADS * l;
@@ -91,6 +118,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     }
     workgroupBarrier();
   }
+#endif
   let acc = array<vec4<f32>, 4>(c0, c1, c2, c3);
   let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
   let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;

@@ -6,7 +6,7 @@ import (
 )
 
 func TestExpand(t *testing.T) {
-	src, err := Expand("matmul.wgsl", Defines{"B_F16": true, "BIAS": false, "RESIDUAL": true, "ACT": 3,
+	src, err := Expand("matmul.wgsl", Defines{"B_F16": true, "BIAS": false, "RESIDUAL": true, "DIRECT": false, "ACT": 3,
 		"BIAS_BINDING": 3, "R_BINDING": 3, "C_BINDING": 4, "T": 64})
 	if err != nil {
 		t.Fatal(err)
@@ -30,8 +30,8 @@ func TestExpandErrors(t *testing.T) {
 		want string
 	}{
 		{"undefined flag", Defines{"BIAS": true, "RESIDUAL": true, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "#if B_F16: not defined"},
-		{"flag not bool", Defines{"B_F16": 1, "BIAS": true, "RESIDUAL": true, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "is not a bool"},
-		{"undefined constant", Defines{"B_F16": true, "BIAS": true, "RESIDUAL": true, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "{{ACT}}: not defined"},
+		{"flag not bool", Defines{"B_F16": 1, "BIAS": true, "RESIDUAL": true, "DIRECT": false, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "is not a bool"},
+		{"undefined constant", Defines{"B_F16": true, "BIAS": true, "RESIDUAL": true, "DIRECT": false, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "{{ACT}}: not defined"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,6 +30,12 @@ func Variants() []Kernel {
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}
+	// The CPU adapters' variants of the matrix product and the convolution.
+	for _, k := range out[:len(out):len(out)] {
+		if d := ForCPU(k); d != k {
+			out = append(out, d)
+		}
+	}
 	return out
 }
 

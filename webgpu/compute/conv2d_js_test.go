@@ -75,7 +75,7 @@ func TestConv2D(t *testing.T) {
 				args = append(args, randF(r, int(5+c.batch*out), 1))
 			}
 			args = append(args, randF(r, int(1+c.batch*out), 1))
-			check(t, k, p, args, 2e-6)
+			checkVariants(t, k, p, args, 2e-6)
 		})
 	}
 }

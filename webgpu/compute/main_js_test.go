@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Printf("adapter: %s; limits: %s; f16: %v\n", ad.Info, dev.Limits, dev.HasF16())
 	runner = New(dev)
+	runner.CPU = false // every test runs the variants it names
 	os.Exit(m.Run())
 }
 
@@ -113,6 +114,16 @@ func check(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 			continue
 		}
 		compare(t, b.Name, got[i].F, want[i].F, tol)
+	}
+}
+
+// checkVariants is check of k and of its variant for CPU adapters (wgsl.ForCPU), where that
+// differs: the engine runs one or the other depending on the adapter, so both must hold.
+func checkVariants(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
+	t.Helper()
+	t.Run("tiled", func(t *testing.T) { check(t, k, p, clone(args), tol) })
+	if d := wgsl.ForCPU(k); d != k {
+		t.Run("direct", func(t *testing.T) { check(t, d, p, clone(args), tol) })
 	}
 }
 

@@ -82,7 +82,7 @@ func TestMatMul(t *testing.T) {
 				args = append(args, randF(r, int(1+nb*c.m*c.n), 1))
 			}
 			args = append(args, randF(r, int(7+nb*c.m*c.n), 1))
-			check(t, k, p, args, 2e-6)
+			checkVariants(t, k, p, args, 2e-6)
 		})
 	}
 }

@@ -16,15 +16,22 @@ type Runner struct {
 	pipes map[wgsl.Kernel]*webgpu.ComputePipeline
 	// BindGroups counts the bind groups made so far (one per prepared call).
 	BindGroups int
+	// CPU compiles every kernel as its wgsl.ForCPU variant; New sets it for CPU adapters
+	// (SwiftShader, llvmpipe). Tests clear it to run the variants they name.
+	CPU bool
 }
 
 // New returns a Runner for dev.
 func New(dev *webgpu.Device) *Runner {
-	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}}
+	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, CPU: dev.CPU}
 }
 
-// Pipeline returns the compiled pipeline of k, compiling it on first use.
+// Pipeline returns the compiled pipeline of k (its CPU variant when r.CPU), compiling it on
+// first use.
 func (r *Runner) Pipeline(ctx context.Context, k wgsl.Kernel) (*webgpu.ComputePipeline, error) {
+	if r.CPU {
+		k = wgsl.ForCPU(k)
+	}
 	if p, ok := r.pipes[k]; ok {
 		return p, nil
 	}
