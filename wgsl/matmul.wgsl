@@ -77,7 +77,35 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let q1 = bbase + min(n0 + lid.x + TH, p.n - 1u) * p.b_n;
   let q2 = bbase + min(n0 + lid.x + 2u * TH, p.n - 1u) * p.b_n;
   let q3 = bbase + min(n0 + lid.x + 3u * TH, p.n - 1u) * p.b_n;
-  for (var k = 0u; k < p.k; k++) {
+  var k = 0u;
+#if B_F16
+  // Weight rows that start on a word (even offset and row stride, K contiguous): each u32 holds
+  // the B values of two consecutive k, unpacked once for both (unpacking is software on CPU
+  // adapters, and load_b does it per value). Same products in the same order.
+  if (p.b_k == 1u && (bbase & 1u) == 0u && (p.b_n & 1u) == 0u) {
+    for (; k + 2u <= p.k; k += 2u) {
+      let u0 = unpack2x16float(b[(q0 + k) >> 1u]);
+      let u1 = unpack2x16float(b[(q1 + k) >> 1u]);
+      let u2 = unpack2x16float(b[(q2 + k) >> 1u]);
+      let u3 = unpack2x16float(b[(q3 + k) >> 1u]);
+      let ka = k * p.a_k;
+      let av = vec4<f32>(a[a0 + ka], a[a1 + ka], a[a2 + ka], a[a3 + ka]);
+      let bv = vec4<f32>(u0.x, u1.x, u2.x, u3.x);
+      c0 += av.x * bv;
+      c1 += av.y * bv;
+      c2 += av.z * bv;
+      c3 += av.w * bv;
+      let kb = ka + p.a_k;
+      let aw = vec4<f32>(a[a0 + kb], a[a1 + kb], a[a2 + kb], a[a3 + kb]);
+      let bw = vec4<f32>(u0.y, u1.y, u2.y, u3.y);
+      c0 += aw.x * bw;
+      c1 += aw.y * bw;
+      c2 += aw.z * bw;
+      c3 += aw.w * bw;
+    }
+  }
+#endif
+  for (; k < p.k; k++) {
     let ka = k * p.a_k;
     let kb = k * p.b_k;
     let av = vec4<f32>(a[a0 + ka], a[a1 + ka], a[a2 + ka], a[a3 + ka]);
