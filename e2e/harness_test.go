@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,6 +72,11 @@ func loadHarness(t *testing.T, v fixture.Variant, f32w bool) *harness {
 	start := time.Now()
 	h.call(t, "load", map[string]any{"URL": "/fixtures/" + v.Name, "F32": f32w}, &h.info)
 	t.Logf("loaded %s (f32 weights %v) in %v: %v", v.Name, f32w, time.Since(start).Round(time.Millisecond), h.info)
+	// On SwiftShader the engine compiles the CPU adapters' kernels (wgsl.ForCPU), so the fixture
+	// tests check those against the official numbers.
+	if a, _ := h.info["adapter"].(string); strings.Contains(strings.ToLower(a), "swiftshader") && h.info["cpuAdapterKernels"] != true {
+		t.Fatalf("adapter %q: the engine did not pick the CPU adapters' kernels (%v)", a, h.info)
+	}
 	harnesses.Store(key, h)
 	return h
 }

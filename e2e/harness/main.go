@@ -125,7 +125,7 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"adapter": eng.Dev.Adapter, "weightBytes": eng.WeightBytes(), "lastProgress": last,
+	return map[string]any{"adapter": eng.Dev.Adapter, "cpuAdapterKernels": eng.Dev.CPU, "weightBytes": eng.WeightBytes(), "lastProgress": last,
 		"limits": eng.Dev.Limits.String(), "f16": eng.F16}, nil
 }
 
