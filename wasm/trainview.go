@@ -383,8 +383,12 @@ func (t *trainView) cancel() {
 	case status != 200:
 		message(t.el.message, "Not cancelled: "+train.ParseError(status, body).Message, true)
 	default:
-		setText(t.el.text, "Cancelling…")
-		return // the event stream reports the end
+		// The event stream reports the end, and may already have while the request was
+		// answered: then the job's final state is on screen and stays.
+		if t.active() {
+			setText(t.el.text, "Cancelling…")
+		}
+		return
 	}
 	t.updateButtons()
 }
