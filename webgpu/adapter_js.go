@@ -32,11 +32,12 @@ func RequestAdapter(ctx context.Context) (*Adapter, error) {
 		return nil, ErrNoAdapter
 	}
 	a := &Adapter{v: v, Limits: readLimits(v.Get("limits")), Features: readFeatures(v.Get("features"))}
+	// isFallbackAdapter moved from the adapter to its info in newer browsers.
+	fallback := v.Get("isFallbackAdapter").Truthy()
 	if info := v.Get("info"); info.Truthy() {
 		a.Info = fmt.Sprintf("%s %s %s", str(info.Get("vendor")), str(info.Get("architecture")), str(info.Get("description")))
+		fallback = fallback || info.Get("isFallbackAdapter").Truthy()
 	}
-	// isFallbackAdapter moved from the adapter to its info in newer browsers.
-	fallback := v.Get("isFallbackAdapter").Truthy() || (v.Get("info").Truthy() && v.Get("info").Get("isFallbackAdapter").Truthy())
 	a.CPU = IsCPUAdapter(a.Info, fallback)
 	return a, nil
 }

@@ -27,12 +27,11 @@ func (p *prefetcher) start(step int) {
 	ch := make(chan prepared, 1)
 	p.next = ch
 	go func() {
+		var in [][]*tensors.Tensor
 		batch, err := p.make(step)
-		if err != nil {
-			ch <- prepared{err: fmt.Errorf("diffusion step %d: %w", step, err)}
-			return
+		if err == nil {
+			in, err = shares(p.workers, batch...)
 		}
-		in, err := shares(p.workers, batch...)
 		if err != nil {
 			err = fmt.Errorf("diffusion step %d: %w", step, err)
 		}

@@ -243,10 +243,9 @@ func packPanel(dst []float32, x operand, bi, i0, m, width int) {
 	}
 	for t, d := range x.depth {
 		out := dst[t*width : (t+1)*width]
-		switch {
-		case adjacent:
+		if adjacent {
 			copy(out[:rows], x.data[offs[0]+d:offs[0]+d+rows])
-		default:
+		} else {
 			for r := range rows {
 				out[r] = x.data[offs[r]+d]
 			}
