@@ -95,8 +95,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
       c1 += av.y * bv;
       c2 += av.z * bv;
       c3 += av.w * bv;
-      let kb = ka + p.a_k;
-      let aw = vec4<f32>(a[a0 + kb], a[a1 + kb], a[a2 + kb], a[a3 + kb]);
+      let ka1 = ka + p.a_k; // A's offset of k + 1
+      let aw = vec4<f32>(a[a0 + ka1], a[a1 + ka1], a[a2 + ka1], a[a3 + ka1]);
       let bw = vec4<f32>(u0.y, u1.y, u2.y, u3.y);
       c0 += aw.x * bw;
       c1 += aw.y * bw;
