@@ -75,7 +75,8 @@ func appNewBuild(s *appSite) {
 			break
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("the new build's service worker did not replace the old shell cache: %s, want %s", got, want)
+			s.t.Fatalf("the new build's service worker did not replace the old shell cache: %s, want %s\nchrome://serviceworker-internals says:\n%s",
+				got, want, s.serviceWorkerInternals())
 		}
 	}
 	s.waitText("model-offline", "saved and verified")

@@ -549,3 +549,21 @@ func (s *appSite) screenshot() {
 	}
 	s.t.Logf("screenshot written to %s", path)
 }
+
+// serviceWorkerInternals is the text of Chromium's chrome://serviceworker-internals page (every
+// registration, its versions' states and clients), read in a tab of its own: what a failure
+// about the service worker should show.
+func (s *appSite) serviceWorkerInternals() string {
+	ctx, cancel := chromedp.NewContext(s.ctx)
+	defer cancel()
+	ctx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	if err := chromedp.Do(ctx, chromedp.Navigate("chrome://serviceworker-internals/"), chromedp.Sleep(time.Second)); err != nil {
+		return "(not read: " + err.Error() + ")"
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil {
+		return "(not read: " + err.Error() + ")"
+	}
+	return text
+}

@@ -46,9 +46,10 @@ type harness struct {
 	info map[string]any
 }
 
-var harnesses sync.Map // "variant/f32" -> *harness
+var harnesses sync.Map // "variant/f32=bool" -> *harness
 
-// loadHarness returns the page of variant v with its model loaded (f32 or f16 weights), loading
+// loadHarness returns the page of variant v with its model loaded (f32 or f16 weights, never the
+// engine's own choice, so that the f16 tests run the kernels' f16 paths on every adapter), loading
 // it on first use: every test of a variant shares one page and one loaded model.
 func loadHarness(t *testing.T, v fixture.Variant, f32w bool) *harness {
 	t.Helper()
@@ -70,7 +71,11 @@ func loadHarness(t *testing.T, v fixture.Variant, f32w bool) *harness {
 	}
 	h := &harness{page: p}
 	start := time.Now()
-	h.call(t, "load", map[string]any{"URL": "/fixtures/" + v.Name, "F32": f32w}, &h.info)
+	precision := "f16"
+	if f32w {
+		precision = "f32"
+	}
+	h.call(t, "load", map[string]any{"URL": "/fixtures/" + v.Name, "Weights": precision}, &h.info)
 	t.Logf("loaded %s (f32 weights %v) in %v: %v", v.Name, f32w, time.Since(start).Round(time.Millisecond), h.info)
 	// On SwiftShader the engine compiles the CPU adapters' kernels (wgsl.ForCPU), so the fixture
 	// tests check those against the official numbers.

@@ -15,6 +15,7 @@ import (
 	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/wasm/offline"
 	"github.com/cones2web/cones2/webgpu"
+	"github.com/cones2web/cones2/webgpu/engine"
 )
 
 // gpuFacts is what the page can tell about the GPU before loading anything.
@@ -22,6 +23,7 @@ type gpuFacts struct {
 	info   string
 	limits webgpu.Limits
 	f16    bool
+	cpu    bool  // runs shaders on the CPU (SwiftShader, llvmpipe): the engine may keep f32 weights
 	err    error // ErrNoWebGPU, ErrNoAdapter, ...
 }
 
@@ -128,7 +130,7 @@ func (a *app) inspectGPU() {
 		message(a.el.modelMessage, gpuMessage(err), true)
 		return
 	}
-	g.info, g.limits, g.f16 = strings.TrimSpace(ad.Info), ad.Limits, ad.Features["shader-f16"]
+	g.info, g.limits, g.f16, g.cpu = strings.TrimSpace(ad.Info), ad.Limits, ad.Features["shader-f16"], ad.CPU
 	if g.info == "" {
 		g.info = "a WebGPU adapter (the browser does not name it)"
 	}
@@ -161,13 +163,22 @@ func (a *app) showGPUFit() {
 	}
 	w, h := a.ed.Size()
 	bind := min(g.limits.MaxStorageBufferBindingSize, g.limits.MaxBufferSize)
-	mem, err := gpugraph.PlanPipeline(a.model.desc, gpugraph.PipelineOptions{Width: w, Height: h, F16: true, Limit: bind})
+	f16, err := engine.F16Weights(engine.WeightsAuto, g.cpu, a.model.desc)
+	if err != nil {
+		setText(a.el.gpuMemory, err.Error())
+		return
+	}
+	mem, err := gpugraph.PlanPipeline(a.model.desc, gpugraph.PipelineOptions{Width: w, Height: h, F16: f16, Limit: bind})
 	if err != nil {
 		setText(a.el.gpuMemory, fmt.Sprintf("a %d×%d image cannot be planned on this GPU: %v", w, h, err))
 		return
 	}
-	text := fmt.Sprintf("a %d×%d image needs about %s at peak (weights %s); largest buffer %s of the %s this GPU allows. WebGPU does not report the GPU's total memory.",
-		w, h, library.HumanBytes(int64(mem.Peak)), library.HumanBytes(int64(mem.Weights)),
+	precision := "f16"
+	if !f16 {
+		precision = "f32, faster than f16 where shaders run on the CPU"
+	}
+	text := fmt.Sprintf("a %d×%d image needs about %s at peak (weights %s, %s); largest buffer %s of the %s this GPU allows. WebGPU does not report the GPU's total memory.",
+		w, h, library.HumanBytes(int64(mem.Peak)), library.HumanBytes(int64(mem.Weights)), precision,
 		library.HumanBytes(int64(mem.Largest)), library.HumanBytes(int64(bind)))
 	if mem.Largest > bind {
 		text = fmt.Sprintf("not enough: a %d×%d image needs a %s buffer and this GPU allows %s; choose a smaller size",

@@ -26,7 +26,7 @@ func runBenchGPU(args []string) error {
 	root, _ := fixture.Root()
 	model := fl.String("model", filepath.Join(root, "sd21base"), "model folder to benchmark (diffusers layout)")
 	size := fl.Int("size", 0, "image side in pixels (default: the model's sample size)")
-	f32 := fl.Bool("f32", false, "keep weights in float32 (default f16)")
+	precision := fl.String("weights", "", "how matrix weights are stored: f16, f32, or empty for the engine's choice (f32 for a small model on a CPU adapter, else f16)")
 	gpu := fl.Bool("gpu", false, "use the host GPU instead of SwiftShader (Chromium)")
 	deno := fl.String("deno", "", "run the harness under this Deno binary (native WebGPU, no browser) instead of Chromium")
 	synthetic := fl.Bool("synthetic", false, "random weights from the model folder's configs (for full-size configs without weights)")
@@ -43,7 +43,7 @@ func runBenchGPU(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	o := benchOptions{model: *model, size: *size, f32: *f32, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic,
+	o := benchOptions{model: *model, size: *size, weights: *precision, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic,
 		genSteps: *genSteps, genGuided: *genGuided, genReps: *genReps, graphs: strings.Split(*only, ",")}
 	if err := benchPage(ctx, o); err != nil {
 		return err
@@ -54,7 +54,8 @@ func runBenchGPU(args []string) error {
 type benchOptions struct {
 	model     string
 	size      int
-	f32, gpu  bool
+	weights   string
+	gpu       bool
 	reps      int
 	deno      string
 	synthetic bool
@@ -92,7 +93,7 @@ func benchPage(ctx context.Context, o benchOptions) error {
 	if err := headless.BuildWasm(mod, "./e2e/harness", wasm); err != nil {
 		return err
 	}
-	cmds := []headless.Command{{Method: "load", Arg: map[string]any{"URL": "/model", "F32": o.f32, "Synthetic": o.synthetic}}}
+	cmds := []headless.Command{{Method: "load", Arg: map[string]any{"URL": "/model", "Weights": o.weights, "Synthetic": o.synthetic}}}
 	for _, g := range o.graphs {
 		if g == "" {
 			continue

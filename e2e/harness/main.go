@@ -105,8 +105,8 @@ func (f *F32) UnmarshalJSON(data []byte) error {
 func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	var req struct {
 		URL       string
-		F32       bool
-		Synthetic bool // configs only, random weights (benchmarks of full-size models)
+		Weights   engine.Weights // "f16", "f32" or "" (the engine's choice)
+		Synthetic bool           // configs only, random weights (benchmarks of full-size models)
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	var last engine.LoadProgress
 	var err error
-	lo := engine.LoadOptions{URL: req.URL, F32: req.F32, OnProgress: func(p engine.LoadProgress) { last = p }}
+	lo := engine.LoadOptions{URL: req.URL, Weights: req.Weights, OnProgress: func(p engine.LoadProgress) { last = p }}
 	if req.Synthetic {
 		eng, err = engine.LoadSynthetic(ctx, lo)
 	} else {

@@ -22,8 +22,9 @@ type LoadOptions struct {
 	// asks the server for no other, so the files it would otherwise probe for (a sharded
 	// component's .index.json, an optional cones.json) cost no request and log no 404.
 	Files []string
-	// F32 keeps matrix weights in float32 (the parity tests); the default stores them f16.
-	F32 bool
+	// Weights picks how matrix weights are stored (WeightsAuto: f16, or f32 for a small model
+	// on a CPU adapter).
+	Weights Weights
 	// Device reuses an existing device; nil requests one from the browser's adapter.
 	Device *webgpu.Device
 	// OnProgress is called as weight bytes arrive.
@@ -73,13 +74,9 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
-	e := &Engine{Dev: dev, Folder: f, Model: m, F16: !o.F32, run: compute.New(dev), w: map[string]*Weight{},
-		progs: map[string]*Program{}}
-	// A weight larger than the device can bind can never run: say so before downloading.
-	for _, p := range append(append(m.TextEncoder.Params(), m.UNet.Params()...), m.VAE.Decoder.Params()...) {
-		if n := uint64(gpugraph.WeightDType(p.Shape, e.F16).Size(p.NumElements())); n > dev.Limits.Binding() {
-			return nil, &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: "weight " + p.Name, Want: n, Have: dev.Limits.Binding()}
-		}
+	e, err := newEngine(dev, f, m, o.Weights)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
 	vaeKeep := func(n string) bool {
 		return strings.HasPrefix(n, "decoder.") || strings.HasPrefix(n, "post_quant_conv.")
@@ -114,6 +111,23 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
 	return e, nil
+}
+
+// newEngine is an engine without weights yet: it picks how the weights are stored on dev and
+// checks that every weight fits one binding (one larger than the device can bind can never run:
+// say so before downloading).
+func newEngine(dev *webgpu.Device, f *weights.Folder, m *weights.Model, w Weights) (*Engine, error) {
+	f16, err := F16Weights(w, dev.CPU, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range loadedParams(m) {
+		if n := uint64(gpugraph.WeightDType(p.Shape, f16).Size(p.NumElements())); n > dev.Limits.Binding() {
+			return nil, &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: "weight " + p.Name, Want: n, Have: dev.Limits.Binding()}
+		}
+	}
+	return &Engine{Dev: dev, Folder: f, Model: m, F16: f16, run: compute.New(dev), w: map[string]*Weight{},
+		progs: map[string]*Program{}}, nil
 }
 
 // Close frees every GPU buffer of the engine (the device stays).

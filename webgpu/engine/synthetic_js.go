@@ -39,8 +39,10 @@ func LoadSynthetic(ctx context.Context, o LoadOptions) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
-	e := &Engine{Dev: dev, Folder: f, Model: m, F16: !o.F32, run: compute.New(dev), w: map[string]*Weight{},
-		progs: map[string]*Program{}}
+	e, err := newEngine(dev, f, m, o.Weights)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", base, err)
+	}
 	// one chunk of random values of each dtype, written over and over
 	const chunk = 1 << 20
 	r := rand.New(rand.NewPCG(1, 2))
