@@ -16,6 +16,11 @@ self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
 });
 
+// The page asks a waiting worker to take over again (see nudgeWaiting in main.js).
+self.addEventListener("message", (e) => {
+  if (e.data === "skip-waiting") self.skipWaiting();
+});
+
 self.addEventListener("activate", (e) => {
   e.waitUntil(caches.keys().then((keys) => Promise.all(
     keys.filter((k) => k.startsWith("shell-") && k !== SHELL).map((k) => caches.delete(k))
