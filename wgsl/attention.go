@@ -3,6 +3,7 @@ package wgsl
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // MaxFlashHeadDim is the widest head attention.wgsl handles (each thread holds a query row and an
@@ -14,14 +15,23 @@ type Attention struct {
 	DMax   uint32 // head width rounded up to 16 (sizes the per-thread rows)
 	Causal bool   // mask keys after the query
 	Edit   bool   // Cones 2 layout edit on the raw scores of one sample
+	// Dh, when not 0, is the exact head width, which Unrolled compiles in.
+	Dh uint32
+	// Unrolled holds the rows in named registers and scores four keys at a time: the variant for
+	// CPU adapters (ForCPU), for heads of Dh <= MaxUnrolledHeadDim. Same grid and results.
+	Unrolled bool
 }
+
+// MaxUnrolledHeadDim is the widest head the unrolled variant takes (Stable Diffusion's 64: a
+// query row and an output row of 16 vec4 registers each).
+const MaxUnrolledHeadDim = 64
 
 // NewAttention returns the variant for heads of width dh.
 func NewAttention(dh int, causal, edit bool) (Attention, error) {
 	if dh <= 0 || dh > MaxFlashHeadDim || dh%4 != 0 {
 		return Attention{}, fmt.Errorf("wgsl: attention: head width %d is not a multiple of 4 in 4..%d", dh, MaxFlashHeadDim)
 	}
-	return Attention{DMax: uint32((dh + 15) / 16 * 16), Causal: causal, Edit: edit}, nil
+	return Attention{DMax: uint32((dh + 15) / 16 * 16), Causal: causal, Edit: edit, Dh: uint32(dh)}, nil
 }
 
 // AttentionParams mirrors struct Params in attention.wgsl.
@@ -58,8 +68,44 @@ func (k Attention) Source() (string, error) {
 	if k.Edit {
 		out = 6
 	}
-	return Expand("attention.wgsl", Defines{"DMAX": k.DMax, "KT": k.keyTile(), "CAUSAL": k.Causal,
-		"EDIT": k.Edit, "OUT_BINDING": out})
+	defs := Defines{"DMAX": k.DMax, "KT": k.keyTile(), "CAUSAL": k.Causal, "EDIT": k.Edit, "OUT_BINDING": out,
+		"UNROLLED": k.Unrolled}
+	if k.Unrolled {
+		if k.Dh == 0 || k.Dh%4 != 0 || k.Dh > min(k.DMax, MaxUnrolledHeadDim) {
+			return "", fmt.Errorf("wgsl: attention: cannot unroll head width %d (variant %d)", k.Dh, k.DMax)
+		}
+		for name, code := range unrolledAttention(int(k.Dh / 4)) {
+			defs[name] = code
+		}
+	}
+	return Expand("attention.wgsl", defs)
+}
+
+// unrolledAttention generates the per-vec4 statements of the unrolled variant for heads of d4
+// vec4s: the query row and zeroed output row (Q_ROW), the score of the key whose staged row
+// starts at rI (DOT_RI), the output update with four keys' weights e4 (ACC4) or one key's e
+// (ACC1), and the store (STORE).
+func unrolledAttention(d4 int) Defines {
+	var qrow, acc4, acc1, store strings.Builder
+	dots := make([][]string, 4)
+	for d := range d4 {
+		fmt.Fprintf(&qrow, "  let q%d = vec4<f32>(q[qb + %du], q[qb + %du], q[qb + %du], q[qb + %du]);\n  var a%d = vec4<f32>();\n",
+			d, 4*d, 4*d+1, 4*d+2, 4*d+3, d)
+		for r := range dots {
+			dots[r] = append(dots[r], fmt.Sprintf("dot(q%d, ks[r%d + %du])", d, r, d))
+		}
+		fmt.Fprintf(&acc4, "      a%d = a%d * corr + e4.x * vs[r0 + %du] + e4.y * vs[r1 + %du] + e4.z * vs[r2 + %du] + e4.w * vs[r3 + %du];\n",
+			d, d, d, d, d, d)
+		fmt.Fprintf(&acc1, "      a%d = a%d * corr + e * vs[r0 + %du];\n", d, d, d)
+		fmt.Fprintf(&store, "    let o%d = a%d * inv;\n    o[ob + %du] = o%d.x;\n    o[ob + %du] = o%d.y;\n    o[ob + %du] = o%d.z;\n    o[ob + %du] = o%d.w;\n",
+			d, d, 4*d, d, 4*d+1, d, 4*d+2, d, 4*d+3, d)
+	}
+	defs := Defines{"DH4": d4, "Q_ROW": strings.TrimSuffix(qrow.String(), "\n"), "ACC4": strings.TrimSuffix(acc4.String(), "\n"),
+		"ACC1": strings.TrimSuffix(acc1.String(), "\n"), "STORE": strings.TrimSuffix(store.String(), "\n")}
+	for r, terms := range dots {
+		defs[fmt.Sprintf("DOT_R%d", r)] = strings.Join(terms, " + ")
+	}
+	return defs
 }
 
 func (k Attention) Grid(pa any) ([3]uint32, error) {
@@ -67,8 +113,8 @@ func (k Attention) Grid(pa any) ([3]uint32, error) {
 	if err != nil {
 		return [3]uint32{}, err
 	}
-	if p.Dh > k.DMax || p.Dh == 0 || p.Dh%4 != 0 {
-		return [3]uint32{}, fmt.Errorf("wgsl: attention: head width %d does not fit variant %d", p.Dh, k.DMax)
+	if p.Dh > k.DMax || p.Dh == 0 || p.Dh%4 != 0 || (k.Unrolled && p.Dh != k.Dh) {
+		return [3]uint32{}, fmt.Errorf("wgsl: attention: head width %d does not fit variant %d (compiled width %d)", p.Dh, k.DMax, k.Dh)
 	}
 	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.Tq, 64), 1, p.Batch * p.Heads})
 }

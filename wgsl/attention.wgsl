@@ -9,6 +9,10 @@
 // weight map on this layer's query grid ([tq, tk] at w_off, row stride w_q), scal[coef_idx] is
 // guidance_weight * log(1 + sigma²) for this step and scal[std_idx] the unbiased std of this layer's
 // raw scores (scorestats.wgsl). Scaling comes after the edit, as in the official code.
+// UNROLLED (the variant for CPU adapters, heads up to 64 wide) compiles the head width in and
+// generates the per-vec4 statements (the placeholders below, from attention.go), so that no row or score
+// lives in an indexed private array; it rescales per four keys instead of per tile, which sums in
+// another order than the tiled loop (within the same tolerance of the reference).
 
 struct Params {
   heads: u32, tq: u32, tk: u32, dh: u32,
@@ -51,13 +55,19 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
   let qi = wid.x * WG + li;
   let live = qi < p.tq;
   let dh4 = p.dh / 4u;
+  let qb = p.q_off + b * p.q_b + select(0u, qi, live) * p.q_t + h * p.dh;
+#if UNROLLED
+  // The head width is compiled in ({{DH4}} vec4s): the query row q0.. and the output row a0.. are
+  // named registers, not indexed arrays (which CPU adapters keep in memory).
+{{Q_ROW}}
+#else
   var qr: array<vec4<f32>, D4>;
   var acc: array<vec4<f32>, D4>;
-  let qb = p.q_off + b * p.q_b + select(0u, qi, live) * p.q_t + h * p.dh;
   for (var d = 0u; d < dh4; d++) {
     let i = qb + 4u * d;
     qr[d] = vec4<f32>(q[i], q[i + 1u], q[i + 2u], q[i + 3u]);
   }
+#endif
 #if EDIT
   var coef = 0.0;
   if (b == p.edit_batch) {
@@ -81,6 +91,43 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
 #if CAUSAL
     if (qi < k0) { n = 0u; } else { n = min(cnt, qi + 1u - k0); }
 #endif
+#if UNROLLED
+    // Four keys at a time, their scores in one vec4 (no indexed array of scores): the running
+    // max and the rescaling step per four keys instead of per tile.
+    var j = 0u;
+    for (; j + 4u <= n; j += 4u) {
+      let r0 = j * D4;
+      let r1 = r0 + D4;
+      let r2 = r1 + D4;
+      let r3 = r2 + D4;
+      var s4 = vec4<f32>({{DOT_R0}}, {{DOT_R1}}, {{DOT_R2}}, {{DOT_R3}});
+#if EDIT
+      let wq = p.w_off + select(0u, qi, live) * p.w_q + k0 + j;
+      s4 += coef * vec4<f32>(wmap[wq], wmap[wq + 1u], wmap[wq + 2u], wmap[wq + 3u]);
+#endif
+      s4 *= p.scale;
+      let mt = max(m, max(max(s4.x, s4.y), max(s4.z, s4.w)));
+      let corr = exp(m - mt);
+      let e4 = exp(s4 - mt);
+      l = l * corr + (e4.x + e4.y) + (e4.z + e4.w);
+{{ACC4}}
+      m = mt;
+    }
+    for (; j < n; j++) {
+      let r0 = j * D4;
+      var sc = {{DOT_R0}};
+#if EDIT
+      sc += coef * wmap[p.w_off + select(0u, qi, live) * p.w_q + k0 + j];
+#endif
+      sc *= p.scale;
+      let mt = max(m, sc);
+      let corr = exp(m - mt);
+      let e = exp(sc - mt);
+      l = l * corr + e;
+{{ACC1}}
+      m = mt;
+    }
+#else
     var s: array<f32, KT>;
     var mt = m;
     for (var j = 0u; j < n; j++) {
@@ -110,11 +157,15 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       }
       m = mt;
     }
+#endif
     workgroupBarrier();
   }
   if (live) {
     let ob = p.o_off + b * p.o_b + qi * p.o_t + h * p.dh;
     let inv = 1.0 / l;
+#if UNROLLED
+{{STORE}}
+#else
     for (var d = 0u; d < dh4; d++) {
       let r = acc[d] * inv;
       o[ob + 4u * d] = r.x;
@@ -122,5 +173,6 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       o[ob + 4u * d + 2u] = r.z;
       o[ob + 4u * d + 3u] = r.w;
     }
+#endif
   }
 }

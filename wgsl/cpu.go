@@ -2,11 +2,12 @@ package wgsl
 
 // ForCPU returns the variant of k that suits an adapter that runs shaders on the CPU
 // (SwiftShader, llvmpipe): the matrix product and the convolution without workgroup memory or
-// barriers (Direct). Such an adapter runs a workgroup's threads a few SIMD lanes at a time and
-// switches between them at every barrier, which costs more than the loads the staging saves
-// (the default model's matrix products ran 2.2x faster on SwiftShader without it). Other
-// kernels, and kernels already direct, come back unchanged; the grid, bindings and results do
-// not depend on the variant.
+// barriers (Direct), attention with its rows in named registers (Unrolled). Such an adapter runs
+// a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
+// which costs more than the loads the staging saves (the default model's matrix products ran
+// 2.2x faster on SwiftShader without it), and keeps private arrays that are indexed in loops in
+// memory. Other kernels, and kernels already in their CPU variant, come back unchanged; the grid,
+// bindings and results do not depend on the variant.
 func ForCPU(k Kernel) Kernel {
 	switch v := k.(type) {
 	case MatMul:
@@ -14,6 +15,11 @@ func ForCPU(k Kernel) Kernel {
 		return v
 	case Conv2D:
 		v.Direct = true
+		return v
+	case Attention:
+		if v.Dh > 0 && v.Dh <= MaxUnrolledHeadDim {
+			v.Unrolled = true
+		}
 		return v
 	}
 	return k

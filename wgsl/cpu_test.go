@@ -6,8 +6,8 @@ import (
 )
 
 // TestForCPU checks that the CPU variants of the matrix product and the convolution have no
-// workgroup memory and no barrier, keep the family's grid and bindings, and that other kernels
-// are unchanged.
+// workgroup memory and no barrier, that attention's has no indexed private arrays, that they keep
+// the family's grid and bindings, and that other kernels are unchanged.
 func TestForCPU(t *testing.T) {
 	mm := MatMul{BF16: true, Bias: true, Residual: true, Act: ActGELU}
 	mp := MatMulParams{M: 77, N: 320, K: 768, Batch1: 2, Batch2: 1}
@@ -38,6 +38,28 @@ func TestForCPU(t *testing.T) {
 		}
 		if len(c.k.Bindings()) != len(d.Bindings()) {
 			t.Errorf("%s: bindings differ", c.k.Family())
+		}
+	}
+	// Attention keeps its staging (its keys are shared by the workgroup's 64 queries) but no
+	// indexed row or score array, for heads up to MaxUnrolledHeadDim.
+	for _, dh := range []int{8, 24, 64, 160} {
+		at, err := NewAttention(dh, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := ForCPU(at).Source()
+		if err != nil {
+			t.Fatalf("attention dh=%d: %v", dh, err)
+		}
+		indexed := strings.Contains(src, "var qr: array") || strings.Contains(src, "var s: array")
+		if indexed != (dh > MaxUnrolledHeadDim) {
+			t.Errorf("attention dh=%d: indexed private arrays present = %v", dh, indexed)
+		}
+		p := AttentionParams{Heads: 2, Tq: 100, Tk: 77, Dh: uint32(dh), Batch: 2}
+		g1, err1 := at.Grid(p)
+		g2, err2 := ForCPU(at).Grid(p)
+		if err1 != nil || err2 != nil || g1 != g2 {
+			t.Errorf("attention dh=%d: grids %v (%v) and %v (%v)", dh, g1, err1, g2, err2)
 		}
 	}
 	if sm := (Softmax{}); ForCPU(sm) != Kernel(sm) {

@@ -68,7 +68,7 @@ func TestAttention(t *testing.T) {
 				args = append(args, w, wgsl.Mem{F: []float32{0, 0.26, 0, 3.1}})
 			}
 			args = append(args, randF(r, int(4+c.batch*c.tq*cw), 1))
-			check(t, k, p, args, 2e-6)
+			checkVariants(t, k, p, args, 2e-6)
 		})
 	}
 }

@@ -121,9 +121,9 @@ func check(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 // differs: the engine runs one or the other depending on the adapter, so both must hold.
 func checkVariants(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 	t.Helper()
-	t.Run("tiled", func(t *testing.T) { check(t, k, p, clone(args), tol) })
+	t.Run("gpu", func(t *testing.T) { check(t, k, p, clone(args), tol) })
 	if d := wgsl.ForCPU(k); d != k {
-		t.Run("direct", func(t *testing.T) { check(t, d, p, clone(args), tol) })
+		t.Run("cpu", func(t *testing.T) { check(t, d, p, clone(args), tol) })
 	}
 }
 
