@@ -5,9 +5,10 @@
 // Asymmetric padding (the VAE encoder's (0,1,0,1)) is pad_t/pad_l plus the output size; UPSAMPLE
 // reads the input through a nearest 2x upsampling (diffusers Upsample2D) without materialising it.
 // bias2 is the per-sample time-embedding projection a ResnetBlock2D adds after conv1.
-// GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW. Tile TxT (T = {{T}}: 64, or
-// 32 with 64 threads, which CPU adapters run faster), K step 16. DIRECT (for CPU adapters, as in
-// matmul.wgsl) keeps the tiles but no workgroup memory and no barrier: each thread reads its
+// GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW, multiplied by gemm.wgsl
+// (shared with matmul.wgsl; T = {{T}}: 64, or 32 with 64 threads, which CPU adapters run
+// faster). DIRECT (for CPU adapters, as in matmul.wgsl) keeps the tiles but no workgroup memory
+// and no barrier: each thread reads its
 // four weight rows and gathers its four pixels' inputs itself: window positions outside,
 // channels inside, so the inner loop has no division and no branch. That sums K in another
 // order than the tiled kernel (within the same tolerance of the reference).
@@ -41,14 +42,92 @@ fn load_w(i: u32) -> f32 { return wt[i]; }
 #endif
 @group(0) @binding({{OUT_BINDING}}) var<storage, read_write> dst: array<f32>;
 
-const TM = {{T}}u;
-const TN = {{T}}u;
-const TK = 16u;
-const TH = {{T}}u / 4u; // threads per side, and the stride between a thread's rows/columns
-const THREADS = TH * TH;
+#include "gemm.wgsl"
+
 #if !DIRECT
-var<workgroup> at: array<f32, {{T}} * 16>; // weights [TK][TM]
-var<workgroup> bt: array<f32, {{T}} * 16>; // gathered input [TK][TN]
+var<private> ibase: u32;
+var<private> kdim: u32;
+var<private> kwin: u32;
+var<private> npix: u32;
+var<private> ih: u32;
+var<private> iw: u32;
+var<private> m0: u32;
+var<private> n0: u32;
+var<private> px_ok: bool; // the thread's input pixel n0 + li % TN is inside the output
+var<private> iy0: i32;    // its top-left input position before the kernel offset
+var<private> ix0: i32;
+
+// stage fills tile buffer s with K columns k0.. of the weights (rows m0.. = output channels) and
+// of the gathered input (pixels n0..).
+fn stage(s: u32, k0: u32, li: u32) {
+#if W_F16
+  if ((p.w_off & 1u) == 0u && (kdim & 1u) == 0u) {
+    // weight rows that start on a word: each thread reads whole words (two K columns) and
+    // unpacks each once, where the per-element path reads every word twice
+    for (var l = 0u; l < TM * TK / 2u / THREADS; l++) {
+      let e = li + THREADS * l;
+      let kk = 2u * (e % (TK / 2u));
+      let mm = e / (TK / 2u);
+      let gk = k0 + kk;
+      var v = vec2<f32>();
+      if (m0 + mm < p.cout && gk < kdim) {
+        v = unpack2x16float(wt[(p.w_off + (m0 + mm) * kdim + gk) >> 1u]);
+      }
+      put_a2(s, kk, mm, v);
+    }
+  } else {
+#endif
+  for (var l = 0u; l < TM * TK / THREADS; l++) {
+    // weights: consecutive threads walk K (rows of W are contiguous)
+    let e = li + THREADS * l;
+    let kk = e % TK;
+    let mm = e / TK;
+    let gk = k0 + kk;
+    var wv = 0.0;
+    if (m0 + mm < p.cout && gk < kdim) {
+      wv = load_w(p.w_off + (m0 + mm) * kdim + gk);
+    }
+    put_a(s, kk, mm, wv);
+  }
+#if W_F16
+  }
+#endif
+  for (var l = 0u; l < TN * TK / THREADS; l++) {
+    // input: consecutive threads walk pixels (contiguous in a row of the map). A thread's pixel
+    // nn = e % TN = li % TN is the same in every K step (THREADS is a multiple of TN), so main
+    // computes its position once (px_ok, iy0, ix0): integer division runs lane by lane on CPU
+    // adapters, and a 1x1 kernel needs none.
+    let e = li + THREADS * l;
+    let nn = e % TN;
+    let kb = e / TN;
+    let gkb = k0 + kb;
+    var xv = 0.0;
+    if (px_ok && gkb < kdim) {
+      var ci = gkb;
+      var ky = 0u;
+      var kx = 0u;
+      if (kwin != 1u) {
+        ci = gkb / kwin;
+        let rem = gkb - ci * kwin;
+        ky = rem / p.kw;
+        kx = rem - ky * p.kw;
+      }
+      let iy = iy0 + i32(ky);
+      let ix = ix0 + i32(kx);
+      if (iy >= 0 && ix >= 0 && u32(iy) < ih && u32(ix) < iw) {
+#if UPSAMPLE
+        let sy = u32(iy) / 2u;
+        let sx = u32(ix) / 2u;
+#else
+        let sy = u32(iy);
+        let sx = u32(ix);
+#endif
+        xv = src[ibase + (ci * p.h + sy) * p.w + sx];
+      }
+    }
+    put_b(s, kb, nn, xv);
+  }
+}
 #endif
 
 @compute @workgroup_size({{T}} / 4, {{T}} / 4)
@@ -56,6 +135,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
   let b = wid.z;
+#if DIRECT
   let m0 = wid.y * TM;
   let n0 = wid.x * TN;
   let kwin = p.kh * p.kw;
@@ -69,13 +149,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let iw = p.w;
 #endif
   let ibase = p.in_off + b * p.in_b;
-  // Accumulators as four vec4 registers (row i, column j = ci[j]): private arrays indexed in
-  // loops end up in memory on some adapters (SwiftShader runs 4-6x slower with them).
+  // Accumulators as four vec4 registers (row i, column j = ci[j]), as in gemm.wgsl.
   var c0 = vec4<f32>();
   var c1 = vec4<f32>();
   var c2 = vec4<f32>();
   var c3 = vec4<f32>();
-#if DIRECT
   // Weight rows past cout read the last one; pixels past npix read nothing; neither is stored.
   let w0 = p.w_off + min(m0 + lid.y, p.cout - 1u) * kdim;
   let w1 = p.w_off + min(m0 + lid.y + TH, p.cout - 1u) * kdim;
@@ -114,62 +192,30 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
       }
     }
   }
-#else
-  for (var k0 = 0u; k0 < kdim; k0 += TK) {
-    for (var l = 0u; l < TM * TK / THREADS; l++) {
-      let e = li + THREADS * l;
-      // weights: consecutive threads walk K (rows of W are contiguous)
-      let kk = e % TK;
-      let mm = e / TK;
-      let gk = k0 + kk;
-      var wv = 0.0;
-      if (m0 + mm < p.cout && gk < kdim) {
-        wv = load_w(p.w_off + (m0 + mm) * kdim + gk);
-      }
-      at[kk * TM + mm] = wv;
-      // input: consecutive threads walk pixels (contiguous in a row of the map)
-      let nn = e % TN;
-      let kb = e / TN;
-      let gn = n0 + nn;
-      let gkb = k0 + kb;
-      var xv = 0.0;
-      if (gn < npix && gkb < kdim) {
-        let ci = gkb / kwin;
-        let rem = gkb % kwin;
-        let ky = rem / p.kw;
-        let kx = rem % p.kw;
-        let oy = gn / p.ow;
-        let ox = gn % p.ow;
-        let iy = i32(oy * p.stride + ky) - i32(p.pad_t);
-        let ix = i32(ox * p.stride + kx) - i32(p.pad_l);
-        if (iy >= 0 && ix >= 0 && u32(iy) < ih && u32(ix) < iw) {
-#if UPSAMPLE
-          let sy = u32(iy) / 2u;
-          let sx = u32(ix) / 2u;
-#else
-          let sy = u32(iy);
-          let sx = u32(ix);
-#endif
-          xv = src[ibase + (ci * p.h + sy) * p.w + sx];
-        }
-      }
-      bt[kb * TN + nn] = xv;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let ab = kk * TM + lid.y;
-      let bb = kk * TN + lid.x;
-      let av = vec4<f32>(at[ab], at[ab + TH], at[ab + 2u * TH], at[ab + 3u * TH]);
-      let bv = vec4<f32>(bt[bb], bt[bb + TH], bt[bb + 2u * TH], bt[bb + 3u * TH]);
-      c0 += av.x * bv;
-      c1 += av.y * bv;
-      c2 += av.z * bv;
-      c3 += av.w * bv;
-    }
-    workgroupBarrier();
-  }
-#endif
   let acc = array<vec4<f32>, 4>(c0, c1, c2, c3);
+#else
+  m0 = wid.y * TM;
+  n0 = wid.x * TN;
+  kwin = p.kh * p.kw;
+  kdim = p.cin * kwin;
+  npix = p.oh * p.ow;
+#if UPSAMPLE
+  ih = 2u * p.h;
+  iw = 2u * p.w;
+#else
+  ih = p.h;
+  iw = p.w;
+#endif
+  ibase = p.in_off + b * p.in_b;
+  let gn = n0 + li % TN;
+  px_ok = gn < npix;
+  let oy = gn / p.ow;
+  iy0 = i32(oy * p.stride) - i32(p.pad_t);
+  ix0 = i32((gn - oy * p.ow) * p.stride) - i32(p.pad_l);
+  // K as an expression of uniforms (a private variable is not uniform to WGSL's analysis, and
+  // gemm's loop holds the barriers)
+  let acc = gemm(lid, li, p.cin * p.kh * p.kw);
+#endif
   for (var i = 0u; i < 4u; i++) {
     let co = m0 + lid.y + TH * i;
     if (co >= p.cout) { continue; }

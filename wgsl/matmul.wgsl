@@ -5,7 +5,7 @@
 // same kernel reads NCHW feature maps as token rows (transformer proj_in/proj_out), multiplies
 // attention chunks, and runs batched heads (z = b1 * batch2 + b2). Accumulation is f32.
 // Tile: TxT outputs (T = {{T}}: 64, or 32 for narrow problems) per workgroup of T/4 x T/4 threads
-// (4x4 outputs each), K in steps of 16 staged in workgroup memory. DIRECT (the variant for CPU
+// (4x4 outputs each); the tiled product is gemm.wgsl, shared with conv2d.wgsl. DIRECT (the variant for CPU
 // adapters: SwiftShader, llvmpipe) has the same tiles and threads but no workgroup memory and no
 // barrier: each thread reads its four rows of A and four columns of B itself. A CPU adapter runs
 // a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
@@ -41,14 +41,76 @@ fn load_b(i: u32) -> f32 { return b[i]; }
 #endif
 @group(0) @binding({{C_BINDING}}) var<storage, read_write> c: array<f32>;
 
-const TM = {{T}}u;
-const TN = {{T}}u;
-const TK = 16u;
-const TH = {{T}}u / 4u; // threads per side, and the stride between a thread's rows/columns
-const THREADS = TH * TH;
+#include "gemm.wgsl"
+
 #if !DIRECT
-var<workgroup> at: array<f32, {{T}} * 16>; // [TK][TM]
-var<workgroup> bt: array<f32, {{T}} * 16>; // [TK][TN]
+var<private> abase: u32;
+var<private> bbase: u32;
+var<private> m0: u32;
+var<private> n0: u32;
+
+// stage fills tile buffer s with K columns k0.. of A (rows m0..) and B (rows n0..).
+fn stage(s: u32, k0: u32, li: u32) {
+  if (p.a_m == 1u) {
+    // A is an NCHW map read as token rows (rows are pixels, contiguous): consecutive threads
+    // walk M, so that both the load and the tile store touch neighbouring words
+    for (var l = 0u; l < TM * TK / THREADS; l++) {
+      let e = li + THREADS * l;
+      let mm = e % TM;
+      let kk = e / TM;
+      let gk = k0 + kk;
+      var av = 0.0;
+      if (m0 + mm < p.m && gk < p.k) {
+        av = a[abase + m0 + mm + gk * p.a_k];
+      }
+      put_a(s, kk, mm, av);
+    }
+  } else {
+    for (var l = 0u; l < TM * TK / THREADS; l++) {
+      // consecutive threads walk K (contiguous in token rows)
+      let e = li + THREADS * l;
+      let kk = e % TK;
+      let mm = e / TK;
+      let gk = k0 + kk;
+      var av = 0.0;
+      if (m0 + mm < p.m && gk < p.k) {
+        av = a[abase + (m0 + mm) * p.a_m + gk * p.a_k];
+      }
+      put_a(s, kk, mm, av);
+    }
+  }
+#if B_F16
+  if (p.b_k == 1u && (bbase & 1u) == 0u && (p.b_n & 1u) == 0u) {
+    // K-contiguous weight rows that start on a word: each thread reads whole words (two K
+    // columns) and unpacks each once, where the per-element path reads every word twice.
+    for (var l = 0u; l < TN * TK / 2u / THREADS; l++) {
+      let e = li + THREADS * l;
+      let kk = 2u * (e % (TK / 2u));
+      let nn = e / (TK / 2u);
+      let gk = k0 + kk;
+      var v = vec2<f32>();
+      if (n0 + nn < p.n && gk < p.k) {
+        v = unpack2x16float(b[(bbase + (n0 + nn) * p.b_n + gk) >> 1u]);
+        // an odd K: the word's high half is the next row's first column
+        if (gk + 1u >= p.k) { v.y = 0.0; }
+      }
+      put_b2(s, kk, nn, v);
+    }
+    return;
+  }
+#endif
+  for (var l = 0u; l < TN * TK / THREADS; l++) {
+    let e = li + THREADS * l;
+    let kk = e % TK;
+    let nn = e / TK;
+    let gk = k0 + kk;
+    var bv = 0.0;
+    if (n0 + nn < p.n && gk < p.k) {
+      bv = load_b(bbase + (n0 + nn) * p.b_n + gk * p.b_k);
+    }
+    put_b(s, kk, nn, bv);
+  }
+}
 #endif
 
 @compute @workgroup_size({{T}} / 4, {{T}} / 4)
@@ -57,17 +119,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>) {
   let b1 = wid.z / p.batch2;
   let b2 = wid.z % p.batch2;
+#if DIRECT
   let m0 = wid.y * TM;
   let n0 = wid.x * TN;
   let abase = p.a_off + b1 * p.a_b1 + b2 * p.a_b2;
   let bbase = p.b_off + b1 * p.b_b1 + b2 * p.b_b2;
-  // Accumulators as four vec4 registers (row i, column j = ci[j]): private arrays indexed in
-  // loops end up in memory on some adapters (SwiftShader runs 4-6x slower with them).
+  // Accumulators as four vec4 registers (row i, column j = ci[j]), as in gemm.wgsl.
   var c0 = vec4<f32>();
   var c1 = vec4<f32>();
   var c2 = vec4<f32>();
   var c3 = vec4<f32>();
-#if DIRECT
   // Rows and columns past the edge read the last valid one; their sums are never stored.
   let a0 = abase + min(m0 + lid.y, p.m - 1u) * p.a_m;
   let a1 = abase + min(m0 + lid.y + TH, p.m - 1u) * p.a_m;
@@ -115,39 +176,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     c2 += av.z * bv;
     c3 += av.w * bv;
   }
-#else
-  for (var k0 = 0u; k0 < p.k; k0 += TK) {
-    for (var l = 0u; l < TM * TK / THREADS; l++) {
-      let e = li + THREADS * l;
-      let kk = e % TK;
-      let mm = e / TK;
-      let gk = k0 + kk;
-      var av = 0.0;
-      if (m0 + mm < p.m && gk < p.k) {
-        av = a[abase + (m0 + mm) * p.a_m + gk * p.a_k];
-      }
-      at[kk * TM + mm] = av;
-      var bv = 0.0;
-      if (n0 + mm < p.n && gk < p.k) {
-        bv = load_b(bbase + (n0 + mm) * p.b_n + gk * p.b_k);
-      }
-      bt[kk * TN + mm] = bv;
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let ab = kk * TM + lid.y;
-      let bb = kk * TN + lid.x;
-      let av = vec4<f32>(at[ab], at[ab + TH], at[ab + 2u * TH], at[ab + 3u * TH]);
-      let bv = vec4<f32>(bt[bb], bt[bb + TH], bt[bb + 2u * TH], bt[bb + 3u * TH]);
-      c0 += av.x * bv;
-      c1 += av.y * bv;
-      c2 += av.z * bv;
-      c3 += av.w * bv;
-    }
-    workgroupBarrier();
-  }
-#endif
   let acc = array<vec4<f32>, 4>(c0, c1, c2, c3);
+#else
+  m0 = wid.y * TM;
+  n0 = wid.x * TN;
+  abase = p.a_off + b1 * p.a_b1 + b2 * p.a_b2;
+  bbase = p.b_off + b1 * p.b_b1 + b2 * p.b_b2;
+  let acc = gemm(lid, li, p.k);
+#endif
   let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
   let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
   for (var i = 0u; i < 4u; i++) {
