@@ -18,7 +18,7 @@ SHELL := /bin/bash
 # Pure-Go packages that must also compile for the browser.
 WASM_PKGS := ./cones/... ./weights/... ./internal/... ./gpugraph/...
 
-.PHONY: run web test vet wasm-check wasm-test fmt-check clean pretrain eval tiny
+.PHONY: run web test vet wasm-check wasm-test fmt-check clean pretrain eval tiny deno
 
 # The default model: trained from scratch by `make pretrain` (docs/evaluation.md) and committed.
 MODEL    ?= weights/default
@@ -53,8 +53,17 @@ tiny:
 # the failures again at the end.
 PROGRESS := build/testprogress
 
-test: fmt-check vet wasm-check wasm-test $(PROGRESS)
+test: fmt-check vet wasm-check wasm-test $(PROGRESS) deno
 	set -o pipefail; $(GO) test -json -count=1 -timeout 60m ./... | $(PROGRESS)
+
+# Deno, for the one test of the kernels that read f16 as WGSL's f16 (e2e TestShaderF16): Chromium's
+# SwiftShader has no shader-f16, Mesa's llvmpipe under Deno's WebGPU has. Installed from npm into
+# build/deno once; the test also takes $$CONES_DENO or a deno on the PATH (CONES_SKIP_DENO=1: neither).
+DENO_DIR := build/deno
+
+deno:
+	@if [ "$$CONES_SKIP_DENO" != 1 ] && ! command -v deno >/dev/null 2>&1 && [ -z "$$CONES_DENO" ] && ! ls $(DENO_DIR)/node_modules/@deno/*/deno >/dev/null 2>&1; then \
+		npm install --silent --prefix $(DENO_DIR) --no-save deno@2; fi
 
 $(PROGRESS): $(wildcard internal/testprogress/*.go)
 	mkdir -p $(@D)

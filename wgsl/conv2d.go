@@ -13,6 +13,9 @@ type Conv2D struct {
 	// Direct gathers the inputs in every thread, without workgroup memory or barriers: the
 	// variant for CPU adapters (ForCPU). Same tiles, grid and results.
 	Direct bool
+	// Half reads f16 weights as WGSL's f16 (the device has shader-f16; WithHalf) instead of
+	// unpacking u32 words. Same bytes, values and results.
+	Half bool
 }
 
 // Conv2DParams mirrors struct Params in conv2d.wgsl. H, W are the stored input size (before the
@@ -54,7 +57,8 @@ func (k Conv2D) Source() (string, error) {
 	if k.Residual {
 		out++
 	}
-	return Expand("conv2d.wgsl", Defines{"W_F16": k.WF16, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
+	return expandHalf(k.WF16 && k.Half, "conv2d.wgsl", Defines{"W_F16": k.WF16, "W_HALF": k.WF16 && k.Half,
+		"W_WORDS": k.WF16 && !k.Half, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
 		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})
 }
 

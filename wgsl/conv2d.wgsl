@@ -23,6 +23,10 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
+#if W_HALF
+@group(0) @binding(2) var<storage, read> wt: array<f16>;
+fn load_w(i: u32) -> f32 { return f32(wt[i]); }
+#else
 #if W_F16
 @group(0) @binding(2) var<storage, read> wt: array<u32>;
 fn load_w(i: u32) -> f32 {
@@ -32,6 +36,7 @@ fn load_w(i: u32) -> f32 {
 #else
 @group(0) @binding(2) var<storage, read> wt: array<f32>;
 fn load_w(i: u32) -> f32 { return wt[i]; }
+#endif
 #endif
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 #if BIAS2
@@ -60,7 +65,7 @@ var<private> ix0: i32;
 // stage fills tile buffer s with K columns k0.. of the weights (rows m0.. = output channels) and
 // of the gathered input (pixels n0..).
 fn stage(s: u32, k0: u32, li: u32) {
-#if W_F16
+#if W_WORDS
   if ((p.w_off & 1u) == 0u && (kdim & 1u) == 0u) {
     // weight rows that start on a word: each thread reads whole words (two K columns) and
     // unpacks each once, where the per-element path reads every word twice
@@ -89,7 +94,7 @@ fn stage(s: u32, k0: u32, li: u32) {
     }
     put_a(s, kk, mm, wv);
   }
-#if W_F16
+#if W_WORDS
   }
 #endif
   for (var l = 0u; l < TN * TK / THREADS; l++) {

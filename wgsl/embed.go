@@ -3,6 +3,8 @@ package wgsl
 // Embed is the token + position embedding family (embed.wgsl).
 type Embed struct {
 	F16 bool // tables stored f16
+	// Half reads f16 tables as WGSL's f16 (the device has shader-f16; WithHalf).
+	Half bool
 }
 
 // EmbedParams mirrors struct Params in embed.wgsl. Ids past the vocabulary clamp to the last
@@ -22,7 +24,9 @@ func (k Embed) Bindings() []Binding {
 		{Name: "o", Type: F32, Write: true}}
 }
 
-func (k Embed) Source() (string, error) { return Expand("embed.wgsl", Defines{"F16": k.F16}) }
+func (k Embed) Source() (string, error) {
+	return expandHalf(k.F16 && k.Half, "embed.wgsl", Defines{"F16": k.F16, "HALF": k.F16 && k.Half})
+}
 
 func (k Embed) Grid(pa any) ([3]uint32, error) {
 	p, err := paramsAs[EmbedParams](k.Family(), pa)

@@ -6,6 +6,12 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> ids: array<u32>;
+#if HALF
+@group(0) @binding(2) var<storage, read> tok: array<f16>;
+@group(0) @binding(3) var<storage, read> pos: array<f16>;
+fn load_tok(i: u32) -> f32 { return f32(tok[i]); }
+fn load_pos(i: u32) -> f32 { return f32(pos[i]); }
+#else
 #if F16
 @group(0) @binding(2) var<storage, read> tok: array<u32>;
 @group(0) @binding(3) var<storage, read> pos: array<u32>;
@@ -21,6 +27,7 @@ fn load_pos(i: u32) -> f32 { return half(pos[i >> 1u], i); }
 @group(0) @binding(3) var<storage, read> pos: array<f32>;
 fn load_tok(i: u32) -> f32 { return tok[i]; }
 fn load_pos(i: u32) -> f32 { return pos[i]; }
+#endif
 #endif
 @group(0) @binding(4) var<storage, read_write> o: array<f32>;
 

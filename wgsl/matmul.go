@@ -13,6 +13,9 @@ type MatMul struct {
 	// Direct reads the operands from storage in every thread, without workgroup memory or
 	// barriers: the variant for CPU adapters (ForCPU). Same tiles, grid and results.
 	Direct bool
+	// Half reads an f16 B as WGSL's f16 (the device has shader-f16; WithHalf) instead of
+	// unpacking u32 words. Same bytes, values and results.
+	Half bool
 }
 
 func (k MatMul) tile() uint32 {
@@ -64,7 +67,8 @@ func (k MatMul) Source() (string, error) {
 	if k.Residual {
 		c++
 	}
-	return Expand("matmul.wgsl", Defines{"B_F16": k.BF16, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
+	return expandHalf(k.BF16 && k.Half, "matmul.wgsl", Defines{"B_F16": k.BF16, "B_HALF": k.BF16 && k.Half,
+		"B_WORDS": k.BF16 && !k.Half, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
 		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
 }
 

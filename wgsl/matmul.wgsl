@@ -1,13 +1,15 @@
 // Tiled matrix multiply with fused epilogue:
 //   C[m,n] = (act(alpha * sum_k A[m,k] * B[n,k] + bias[n]) + R[m,n]) * out_scale
-// B is a Linear weight [out, in] (f32, or f16 packed two per u32 and unpacked with
-// unpack2x16float) or any strided f32 operand. Every operand has its own offset and strides, so the
-// same kernel reads NCHW feature maps as token rows (transformer proj_in/proj_out), multiplies
-// attention chunks, and runs batched heads (z = b1 * batch2 + b2). Accumulation is f32.
+// B is a Linear weight [out, in] (f32; f16 packed two per u32 and unpacked with unpack2x16float;
+// or, with B_HALF, WGSL's own f16 where the device has shader-f16) or any strided f32 operand.
+// Every operand has its own offset and strides, so the same kernel reads NCHW feature maps as
+// token rows (transformer proj_in/proj_out), multiplies attention chunks, and runs batched heads
+// (z = b1 * batch2 + b2). Accumulation is f32.
 // Tile: TxT outputs (T = {{T}}: 64, or 32 for narrow problems) per workgroup of T/4 x T/4 threads
-// (4x4 outputs each); the tiled product is gemm.wgsl, shared with conv2d.wgsl. DIRECT (the variant for CPU
-// adapters: SwiftShader, llvmpipe) has the same tiles and threads but no workgroup memory and no
-// barrier: each thread reads its four rows of A and four columns of B itself. A CPU adapter runs
+// (4x4 outputs each); the tiled product is gemm.wgsl, shared with conv2d.wgsl. DIRECT (the
+// variant for CPU adapters: SwiftShader, llvmpipe) has the same tiles and threads but no
+// workgroup memory and no barrier: each thread reads its four rows of A and four columns of B
+// itself. A CPU adapter runs
 // a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
 // which cost more than the loads the staging saves.
 #include "act.wgsl"
@@ -23,6 +25,10 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
+#if B_HALF
+@group(0) @binding(2) var<storage, read> b: array<f16>;
+fn load_b(i: u32) -> f32 { return f32(b[i]); }
+#else
 #if B_F16
 @group(0) @binding(2) var<storage, read> b: array<u32>;
 fn load_b(i: u32) -> f32 {
@@ -32,6 +38,7 @@ fn load_b(i: u32) -> f32 {
 #else
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 fn load_b(i: u32) -> f32 { return b[i]; }
+#endif
 #endif
 #if BIAS
 @group(0) @binding({{BIAS_BINDING}}) var<storage, read> bias: array<f32>;
@@ -79,7 +86,7 @@ fn stage(s: u32, k0: u32, li: u32) {
       put_a(s, kk, mm, av);
     }
   }
-#if B_F16
+#if B_WORDS
   if (p.b_k == 1u && (bbase & 1u) == 0u && (p.b_n & 1u) == 0u) {
     // K-contiguous weight rows that start on a word: each thread reads whole words (two K
     // columns) and unpacks each once, where the per-element path reads every word twice.
@@ -139,7 +146,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let q2 = bbase + min(n0 + lid.x + 2u * TH, p.n - 1u) * p.b_n;
   let q3 = bbase + min(n0 + lid.x + 3u * TH, p.n - 1u) * p.b_n;
   var k = 0u;
-#if B_F16
+#if B_WORDS
   // Weight rows that start on a word (even offset and row stride, K contiguous): each u32 holds
   // the B values of two consecutive k, unpacked once for both (unpacking is software on CPU
   // adapters, and load_b does it per value). Same products in the same order.

@@ -27,6 +27,7 @@ func runBenchGPU(args []string) error {
 	model := fl.String("model", filepath.Join(root, "sd21base"), "model folder to benchmark (diffusers layout)")
 	size := fl.Int("size", 0, "image side in pixels (default: the model's sample size)")
 	precision := fl.String("weights", "", "how matrix weights are stored: f16, f32, or empty for the engine's choice (f32 for a small model on a CPU adapter, else f16)")
+	halfOnCPU := fl.Bool("half-on-cpu", false, "read f16 weights as WGSL f16 on a CPU adapter with shader-f16 too (llvmpipe; GPUs do by default)")
 	gpu := fl.Bool("gpu", false, "use the host GPU instead of SwiftShader (Chromium)")
 	deno := fl.String("deno", "", "run the harness under this Deno binary (native WebGPU, no browser) instead of Chromium")
 	synthetic := fl.Bool("synthetic", false, "random weights from the model folder's configs (for full-size configs without weights)")
@@ -43,7 +44,7 @@ func runBenchGPU(args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	o := benchOptions{model: *model, size: *size, weights: *precision, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic,
+	o := benchOptions{model: *model, size: *size, weights: *precision, halfOnCPU: *halfOnCPU, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic,
 		genSteps: *genSteps, genGuided: *genGuided, genReps: *genReps, graphs: strings.Split(*only, ",")}
 	if err := benchPage(ctx, o); err != nil {
 		return err
@@ -55,6 +56,7 @@ type benchOptions struct {
 	model     string
 	size      int
 	weights   string
+	halfOnCPU bool
 	gpu       bool
 	reps      int
 	deno      string
@@ -93,7 +95,7 @@ func benchPage(ctx context.Context, o benchOptions) error {
 	if err := headless.BuildWasm(mod, "./e2e/harness", wasm); err != nil {
 		return err
 	}
-	cmds := []headless.Command{{Method: "load", Arg: map[string]any{"URL": "/model", "Weights": o.weights, "Synthetic": o.synthetic}}}
+	cmds := []headless.Command{{Method: "load", Arg: map[string]any{"URL": "/model", "Weights": o.weights, "HalfOnCPU": o.halfOnCPU, "Synthetic": o.synthetic}}}
 	for _, g := range o.graphs {
 		if g == "" {
 			continue

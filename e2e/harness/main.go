@@ -106,6 +106,7 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	var req struct {
 		URL       string
 		Weights   engine.Weights // "f16", "f32" or "" (the engine's choice)
+		HalfOnCPU bool           // WGSL f16 kernels on a CPU adapter with shader-f16 too
 		Synthetic bool           // configs only, random weights (benchmarks of full-size models)
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
@@ -116,7 +117,7 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	var last engine.LoadProgress
 	var err error
-	lo := engine.LoadOptions{URL: req.URL, Weights: req.Weights, OnProgress: func(p engine.LoadProgress) { last = p }}
+	lo := engine.LoadOptions{URL: req.URL, Weights: req.Weights, HalfOnCPU: req.HalfOnCPU, OnProgress: func(p engine.LoadProgress) { last = p }}
 	if req.Synthetic {
 		eng, err = engine.LoadSynthetic(ctx, lo)
 	} else {
@@ -125,7 +126,8 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"adapter": eng.Dev.Adapter, "cpuAdapterKernels": eng.Dev.CPU, "weightBytes": eng.WeightBytes(), "lastProgress": last,
+	cpu, half := eng.Kernels()
+	return map[string]any{"adapter": eng.Dev.Adapter, "cpuAdapterKernels": cpu, "shaderF16Kernels": half, "shaderF16": eng.Dev.HasF16(), "weightBytes": eng.WeightBytes(), "lastProgress": last,
 		"limits": eng.Dev.Limits.String(), "f16": eng.F16}, nil
 }
 

@@ -19,18 +19,26 @@ type Runner struct {
 	// CPU compiles every kernel as its wgsl.ForCPU variant; New sets it for CPU adapters
 	// (SwiftShader, llvmpipe). Tests clear it to run the variants they name.
 	CPU bool
+	// Half compiles kernels with f16 weights as their wgsl.WithHalf variant (WGSL's f16); New
+	// sets it where the device has shader-f16 and is not a CPU adapter: llvmpipe generated no
+	// faster with it than with the unpacking kernels (docs/benchmarks.md), which stay the ones
+	// CPU adapters are measured and tested with in the browser.
+	Half bool
 }
 
 // New returns a Runner for dev.
 func New(dev *webgpu.Device) *Runner {
-	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, CPU: dev.CPU}
+	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, CPU: dev.CPU, Half: dev.HasF16() && !dev.CPU}
 }
 
-// Pipeline returns the compiled pipeline of k (its CPU variant when r.CPU), compiling it on
-// first use.
+// Pipeline returns the compiled pipeline of k (its CPU variant when r.CPU, reading f16 as WGSL
+// f16 when r.Half), compiling it on first use.
 func (r *Runner) Pipeline(ctx context.Context, k wgsl.Kernel) (*webgpu.ComputePipeline, error) {
 	if r.CPU {
 		k = wgsl.ForCPU(k)
+	}
+	if r.Half {
+		k = wgsl.WithHalf(k)
 	}
 	if p, ok := r.pipes[k]; ok {
 		return p, nil

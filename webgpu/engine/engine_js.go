@@ -25,6 +25,9 @@ type LoadOptions struct {
 	// Weights picks how matrix weights are stored (WeightsAuto: f16, or f32 for a small model
 	// on a CPU adapter).
 	Weights Weights
+	// HalfOnCPU reads f16 weights as WGSL's f16 on a CPU adapter with shader-f16 too (by default
+	// only GPUs do): llvmpipe is the one adapter at hand with the feature, so its tests use it.
+	HalfOnCPU bool
 	// Device reuses an existing device; nil requests one from the browser's adapter.
 	Device *webgpu.Device
 	// OnProgress is called as weight bytes arrive.
@@ -50,6 +53,10 @@ func (e *Engine) Counts() Counts {
 	return c
 }
 
+// Kernels reports which kernel variants the engine compiles: the CPU adapters' (wgsl.ForCPU) and
+// the ones reading f16 weights as WGSL f16 (wgsl.WithHalf, where the device has shader-f16).
+func (e *Engine) Kernels() (cpu, half bool) { return e.run.CPU, e.run.Half }
+
 // Load requests the GPU, reads the folder's configs and safetensors headers (Range requests),
 // binds them strictly against the model description, and streams the weights of the text
 // encoder, the UNet and the VAE decoder into GPU buffers.
@@ -74,7 +81,7 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
-	e, err := newEngine(dev, f, m, o.Weights)
+	e, err := newEngine(dev, f, m, o)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
@@ -116,8 +123,8 @@ func Load(ctx context.Context, o LoadOptions) (*Engine, error) {
 // newEngine is an engine without weights yet: it picks how the weights are stored on dev and
 // checks that every weight fits one binding (one larger than the device can bind can never run:
 // say so before downloading).
-func newEngine(dev *webgpu.Device, f *weights.Folder, m *weights.Model, w Weights) (*Engine, error) {
-	f16, err := F16Weights(w, dev.CPU, m)
+func newEngine(dev *webgpu.Device, f *weights.Folder, m *weights.Model, o LoadOptions) (*Engine, error) {
+	f16, err := F16Weights(o.Weights, dev.CPU, m)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +133,11 @@ func newEngine(dev *webgpu.Device, f *weights.Folder, m *weights.Model, w Weight
 			return nil, &webgpu.LimitError{Limit: "maxStorageBufferBindingSize", What: "weight " + p.Name, Want: n, Have: dev.Limits.Binding()}
 		}
 	}
-	return &Engine{Dev: dev, Folder: f, Model: m, F16: f16, run: compute.New(dev), w: map[string]*Weight{},
+	run := compute.New(dev)
+	if o.HalfOnCPU && dev.HasF16() {
+		run.Half = true
+	}
+	return &Engine{Dev: dev, Folder: f, Model: m, F16: f16, run: run, w: map[string]*Weight{},
 		progs: map[string]*Program{}}, nil
 }
 

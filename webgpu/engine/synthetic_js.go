@@ -39,7 +39,7 @@ func LoadSynthetic(ctx context.Context, o LoadOptions) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
-	e, err := newEngine(dev, f, m, o.Weights)
+	e, err := newEngine(dev, f, m, o)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", base, err)
 	}
