@@ -8,10 +8,10 @@
 // GEMM view: M = Cout (weights), N = OH*OW (pixels), K = Cin*KH*KW, multiplied by gemm.wgsl
 // (shared with matmul.wgsl; T = {{T}}: 64, or 32 with 64 threads, which CPU adapters run
 // faster). DIRECT (for CPU adapters, as in matmul.wgsl) keeps the tiles but no workgroup memory
-// and no barrier: each thread reads its
-// four weight rows and gathers its four pixels' inputs itself: window positions outside,
-// channels inside, so the inner loop has no division and no branch. That sums K in another
-// order than the tiled kernel (within the same tolerance of the reference).
+// and no barrier: each thread reads its four weight rows and gathers its four pixels' inputs
+// itself: window positions outside, channels inside, so the inner loop has no division and no
+// branch. That sums K in another order than the tiled kernel (within the same tolerance of the
+// reference).
 
 struct Params {
   cin: u32, h: u32, w: u32, cout: u32, oh: u32, ow: u32,
