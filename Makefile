@@ -47,7 +47,7 @@ eval:
 tiny:
 	$(GO) run ./cmd/weights tiny -out build/tiny -seed 0
 
-# About 26 minutes on two cores, 25 of them the browser suite (e2e). `go test -json` goes through
+# 9-29 minutes on two cores (README), nearly all of it the browser suite (e2e). `go test -json` goes through
 # internal/testprogress, which prints a timestamped line per finished test (and per subtest of a
 # second or more) and package, the output of failures, what is running after a quiet minute, and
 # the failures again at the end.
