@@ -12,11 +12,9 @@ const MaxFlashHeadDim = 256
 
 // Attention is the online-softmax attention family (attention.wgsl).
 type Attention struct {
-	DMax   uint32 // head width rounded up to 16 (sizes the per-thread rows)
+	Dh     uint32 // head width (a multiple of 4); the staged variant sizes its rows by dmax
 	Causal bool   // mask keys after the query
 	Edit   bool   // Cones 2 layout edit on the raw scores of one sample
-	// Dh, when not 0, is the exact head width, which Unrolled compiles in.
-	Dh uint32
 	// Unrolled holds the rows in named registers and scores four keys at a time: the variant for
 	// CPU adapters (ForCPU), for heads of Dh <= MaxUnrolledHeadDim. Same grid and results.
 	Unrolled bool
@@ -31,8 +29,11 @@ func NewAttention(dh int, causal, edit bool) (Attention, error) {
 	if dh <= 0 || dh > MaxFlashHeadDim || dh%4 != 0 {
 		return Attention{}, fmt.Errorf("wgsl: attention: head width %d is not a multiple of 4 in 4..%d", dh, MaxFlashHeadDim)
 	}
-	return Attention{DMax: uint32((dh + 15) / 16 * 16), Causal: causal, Edit: edit, Dh: uint32(dh)}, nil
+	return Attention{Dh: uint32(dh), Causal: causal, Edit: edit}, nil
 }
+
+// dmax is the head width rounded up to 16: the size of the staged variant's per-thread rows.
+func (k Attention) dmax() uint32 { return (k.Dh + 15) / 16 * 16 }
 
 // AttentionParams mirrors struct Params in attention.wgsl.
 type AttentionParams struct {
@@ -50,7 +51,7 @@ type AttentionParams struct {
 func (Attention) Family() string { return "attention" }
 
 // keyTile is how many keys share workgroup memory: K and V tiles fit WebGPU's default 16 KiB.
-func (k Attention) keyTile() uint32 { return max(1, min(32, 2048/k.DMax)) }
+func (k Attention) keyTile() uint32 { return max(1, min(32, 2048/k.dmax())) }
 
 func (k Attention) Bindings() []Binding {
 	b := []Binding{{Name: "q", Type: F32}, {Name: "k", Type: F32}, {Name: "v", Type: F32}}
@@ -61,19 +62,17 @@ func (k Attention) Bindings() []Binding {
 }
 
 func (k Attention) Source() (string, error) {
-	if k.DMax == 0 || k.DMax%16 != 0 || k.DMax > MaxFlashHeadDim {
-		return "", fmt.Errorf("wgsl: attention: bad DMax %d", k.DMax)
+	if k.Dh == 0 || k.Dh%4 != 0 || k.Dh > MaxFlashHeadDim || (k.Unrolled && k.Dh > MaxUnrolledHeadDim) {
+		return "", fmt.Errorf("wgsl: attention: head width %d (unrolled %v) is not a multiple of 4 up to %d, or %d unrolled",
+			k.Dh, k.Unrolled, MaxFlashHeadDim, MaxUnrolledHeadDim)
 	}
 	out := 4
 	if k.Edit {
 		out = 6
 	}
-	defs := Defines{"DMAX": k.DMax, "KT": k.keyTile(), "CAUSAL": k.Causal, "EDIT": k.Edit, "OUT_BINDING": out,
+	defs := Defines{"DMAX": k.dmax(), "KT": k.keyTile(), "CAUSAL": k.Causal, "EDIT": k.Edit, "OUT_BINDING": out,
 		"UNROLLED": k.Unrolled}
 	if k.Unrolled {
-		if k.Dh == 0 || k.Dh%4 != 0 || k.Dh > min(k.DMax, MaxUnrolledHeadDim) {
-			return "", fmt.Errorf("wgsl: attention: cannot unroll head width %d (variant %d)", k.Dh, k.DMax)
-		}
 		for name, code := range unrolledAttention(int(k.Dh / 4)) {
 			defs[name] = code
 		}
@@ -113,8 +112,8 @@ func (k Attention) Grid(pa any) ([3]uint32, error) {
 	if err != nil {
 		return [3]uint32{}, err
 	}
-	if p.Dh > k.DMax || p.Dh == 0 || p.Dh%4 != 0 || (k.Unrolled && p.Dh != k.Dh) {
-		return [3]uint32{}, fmt.Errorf("wgsl: attention: head width %d does not fit variant %d (compiled width %d)", p.Dh, k.DMax, k.Dh)
+	if p.Dh > k.dmax() || p.Dh == 0 || p.Dh%4 != 0 || (k.Unrolled && p.Dh != k.Dh) {
+		return [3]uint32{}, fmt.Errorf("wgsl: attention: head width %d does not fit variant %d (compiled width %d)", p.Dh, k.dmax(), k.Dh)
 	}
 	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.Tq, 64), 1, p.Batch * p.Heads})
 }
