@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,23 +35,13 @@ func TestShaderF16(t *testing.T) {
 			if err := os.Symlink(v.Dir, filepath.Join(root, "fixtures", v.Name)); err != nil {
 				t.Fatal(err)
 			}
-			ids := v.Tensor(t, "text_encoder.input_ids")
-			rows := make([][]int, ids.Shape[0])
-			for i := range rows {
-				for _, id := range ids.I64[i*ids.Shape[1] : (i+1)*ids.Shape[1]] {
-					rows[i] = append(rows[i], int(id))
-				}
-			}
 			ts := v.UNetTimesteps(t)[0]
-			key := fmt.Sprintf("unet.t%g", ts)
-			sample := v.Tensor(t, key+".sample")
-			lat := v.Tensor(t, "vae.decode.latents")
+			key := unetKey(ts)
 			cmds := []headless.Command{
 				{Method: "load", Arg: map[string]any{"URL": "/fixtures/" + v.Name, "Weights": "f16", "HalfOnCPU": true}},
-				{Method: "textEncoder", Arg: map[string]any{"IDs": rows}},
-				{Method: "unet", Arg: map[string]any{"Batch": sample.Shape[0], "H": sample.Shape[2], "W": sample.Shape[3],
-					"Sample": f32(sample.F32), "Context": f32(v.Tensor(t, key+".encoder_hidden_states").F32), "Timestep": ts}},
-				{Method: "decode", Arg: map[string]any{"Latents": f32(lat.F32), "H": lat.Shape[2], "W": lat.Shape[3]}},
+				{Method: "textEncoder", Arg: textEncoderRequest(t, v)},
+				{Method: "unet", Arg: unetRequest(t, v, ts)},
+				{Method: "decode", Arg: decodeRequest(t, v)},
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()

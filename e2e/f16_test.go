@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"math"
 	"testing"
 
@@ -28,32 +27,22 @@ func TestF16Weights(t *testing.T) {
 			if h.info["f16"] != true {
 				t.Fatalf("engine not in f16 mode: %v", h.info)
 			}
-			ids := v.Tensor(t, "text_encoder.input_ids")
-			rows := make([][]int, ids.Shape[0])
-			for i := range rows {
-				for _, id := range ids.I64[i*ids.Shape[1] : (i+1)*ids.Shape[1]] {
-					rows[i] = append(rows[i], int(id))
-				}
-			}
 			var te f32
-			h.call(t, "textEncoder", map[string]any{"IDs": rows}, &te)
+			h.call(t, "textEncoder", textEncoderRequest(t, v), &te)
 			fixture.AssertClose(t, "f16 last_hidden_state", te, v.Tensor(t, "text_encoder.last_hidden_state").F32, f16TextTol)
 
 			for _, ts := range v.UNetTimesteps(t)[:1] {
-				key := fmt.Sprintf("unet.t%g", ts)
-				sample := v.Tensor(t, key+".sample")
+				key := unetKey(ts)
 				var out f32
-				h.call(t, "unet", map[string]any{"Batch": sample.Shape[0], "H": sample.Shape[2], "W": sample.Shape[3],
-					"Sample": f32(sample.F32), "Context": f32(v.Tensor(t, key+".encoder_hidden_states").F32), "Timestep": ts}, &out)
+				h.call(t, "unet", unetRequest(t, v, ts), &out)
 				fixture.AssertClose(t, "f16 "+key, out, v.Tensor(t, key+".out").F32, f16UNetTol)
 			}
 
-			lat := v.Tensor(t, "vae.decode.latents")
 			var dec struct {
 				Image f32
 				RGBA  []byte
 			}
-			h.call(t, "decode", map[string]any{"Latents": f32(lat.F32), "H": lat.Shape[2], "W": lat.Shape[3]}, &dec)
+			h.call(t, "decode", decodeRequest(t, v), &dec)
 			fixture.AssertClose(t, "f16 vae.decode.out", dec.Image, v.Tensor(t, "vae.decode.out").F32, f16VAETol)
 
 			// The cheapest guided run (self-recurrence and layout edit): the shared folders' run1,

@@ -20,17 +20,11 @@ func TestTextEncoderFixture(t *testing.T) {
 	for _, v := range fixture.Variants(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			h := loadHarness(t, v, true)
-			ids := v.Tensor(t, "text_encoder.input_ids")
-			rows := make([][]int, ids.Shape[0])
-			for i := range rows {
-				for _, id := range ids.I64[i*ids.Shape[1] : (i+1)*ids.Shape[1]] {
-					rows[i] = append(rows[i], int(id))
-				}
-			}
+			req := textEncoderRequest(t, v)
 			var out f32
 			start := time.Now()
-			h.call(t, "textEncoder", map[string]any{"IDs": rows}, &out)
-			t.Logf("text encoder, batch %d: %v", len(rows), time.Since(start).Round(time.Millisecond))
+			h.call(t, "textEncoder", req, &out)
+			t.Logf("text encoder, batch %d: %v", len(req["IDs"].([][]int)), time.Since(start).Round(time.Millisecond))
 			fixture.AssertClose(t, "last_hidden_state", out, v.Tensor(t, "text_encoder.last_hidden_state").F32, 1e-4)
 			// the load reported its last component's bytes complete
 			p, _ := h.info["lastProgress"].(map[string]any)
@@ -46,13 +40,12 @@ func TestUNetFixture(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			h := loadHarness(t, v, true)
 			for _, ts := range v.UNetTimesteps(t) {
-				key := fmt.Sprintf("unet.t%g", ts)
-				sample := v.Tensor(t, key+".sample")
+				key := unetKey(ts)
+				req := unetRequest(t, v, ts)
 				var out f32
 				start := time.Now()
-				h.call(t, "unet", map[string]any{"Batch": sample.Shape[0], "H": sample.Shape[2], "W": sample.Shape[3],
-					"Sample": f32(sample.F32), "Context": f32(v.Tensor(t, key+".encoder_hidden_states").F32), "Timestep": ts}, &out)
-				t.Logf("%s, batch %d: %v", key, sample.Shape[0], time.Since(start).Round(time.Millisecond))
+				h.call(t, "unet", req, &out)
+				t.Logf("%s, batch %d: %v", key, req["Batch"], time.Since(start).Round(time.Millisecond))
 				fixture.AssertClose(t, key, out, v.Tensor(t, key+".out").F32, 1e-4)
 			}
 		})
@@ -104,7 +97,7 @@ func TestVAEDecodeFixture(t *testing.T) {
 				RGBA  []byte
 			}
 			start := time.Now()
-			h.call(t, "decode", map[string]any{"Latents": f32(lat.F32), "H": lat.Shape[2], "W": lat.Shape[3]}, &out)
+			h.call(t, "decode", decodeRequest(t, v), &out)
 			t.Logf("vae decode %dx%d: %v", 8*lat.Shape[3], 8*lat.Shape[2], time.Since(start).Round(time.Millisecond))
 			want := v.Tensor(t, "vae.decode.out").F32
 			fixture.AssertClose(t, "vae.decode.out", out.Image, want, 1e-4)
