@@ -12,7 +12,10 @@
     if (nudging) return;
     nudging = setInterval(() => {
       if (r.waiting) r.waiting.postMessage("skip-waiting");
-      else if (!r.installing) nudging = clearInterval(nudging) || 0;
+      else if (!r.installing) {
+        clearInterval(nudging);
+        nudging = 0;
+      }
     }, 2000);
   };
   const fail = (msg) => {
