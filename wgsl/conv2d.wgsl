@@ -22,7 +22,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+#if VEC4
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> src: array<f32>;
+#endif
 #if W_HALF
 @group(0) @binding(2) var<storage, read> wt: array<f16>;
 fn load_w(i: u32) -> f32 { return f32(wt[i]); }
@@ -48,6 +52,52 @@ fn load_w(i: u32) -> f32 { return wt[i]; }
 @group(0) @binding({{OUT_BINDING}}) var<storage, read_write> dst: array<f32>;
 
 #include "gemm.wgsl"
+
+// emit stores one output: (s + bias + bias2 + R) * out_scale, nothing past the edge.
+fn emit(b: u32, co: u32, gn: u32, s: f32) {
+  let pix = p.oh * p.ow;
+  if (co >= p.cout || gn >= pix) { return; }
+  var v = s + bias[p.bias_off + co];
+#if BIAS2
+  v += bias2[p.bias2_off + b * p.bias2_b + co];
+#endif
+#if RESIDUAL
+  v += r[p.r_off + b * p.r_b + co * pix + gn];
+#endif
+  dst[p.out_off + b * p.out_b + co * pix + gn] = v * p.out_scale;
+}
+
+#if VEC4
+// VEC4 (wgsl.Conv2DVec4Fits: 3x3, stride 1, padding 1, rows a multiple of 4 wide): src is read
+// in vec4s of four pixels of a row. A Group is four outputs n..n+3 of one row; a Row is, for one
+// kernel row ky, where the group's input vec4 and its neighbours start (in vec4s, channel 0) and
+// which of them lie inside the input (1) or in the zero padding (0).
+struct Group { n: u32, oy: u32, col: u32 }
+struct Row { at: u32, before: u32, after: u32, keep: f32, prev: f32, next: f32 }
+
+fn pixel_group(n: u32) -> Group {
+  let gc = min(n, p.oh * p.ow - 4u); // past the edge: read the last group, store nothing
+  return Group(n, gc / p.ow, (gc % p.ow) / 4u);
+}
+
+fn input_row(g: Group, ky: u32, base4: u32) -> Row {
+  let w4 = p.w / 4u;
+  let iy = i32(g.oy + ky) - 1;
+  let keep = select(0.0, 1.0, iy >= 0 && iy < i32(p.h));
+  let at = base4 + u32(clamp(iy, 0, i32(p.h) - 1)) * w4 + g.col;
+  let left = g.col > 0u;
+  let right = g.col + 1u < w4;
+  return Row(at, select(at, at - 1u, left), select(at, at + 1u, right), keep,
+             keep * select(0.0, 1.0, left), keep * select(0.0, 1.0, right));
+}
+
+fn emit4(b: u32, co: u32, g: Group, v: vec4<f32>) {
+  emit(b, co, g.n, v.x);
+  emit(b, co, g.n + 1u, v.y);
+  emit(b, co, g.n + 2u, v.z);
+  emit(b, co, g.n + 3u, v.w);
+}
+#endif
 
 #if !DIRECT
 var<private> ibase: u32;
@@ -135,11 +185,21 @@ fn stage(s: u32, k0: u32, li: u32) {
 }
 #endif
 
-@compute @workgroup_size({{T}} / 4, {{T}} / 4)
+@compute @workgroup_size({{WG}}, {{WG}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
   let b = wid.z;
+#if VEC4
+  // Each thread: channels m0 + {{WG}}*i (i < 8) of the pixel groups n0 + 4*(lid.x + {{WG}}*j)
+  // (j < 2); each input vec4 and the two beside it serve the kernel's three columns.
+  let m0 = wid.y * TM + lid.y;
+  let n0 = wid.x * TN;
+  let kdim = p.cin * 9u;
+  let plane4 = p.h * p.w / 4u;
+  let base4 = (p.in_off + b * p.in_b) / 4u;
+{{VEC4_BLOCK}}
+#else
 #if DIRECT
   let m0 = wid.y * TM;
   let n0 = wid.x * TN;
@@ -222,21 +282,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let acc = gemm(lid, li, p.cin * p.kh * p.kw);
 #endif
   for (var i = 0u; i < 4u; i++) {
-    let co = m0 + lid.y + TH * i;
-    if (co >= p.cout) { continue; }
-    var add = bias[p.bias_off + co];
-#if BIAS2
-    add += bias2[p.bias2_off + b * p.bias2_b + co];
-#endif
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid.x + TH * j;
-      if (gn < npix) {
-        var v = acc[i][j] + add;
-#if RESIDUAL
-        v += r[p.r_off + b * p.r_b + co * npix + gn];
-#endif
-        dst[p.out_off + b * p.out_b + co * npix + gn] = v * p.out_scale;
-      }
+      emit(b, m0 + lid.y + TH * i, n0 + lid.x + TH * j, acc[i][j]);
     }
   }
+#endif
 }

@@ -6,15 +6,24 @@ package wgsl
 // a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
 // which costs more than the loads the staging saves (the default model's matrix products ran
 // 2.2x faster on SwiftShader without it), and keeps private arrays that are indexed in loops in
-// memory. Other kernels, and kernels already in their CPU variant, come back unchanged; the grid,
-// bindings and results do not depend on the variant.
-func ForCPU(k Kernel) Kernel {
+// memory. A matrix product whose operands are runs of whole vec4s along K (Vec4Fits of its
+// params p), and a same-size 3x3 convolution over rows a multiple of 4 wide (Conv2DVec4Fits),
+// get their Vec4 variants: llvmpipe loads storage one SIMD lane at a time, so a vec4 load costs
+// about two scalar ones, and bigger blocks per thread need fewer loads per product. Other kernels, and kernels already in their CPU variant, come
+// back unchanged; the grid, bindings and results do not depend on the variant.
+func ForCPU(k Kernel, p any) Kernel {
 	switch v := k.(type) {
 	case MatMul:
 		v.Direct = true
+		if mp, ok := p.(MatMulParams); ok && Vec4Fits(mp) {
+			v.Vec4 = true
+		}
 		return v
 	case Conv2D:
 		v.Direct = true
+		if cp, ok := p.(Conv2DParams); ok && Conv2DVec4Fits(cp, v.Upsample) {
+			v.Vec4 = true
+		}
 		return v
 	case Attention:
 		if v.Dh > 0 && v.Dh <= MaxUnrolledHeadDim {

@@ -17,7 +17,7 @@ func TestForCPU(t *testing.T) {
 		k Kernel
 		p any
 	}{{mm, mp}, {cv, cp}} {
-		d := ForCPU(c.k)
+		d := ForCPU(c.k, c.p)
 		if d == c.k {
 			t.Fatalf("%s: ForCPU returned the same variant", c.k.Family())
 		}
@@ -47,7 +47,7 @@ func TestForCPU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		src, err := ForCPU(at).Source()
+		src, err := ForCPU(at, nil).Source()
 		if err != nil {
 			t.Fatalf("attention dh=%d: %v", dh, err)
 		}
@@ -57,12 +57,62 @@ func TestForCPU(t *testing.T) {
 		}
 		p := AttentionParams{Heads: 2, Tq: 100, Tk: 77, Dh: uint32(dh), Batch: 2}
 		g1, err1 := at.Grid(p)
-		g2, err2 := ForCPU(at).Grid(p)
+		g2, err2 := ForCPU(at, p).Grid(p)
 		if err1 != nil || err2 != nil || g1 != g2 {
 			t.Errorf("attention dh=%d: grids %v (%v) and %v (%v)", dh, g1, err1, g2, err2)
 		}
 	}
-	if sm := (Softmax{}); ForCPU(sm) != Kernel(sm) {
+	if sm := (Softmax{}); ForCPU(sm, SoftmaxParams{}) != Kernel(sm) {
 		t.Errorf("softmax changed")
+	}
+}
+
+// TestForCPUVec4 checks that the CPU variant of a matrix product reads vec4s exactly when every
+// row of A and B is a run of whole vec4s along K, with the tiled kernel's grid, and that the
+// vec4 kernel refuses params that do not fit.
+func TestForCPUVec4(t *testing.T) {
+	fit := MatMulParams{M: 77, N: 96, K: 64, Batch1: 2, Batch2: 3, AOff: 4, AB1: 3 * 77 * 64, AB2: 77 * 64, AM: 64, AK: 1,
+		BOff: 8, BB2: 96 * 64, BB1: 3 * 96 * 64, BN: 64, BK: 1, CM: 96, CN: 1}
+	for _, small := range []bool{false, true} {
+		for _, f16 := range []bool{false, true} {
+			mm := MatMul{BF16: f16, Bias: true, Small: small}
+			d, ok := ForCPU(mm, fit).(MatMul)
+			if !ok || !d.Vec4 || !d.Direct {
+				t.Fatalf("%+v: ForCPU gave %+v, want the direct vec4 variant", mm, d)
+			}
+			src, err := d.Source()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(src, "array<vec4<f32>>") || strings.Contains(src, "var<workgroup>") {
+				t.Errorf("%+v: source does not read vec4s without workgroup memory", d)
+			}
+			if g1, _ := mm.Grid(fit); func() bool { g2, err := d.Grid(fit); return err != nil || g1 != g2 }() {
+				t.Errorf("%+v: grid differs from the tiled kernel's", d)
+			}
+		}
+	}
+	for name, change := range map[string]func(*MatMulParams){
+		"odd K":        func(p *MatMulParams) { p.K = 63 },
+		"A offset":     func(p *MatMulParams) { p.AOff = 5 },
+		"A row stride": func(p *MatMulParams) { p.AM = 66 },
+		"A batch":      func(p *MatMulParams) { p.AB2 = 6 },
+		"B offset":     func(p *MatMulParams) { p.BOff = 2 },
+		"B row stride": func(p *MatMulParams) { p.BN = 70 },
+		"B batch":      func(p *MatMulParams) { p.BB1 = 7 },
+		"A by columns": func(p *MatMulParams) { p.AM, p.AK = 1, 77 },
+		"B by columns": func(p *MatMulParams) { p.BN, p.BK = 1, 96 },
+	} {
+		p := fit
+		change(&p)
+		if d := ForCPU(MatMul{}, p).(MatMul); d.Vec4 || !d.Direct {
+			t.Errorf("%s: ForCPU gave %+v, want the direct scalar variant", name, d)
+		}
+		if _, err := (MatMul{Direct: true, Vec4: true}).Grid(p); err == nil {
+			t.Errorf("%s: the vec4 kernel took params that do not fit", name)
+		}
+	}
+	if _, err := (MatMul{Vec4: true}).Source(); err == nil {
+		t.Errorf("a vec4 kernel that is not direct compiled")
 	}
 }

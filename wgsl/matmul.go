@@ -1,6 +1,9 @@
 package wgsl
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // MatMul is the tiled matrix-multiply family (matmul.wgsl):
 // C = (act(alpha*A·Bᵀ + bias) + R) * out_scale over strided, batched operands.
@@ -13,6 +16,10 @@ type MatMul struct {
 	// Direct reads the operands from storage in every thread, without workgroup memory or
 	// barriers: the variant for CPU adapters (ForCPU). Same tiles, grid and results.
 	Direct bool
+	// Vec4 (with Direct, for CPU adapters) reads A and B four K at a time as vec4s and keeps an
+	// 8x8 block of outputs per thread in named registers, in workgroups of T/8 x T/8 threads (same
+	// tiles, grid and results). Only for operands that Vec4Fits; ForCPU picks it where they do.
+	Vec4 bool
 	// Half reads an f16 B as WGSL's f16 (the device has shader-f16; WithHalf) instead of
 	// unpacking u32 words. Same bytes, values and results.
 	Half bool
@@ -67,9 +74,64 @@ func (k MatMul) Source() (string, error) {
 	if k.Residual {
 		c++
 	}
+	if k.Vec4 && !k.Direct {
+		return "", fmt.Errorf("wgsl: matmul: the vec4 variant is a direct one: %+v", k)
+	}
+	wg := k.tile() / 4
+	if k.Vec4 {
+		wg = k.tile() / 8
+	}
 	return expandHalf(k.BF16 && k.Half, "matmul.wgsl", Defines{"B_F16": k.BF16, "B_HALF": k.BF16 && k.Half,
 		"B_WORDS": k.BF16 && !k.Half, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
+		"VEC4": k.Vec4, "VEC4_BLOCK": vec4Block(wg), "WG": wg,
 		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
+}
+
+// Vec4Fits reports whether a product can run as the Vec4 variant: A's and B's rows contiguous
+// along K, K a multiple of 4, and every offset and stride of A and B a multiple of 4 elements, so
+// that each row is a run of whole vec4s (B's f16 halves: two words).
+func Vec4Fits(p MatMulParams) bool {
+	if p.AK != 1 || p.BK != 1 {
+		return false
+	}
+	for _, v := range []uint32{p.K, p.AOff, p.AB1, p.AB2, p.AM, p.BOff, p.BB1, p.BB2, p.BN} {
+		if v%4 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// vec4Block is the Vec4 variant's main loop and stores for threads s apart: eight rows of A
+// (x0..x7) and of B (y0..y7) per four K, and 64 sums c{i}_{j} of row m0 + s*i, column n0 + s*j,
+// written out as named variables because a CPU adapter keeps arrays indexed in loops in memory.
+func vec4Block(s uint32) string {
+	var b strings.Builder
+	for i := range 8 {
+		fmt.Fprintf(&b, "  let pa%d = abase + min(m0 + %du, p.m - 1u) * am;\n", i, s*uint32(i))
+		fmt.Fprintf(&b, "  let pb%d = bbase + min(n0 + %du, p.n - 1u) * bn;\n", i, s*uint32(i))
+	}
+	for i := range 8 {
+		for j := range 8 {
+			fmt.Fprintf(&b, "  var c%d_%d = 0.0;\n", i, j)
+		}
+	}
+	b.WriteString("  for (var k = 0u; k < k4; k++) {\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "    let x%d = a[pa%d + k];\n    let y%d = load_b4(pb%d + k);\n", i, i, i, i)
+	}
+	for i := range 8 {
+		for j := range 8 {
+			fmt.Fprintf(&b, "    c%d_%d += dot(x%d, y%d);\n", i, j, i, j)
+		}
+	}
+	b.WriteString("  }\n")
+	for i := range 8 {
+		for j := range 8 {
+			fmt.Fprintf(&b, "  emit(cbase, rbase, m0 + %du, n0 + %du, c%d_%d);\n", s*uint32(i), s*uint32(j), i, j)
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (k MatMul) Grid(pa any) ([3]uint32, error) {
@@ -79,6 +141,9 @@ func (k MatMul) Grid(pa any) ([3]uint32, error) {
 	}
 	if p.Batch1 == 0 || p.Batch2 == 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: matmul: zero batch (%d x %d)", p.Batch1, p.Batch2)
+	}
+	if k.Vec4 && !Vec4Fits(p) {
+		return [3]uint32{}, fmt.Errorf("wgsl: matmul: operands not in whole vec4s for the vec4 variant: %+v", p)
 	}
 	t := k.tile()
 	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.N, t), ceilDiv(p.M, t), p.Batch1 * p.Batch2})

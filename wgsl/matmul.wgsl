@@ -24,6 +24,26 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+#if VEC4
+// VEC4 (CPU adapters, with DIRECT): A and B bound as runs of four K (wgsl.Vec4Fits); indices
+// below are in vec4s, and load_b4 widens four of B's values.
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+#if B_HALF
+@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+fn load_b4(i: u32) -> vec4<f32> { return vec4<f32>(b[i]); }
+#else
+#if B_F16
+@group(0) @binding(2) var<storage, read> b: array<vec2<u32>>;
+fn load_b4(i: u32) -> vec4<f32> {
+  let w = b[i];
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+}
+#else
+@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+fn load_b4(i: u32) -> vec4<f32> { return b[i]; }
+#endif
+#endif
+#else
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 #if B_HALF
 @group(0) @binding(2) var<storage, read> b: array<f16>;
@@ -40,6 +60,7 @@ fn load_b(i: u32) -> f32 {
 fn load_b(i: u32) -> f32 { return b[i]; }
 #endif
 #endif
+#endif
 #if BIAS
 @group(0) @binding({{BIAS_BINDING}}) var<storage, read> bias: array<f32>;
 #endif
@@ -49,6 +70,20 @@ fn load_b(i: u32) -> f32 { return b[i]; }
 @group(0) @binding({{C_BINDING}}) var<storage, read_write> c: array<f32>;
 
 #include "gemm.wgsl"
+
+// emit stores one output: C[gm, gn] = (act(alpha * s + bias) + R) * out_scale, nothing past the edge.
+fn emit(cbase: u32, rbase: u32, gm: u32, gn: u32, s: f32) {
+  if (gm >= p.m || gn >= p.n) { return; }
+  var v = p.alpha * s;
+#if BIAS
+  v += bias[p.bias_off + gn];
+#endif
+  v = act(v);
+#if RESIDUAL
+  v += r[rbase + gm * p.r_m + gn * p.r_n];
+#endif
+  c[cbase + gm * p.c_m + gn * p.c_n] = v * p.out_scale;
+}
 
 #if !DIRECT
 var<private> abase: u32;
@@ -120,12 +155,26 @@ fn stage(s: u32, k0: u32, li: u32) {
 }
 #endif
 
-@compute @workgroup_size({{T}} / 4, {{T}} / 4)
+@compute @workgroup_size({{WG}}, {{WG}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
   let b1 = wid.z / p.batch2;
   let b2 = wid.z % p.batch2;
+  let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
+  let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
+#if VEC4
+  // Each thread: rows m0 + {{WG}}*i and columns n0 + {{WG}}*j (i, j < 8); rows and columns past
+  // the edge read the last valid one and are not stored. All offsets and strides are in vec4s.
+  let m0 = wid.y * TM + lid.y;
+  let n0 = wid.x * TN + lid.x;
+  let k4 = p.k / 4u;
+  let am = p.a_m / 4u;
+  let bn = p.b_n / 4u;
+  let abase = (p.a_off + b1 * p.a_b1 + b2 * p.a_b2) / 4u;
+  let bbase = (p.b_off + b1 * p.b_b1 + b2 * p.b_b2) / 4u;
+{{VEC4_BLOCK}}
+#else
 #if DIRECT
   let m0 = wid.y * TM;
   let n0 = wid.x * TN;
@@ -191,23 +240,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   bbase = p.b_off + b1 * p.b_b1 + b2 * p.b_b2;
   let acc = gemm(lid, li, p.k);
 #endif
-  let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
-  let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
   for (var i = 0u; i < 4u; i++) {
-    let gm = m0 + lid.y + TH * i;
     for (var j = 0u; j < 4u; j++) {
-      let gn = n0 + lid.x + TH * j;
-      if (gm < p.m && gn < p.n) {
-        var v = p.alpha * acc[i][j];
-#if BIAS
-        v += bias[p.bias_off + gn];
-#endif
-        v = act(v);
-#if RESIDUAL
-        v += r[rbase + gm * p.r_m + gn * p.r_n];
-#endif
-        c[cbase + gm * p.c_m + gn * p.c_n] = v * p.out_scale;
-      }
+      emit(cbase, rbase, m0 + lid.y + TH * i, n0 + lid.x + TH * j, acc[i][j]);
     }
   }
+#endif
 }

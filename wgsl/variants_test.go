@@ -30,10 +30,13 @@ func Variants() []Kernel {
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}
-	// The CPU adapters' variants of the matrix product and the convolution.
+	// The CPU adapters' variants of the matrix product (also in vec4s) and the convolution.
 	for _, k := range out[:len(out):len(out)] {
-		if d := ForCPU(k); d != k {
+		if d := ForCPU(k, nil); d != k {
 			out = append(out, d)
+		}
+		if mm, ok := k.(MatMul); ok {
+			out = append(out, ForCPU(mm, MatMulParams{AK: 1, BK: 1}))
 		}
 	}
 	return out

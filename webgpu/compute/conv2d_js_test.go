@@ -16,6 +16,9 @@ func TestConv2D(t *testing.T) {
 		f16, bias2, res, up                           bool
 		outScale                                      float32
 		small                                         bool // 32x32 tiles
+		// vec4: the input starts on a multiple of 4, so a same-size 3x3 over rows a multiple
+		// of 4 wide runs as the CPU adapters' vec4 variant (wgsl.Conv2DVec4Fits)
+		vec4 bool
 	}
 	cases := []tc{
 		{cin: 4, cout: 32, h: 16, w: 16, k: 3, padT: 1, padL: 1},
@@ -33,6 +36,15 @@ func TestConv2D(t *testing.T) {
 		{cin: 5, cout: 7, h: 4, w: 3, k: 3, padT: 1, padL: 1, batch: 2, up: true, small: true},
 		{cin: 70, cout: 66, h: 12, w: 11, k: 3, padT: 1, padL: 1, f16: true, res: true, bias2: true, outScale: 0.5, small: true},
 		{cin: 65, cout: 3, h: 5, w: 5, k: 1, batch: 2, small: true},
+		{cin: 48, cout: 48, h: 8, w: 8, k: 3, padT: 1, padL: 1, batch: 2, vec4: true},
+		{cin: 96, cout: 96, h: 4, w: 4, k: 3, padT: 1, padL: 1, batch: 2, bias2: true, res: true, small: true, vec4: true},
+		{cin: 7, cout: 70, h: 5, w: 12, k: 3, padT: 1, padL: 1, f16: true, res: true, outScale: 0.5, vec4: true},
+		{cin: 3, cout: 5, h: 1, w: 4, k: 3, padT: 1, padL: 1, f16: true, bias2: true, small: true, vec4: true},
+		{cin: 5, cout: 9, h: 9, w: 20, k: 3, padT: 1, padL: 1, batch: 3, small: true, vec4: true},
+		{cin: 16, cout: 3, h: 16, w: 16, k: 3, padT: 1, padL: 1, f16: true, vec4: true},
+		// 3x3 over rows 4 wide but strided, or upsampled: the scalar variant
+		{cin: 8, cout: 8, h: 8, w: 8, k: 3, stride: 2, padT: 1, padL: 1, small: true, vec4: true},
+		{cin: 5, cout: 7, h: 4, w: 4, k: 3, padT: 1, padL: 1, batch: 2, up: true, vec4: true},
 	}
 	for _, c := range cases {
 		c.stride, c.batch = max(c.stride, 1), max(c.batch, 1)
@@ -52,7 +64,7 @@ func TestConv2D(t *testing.T) {
 		for _, f := range []struct {
 			on bool
 			s  string
-		}{{c.f16, "f16"}, {c.bias2, "bias2"}, {c.res, "residual"}, {c.up, "upsample"}, {c.small, "tile=32"}} {
+		}{{c.f16, "f16"}, {c.bias2, "bias2"}, {c.res, "residual"}, {c.up, "upsample"}, {c.small, "tile=32"}, {c.vec4, "vec4-aligned"}} {
 			if f.on {
 				name += "," + f.s
 			}
@@ -66,7 +78,13 @@ func TestConv2D(t *testing.T) {
 				KH: c.k, KW: c.k, Stride: c.stride, PadT: c.padT, PadL: c.padL,
 				InOff: 3, InB: in, OutOff: 1, OutB: out, WOff: 2, BiasOff: 1, Bias2Off: 4, Bias2B: c.cout,
 				ROff: 5, RB: out, OutScale: c.outScale, Batch: c.batch}
-			args := []wgsl.Mem{randF(r, int(3+c.batch*in), 1), randW(r, int(2+c.cout*c.cin*c.k*c.k), 0.2, c.f16),
+			if c.vec4 {
+				p.InOff = 4
+			}
+			if fits := wgsl.Conv2DVec4Fits(p, c.up); fits != (c.vec4 && c.stride == 1 && !c.up) {
+				t.Fatalf("Conv2DVec4Fits = %v", fits)
+			}
+			args := []wgsl.Mem{randF(r, int(p.InOff+c.batch*in), 1), randW(r, int(2+c.cout*c.cin*c.k*c.k), 0.2, c.f16),
 				randF(r, int(1+c.cout), 1)}
 			if c.bias2 {
 				args = append(args, randF(r, int(4+c.batch*c.cout), 1))

@@ -122,7 +122,7 @@ func check(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 func checkVariants(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 	t.Helper()
 	t.Run("gpu", func(t *testing.T) { check(t, k, p, clone(args), tol) })
-	if d := wgsl.ForCPU(k); d != k {
+	if d := wgsl.ForCPU(k, p); d != k {
 		t.Run("cpu", func(t *testing.T) { check(t, d, p, clone(args), tol) })
 	}
 }

@@ -18,6 +18,9 @@ func TestMatMul(t *testing.T) {
 		outScale        float32
 		small           bool // 32x32 tiles
 		wordB           bool // B starts on a word (even offset): f16 rows read a word at a time
+		// vec4: A and B start on a multiple of 4 (with K one, every row does): the CPU variant
+		// reads them as vec4s (wgsl.Vec4Fits)
+		vec4 bool
 	}
 	cases := []tc{
 		{m: 1, n: 1, k: 1},
@@ -39,6 +42,14 @@ func TestMatMul(t *testing.T) {
 		{m: 65, n: 130, k: 34, f16: true, bias: true, res: true, act: wgsl.ActGELU, wordB: true},
 		{m: 77, n: 77, k: 40, b1: 2, b2: 5, f16: true, wordB: true},
 		{m: 33, n: 65, k: 18, f16: true, bias: true, small: true, wordB: true},
+		{m: 1, n: 1, k: 4, vec4: true},
+		{m: 64, n: 96, k: 96, bias: true, vec4: true},
+		{m: 77, n: 320, k: 768, f16: true, bias: true, vec4: true},
+		{m: 65, n: 130, k: 36, f16: true, bias: true, res: true, act: wgsl.ActGELU, vec4: true},
+		{m: 129, n: 67, k: 20, act: wgsl.ActSiLU, res: true, outScale: 0.5, vec4: true},
+		{m: 77, n: 77, k: 40, b1: 2, b2: 5, f16: true, vec4: true},
+		{m: 33, n: 65, k: 12, bias: true, small: true, vec4: true},
+		{m: 10, n: 9, k: 8, b1: 2, b2: 3, small: true, f16: true, vec4: true},
 	}
 	for _, c := range cases {
 		c.b1, c.b2 = max(c.b1, 1), max(c.b2, 1)
@@ -52,7 +63,7 @@ func TestMatMul(t *testing.T) {
 		for _, f := range []struct {
 			on bool
 			s  string
-		}{{c.f16, "f16"}, {c.bias, "bias"}, {c.res, "residual"}, {c.nchw, "nchw"}, {c.act != wgsl.ActNone, c.act.String()}, {c.small, "tile=32"}, {c.wordB, "word-aligned"}} {
+		}{{c.f16, "f16"}, {c.bias, "bias"}, {c.res, "residual"}, {c.nchw, "nchw"}, {c.act != wgsl.ActNone, c.act.String()}, {c.small, "tile=32"}, {c.wordB, "word-aligned"}, {c.vec4, "vec4-aligned"}} {
 			if f.on {
 				name += "," + f.s
 			}
@@ -74,7 +85,13 @@ func TestMatMul(t *testing.T) {
 			if c.wordB {
 				p.BOff = 4
 			}
-			args := []wgsl.Mem{randF(r, int(5+nb*c.m*c.k), 1), randW(r, int(p.BOff+nb*c.n*c.k), 0.1, c.f16)}
+			if c.vec4 {
+				p.AOff, p.BOff = 4, 8
+			}
+			if fits := wgsl.Vec4Fits(p); fits != c.vec4 {
+				t.Fatalf("Vec4Fits = %v, want %v", fits, c.vec4)
+			}
+			args := []wgsl.Mem{randF(r, int(p.AOff+nb*c.m*c.k), 1), randW(r, int(p.BOff+nb*c.n*c.k), 0.1, c.f16)}
 			if c.bias {
 				args = append(args, randF(r, int(2+c.n), 1))
 			}

@@ -31,15 +31,21 @@ func New(dev *webgpu.Device) *Runner {
 	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, CPU: dev.CPU, Half: dev.HasF16() && !dev.CPU}
 }
 
-// Pipeline returns the compiled pipeline of k (its CPU variant when r.CPU, reading f16 as WGSL
-// f16 when r.Half), compiling it on first use.
-func (r *Runner) Pipeline(ctx context.Context, k wgsl.Kernel) (*webgpu.ComputePipeline, error) {
+// Variant is the kernel r runs for k called with params p: its CPU variant when r.CPU (which
+// may depend on p), reading f16 as WGSL f16 when r.Half.
+func (r *Runner) Variant(k wgsl.Kernel, p any) wgsl.Kernel {
 	if r.CPU {
-		k = wgsl.ForCPU(k)
+		k = wgsl.ForCPU(k, p)
 	}
 	if r.Half {
 		k = wgsl.WithHalf(k)
 	}
+	return k
+}
+
+// Pipeline returns the compiled pipeline of kernel k exactly as given (see Variant), compiling
+// it on first use.
+func (r *Runner) Pipeline(ctx context.Context, k wgsl.Kernel) (*webgpu.ComputePipeline, error) {
 	if p, ok := r.pipes[k]; ok {
 		return p, nil
 	}
@@ -70,8 +76,10 @@ type Call struct {
 	FLOPs  float64
 }
 
-// Prepare builds the call of k with params p over bufs (one per k.Bindings(), in order).
+// Prepare builds the call of k (as its Variant for p) with params p over bufs (one per
+// k.Bindings(), in order).
 func (r *Runner) Prepare(ctx context.Context, name string, k wgsl.Kernel, p any, bufs []*webgpu.Buffer) (*Call, error) {
+	k = r.Variant(k, p)
 	if want := len(k.Bindings()); len(bufs) != want {
 		return nil, fmt.Errorf("compute: %s: %d buffers for %s, want %d", name, len(bufs), k.Family(), want)
 	}
