@@ -116,3 +116,52 @@ func TestForCPUVec4(t *testing.T) {
 		t.Errorf("a vec4 kernel that is not direct compiled")
 	}
 }
+
+// TestForCPUConvVec4 is TestForCPUVec4 for the convolution: the vec4 variant exactly for a
+// same-size 3x3 with stride 1 over rows a multiple of 4 wide and an input on a multiple of 4.
+func TestForCPUConvVec4(t *testing.T) {
+	fit := Conv2DParams{Cin: 48, H: 8, W: 8, Cout: 96, OH: 8, OW: 8, KH: 3, KW: 3, Stride: 1, PadT: 1, PadL: 1,
+		InOff: 4, InB: 48 * 64, OutB: 96 * 64, Batch: 2}
+	for _, small := range []bool{false, true} {
+		cv := Conv2D{WF16: true, Bias2: true, Residual: true, Small: small}
+		d, ok := ForCPU(cv, fit).(Conv2D)
+		if !ok || !d.Vec4 || !d.Direct {
+			t.Fatalf("%+v: ForCPU gave %+v, want the direct vec4 variant", cv, d)
+		}
+		src, err := d.Source()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(src, "array<vec4<f32>>") || strings.Contains(src, "var<workgroup>") {
+			t.Errorf("%+v: source does not read vec4s without workgroup memory", d)
+		}
+		if g1, _ := cv.Grid(fit); func() bool { g2, err := d.Grid(fit); return err != nil || g1 != g2 }() {
+			t.Errorf("%+v: grid differs from the tiled kernel's", d)
+		}
+	}
+	for name, change := range map[string]func(*Conv2DParams){
+		"1x1":          func(p *Conv2DParams) { p.KH, p.KW, p.PadT, p.PadL = 1, 1, 0, 0 },
+		"stride 2":     func(p *Conv2DParams) { p.Stride, p.OH, p.OW = 2, 4, 4 },
+		"no padding":   func(p *Conv2DParams) { p.PadT, p.PadL, p.OH, p.OW = 0, 0, 6, 6 },
+		"rows 6 wide":  func(p *Conv2DParams) { p.W, p.OW = 6, 6 },
+		"input offset": func(p *Conv2DParams) { p.InOff = 2 },
+		"batch stride": func(p *Conv2DParams) { p.InB = 50*64/4*4 + 2 },
+	} {
+		p := fit
+		change(&p)
+		if d := ForCPU(Conv2D{}, p).(Conv2D); d.Vec4 || !d.Direct {
+			t.Errorf("%s: ForCPU gave %+v, want the direct scalar variant", name, d)
+		}
+		if _, err := (Conv2D{Direct: true, Vec4: true}).Grid(p); err == nil {
+			t.Errorf("%s: the vec4 kernel took params that do not fit", name)
+		}
+	}
+	if d := ForCPU(Conv2D{Upsample: true}, fit).(Conv2D); d.Vec4 {
+		t.Errorf("an upsampling convolution got the vec4 variant")
+	}
+	for _, k := range []Conv2D{{Vec4: true}, {Vec4: true, Direct: true, Upsample: true}} {
+		if _, err := k.Source(); err == nil {
+			t.Errorf("%+v compiled", k)
+		}
+	}
+}

@@ -30,13 +30,21 @@ func Variants() []Kernel {
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}
-	// The CPU adapters' variants of the matrix product (also in vec4s) and the convolution.
+	// The CPU adapters' variants of the matrix product and the convolution, scalar and in vec4s.
 	for _, k := range out[:len(out):len(out)] {
-		if d := ForCPU(k, nil); d != k {
+		d := ForCPU(k, nil)
+		if d != k {
 			out = append(out, d)
 		}
-		if mm, ok := k.(MatMul); ok {
-			out = append(out, ForCPU(mm, MatMulParams{AK: 1, BK: 1}))
+		var p any
+		switch k.(type) {
+		case MatMul:
+			p = MatMulParams{AK: 1, BK: 1}
+		case Conv2D:
+			p = Conv2DParams{KH: 3, KW: 3, Stride: 1, PadT: 1, PadL: 1}
+		}
+		if v := ForCPU(k, p); v != d {
+			out = append(out, v)
 		}
 	}
 	return out
