@@ -22,6 +22,8 @@ const skipDenoEnv = "CONES_SKIP_DENO"
 // by default, a CPU adapter when asked, HalfOnCPU): Mesa's llvmpipe (mesa-vulkan-drivers) through
 // Deno's WebGPU, since the browser suite's SwiftShader has no shader-f16. The values are
 // the same f16 numbers the unpacking kernels read, so the f16 tolerances of TestF16Weights hold.
+// It runs both kernel sets: the CPU adapters' (direct) and a GPU's (tiled, GPUKernels), the only
+// run of a GPU's f16 kernels here.
 func TestShaderF16(t *testing.T) {
 	deno := findDeno(t)
 	env(t) // the harness is built into the browser suite's folder
@@ -31,46 +33,56 @@ func TestShaderF16(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range fixture.Variants(t) {
-		t.Run(v.Name, func(t *testing.T) {
-			if err := os.Symlink(v.Dir, filepath.Join(root, "fixtures", v.Name)); err != nil {
-				t.Fatal(err)
-			}
-			ts := v.UNetTimesteps(t)[0]
-			key := unetKey(ts)
-			cmds := []headless.Command{
-				{Method: "load", Arg: map[string]any{"URL": "/fixtures/" + v.Name, "Weights": "f16", "HalfOnCPU": true}},
-				{Method: "textEncoder", Arg: textEncoderRequest(t, v)},
-				{Method: "unet", Arg: unetRequest(t, v, ts)},
-				{Method: "decode", Arg: decodeRequest(t, v)},
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			answers, err := headless.RunDeno(ctx, deno, wasm, root, cmds, func(s string) { t.Log("deno: " + s) })
-			if err != nil {
-				t.Fatalf("%v (Deno needs a Vulkan driver: apt-get install -y mesa-vulkan-drivers)", err)
-			}
-			var info map[string]any
-			decodeAnswer(t, answers[0], &info)
-			t.Logf("loaded on %v: %v", info["adapter"], info)
-			if info["shaderF16"] != true {
-				t.Skipf("adapter %v has no shader-f16", info["adapter"])
-			}
-			if info["shaderF16Kernels"] != true {
-				t.Fatalf("the device has shader-f16 and the engine was asked for its kernels, but does not use them: %v", info)
-			}
-			if info["f16"] != true {
-				t.Fatalf("engine not in f16 mode: %v", info)
-			}
-			var te, out f32
-			decodeAnswer(t, answers[1], &te)
-			fixture.AssertClose(t, "shader-f16 last_hidden_state", te, v.Tensor(t, "text_encoder.last_hidden_state").F32, f16TextTol)
-			decodeAnswer(t, answers[2], &out)
-			fixture.AssertClose(t, "shader-f16 "+key, out, v.Tensor(t, key+".out").F32, f16UNetTol)
-			var dec struct{ Image f32 }
-			decodeAnswer(t, answers[3], &dec)
-			fixture.AssertClose(t, "shader-f16 vae.decode.out", dec.Image, v.Tensor(t, "vae.decode.out").F32, f16VAETol)
-		})
+		if err := os.Symlink(v.Dir, filepath.Join(root, "fixtures", v.Name)); err != nil {
+			t.Fatal(err)
+		}
 	}
+	for _, v := range fixture.Variants(t) {
+		for _, kernels := range []string{"cpu", "gpu"} {
+			t.Run(v.Name+"/"+kernels, func(t *testing.T) { shaderF16Fixture(t, deno, wasm, root, v, kernels == "gpu") })
+		}
+	}
+}
+
+// shaderF16Fixture is TestShaderF16 on one fixture model, with a GPU's kernels or a CPU adapter's.
+func shaderF16Fixture(t *testing.T, deno, wasm, root string, v fixture.Variant, gpuKernels bool) {
+	ts := v.UNetTimesteps(t)[0]
+	key := unetKey(ts)
+	cmds := []headless.Command{
+		{Method: "load", Arg: map[string]any{"URL": "/fixtures/" + v.Name, "Weights": "f16", "HalfOnCPU": true, "GPUKernels": gpuKernels}},
+		{Method: "textEncoder", Arg: textEncoderRequest(t, v)},
+		{Method: "unet", Arg: unetRequest(t, v, ts)},
+		{Method: "decode", Arg: decodeRequest(t, v)},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	answers, err := headless.RunDeno(ctx, deno, wasm, root, cmds, func(s string) { t.Log("deno: " + s) })
+	if err != nil {
+		t.Fatalf("%v (Deno needs a Vulkan driver: apt-get install -y mesa-vulkan-drivers)", err)
+	}
+	var info map[string]any
+	decodeAnswer(t, answers[0], &info)
+	t.Logf("loaded on %v: %v", info["adapter"], info)
+	if info["shaderF16"] != true {
+		t.Skipf("adapter %v has no shader-f16", info["adapter"])
+	}
+	if info["shaderF16Kernels"] != true {
+		t.Fatalf("the device has shader-f16 and the engine was asked for its kernels, but does not use them: %v", info)
+	}
+	if info["f16"] != true {
+		t.Fatalf("engine not in f16 mode: %v", info)
+	}
+	if info["cpuAdapterKernels"] == gpuKernels {
+		t.Fatalf("asked for a GPU's kernels = %v, engine reports CPU kernels = %v", gpuKernels, info["cpuAdapterKernels"])
+	}
+	var te, out f32
+	decodeAnswer(t, answers[1], &te)
+	fixture.AssertClose(t, "shader-f16 last_hidden_state", te, v.Tensor(t, "text_encoder.last_hidden_state").F32, f16TextTol)
+	decodeAnswer(t, answers[2], &out)
+	fixture.AssertClose(t, "shader-f16 "+key, out, v.Tensor(t, key+".out").F32, f16UNetTol)
+	var dec struct{ Image f32 }
+	decodeAnswer(t, answers[3], &dec)
+	fixture.AssertClose(t, "shader-f16 vae.decode.out", dec.Image, v.Tensor(t, "vae.decode.out").F32, f16VAETol)
 }
 
 // findDeno is the Deno binary: $CONES_DENO, `deno` on the PATH, or the one `make deno` installs

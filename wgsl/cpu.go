@@ -33,3 +33,16 @@ func ForCPU(k Kernel, p any) Kernel {
 	}
 	return k
 }
+
+// ForGPU returns the variant of k that suits a GPU for a call with params p: the tiled matrix
+// product staging its tiles a vec4 per load where its operands are runs of whole vec4s along K
+// (Vec4Fits). Other kernels come back unchanged.
+func ForGPU(k Kernel, p any) Kernel {
+	if v, ok := k.(MatMul); ok && !v.Direct {
+		if mp, ok := p.(MatMulParams); ok && Vec4Fits(mp) {
+			v.Vec4 = true
+		}
+		return v
+	}
+	return k
+}

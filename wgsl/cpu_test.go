@@ -112,8 +112,39 @@ func TestForCPUVec4(t *testing.T) {
 			t.Errorf("%s: the vec4 kernel took params that do not fit", name)
 		}
 	}
-	if _, err := (MatMul{Vec4: true}).Source(); err == nil {
-		t.Errorf("a vec4 kernel that is not direct compiled")
+}
+
+// TestForGPUVec4 checks the GPU's matrix product: tiled, staging a vec4 per load exactly where
+// Vec4Fits, with the scalar kernel's grid; the CPU variants and other kernels pass unchanged.
+func TestForGPUVec4(t *testing.T) {
+	fit := MatMulParams{M: 77, N: 96, K: 64, Batch1: 1, Batch2: 1, AM: 64, AK: 1, BN: 64, BK: 1, CM: 96, CN: 1}
+	for _, f16 := range []bool{false, true} {
+		mm := MatMul{BF16: f16, Residual: true}
+		g, ok := ForGPU(mm, fit).(MatMul)
+		if !ok || !g.Vec4 || g.Direct {
+			t.Fatalf("%+v: ForGPU gave %+v, want the tiled vec4 variant", mm, g)
+		}
+		src, err := g.Source()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(src, "array<vec4<f32>>") || !strings.Contains(src, "put_a4(s, kk, mm, v)") || !strings.Contains(src, "workgroupBarrier") {
+			t.Errorf("%+v: source does not stage vec4 tiles", g)
+		}
+		if g1, _ := mm.Grid(fit); func() bool { g2, err := g.Grid(fit); return err != nil || g1 != g2 }() {
+			t.Errorf("%+v: grid differs from the scalar kernel's", g)
+		}
+		p := fit
+		p.AOff = 2
+		if ForGPU(mm, p) != Kernel(mm) {
+			t.Errorf("%+v: unaligned A got the vec4 variant", mm)
+		}
+	}
+	if d := ForCPU(MatMul{}, MatMulParams{AOff: 1}); ForGPU(d, fit) != d {
+		t.Errorf("ForGPU changed a CPU variant")
+	}
+	if sm := (Softmax{}); ForGPU(sm, SoftmaxParams{}) != Kernel(sm) {
+		t.Errorf("softmax changed")
 	}
 }
 

@@ -42,6 +42,21 @@ fn put_b2(s: u32, kk: u32, nn: u32, v: vec2<f32>) {
   bt[i] = v.x;
   bt[i + TN] = v.y;
 }
+// put_a4 and put_b4 store K columns kk..kk + 3 (one vec4 load of a K-contiguous row).
+fn put_a4(s: u32, kk: u32, mm: u32, v: vec4<f32>) {
+  let i = (s * TK + kk) * TM + mm;
+  at[i] = v.x;
+  at[i + TM] = v.y;
+  at[i + 2u * TM] = v.z;
+  at[i + 3u * TM] = v.w;
+}
+fn put_b4(s: u32, kk: u32, nn: u32, v: vec4<f32>) {
+  let i = (s * TK + kk) * TN + nn;
+  bt[i] = v.x;
+  bt[i + TN] = v.y;
+  bt[i + 2u * TN] = v.z;
+  bt[i + 3u * TN] = v.w;
+}
 
 // gemm returns the thread's 4x4 block: element [i][j] is row lid.y + TH*i, column lid.x + TH*j
 // of the workgroup's tile.

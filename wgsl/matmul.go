@@ -16,9 +16,10 @@ type MatMul struct {
 	// Direct reads the operands from storage in every thread, without workgroup memory or
 	// barriers: the variant for CPU adapters (ForCPU). Same tiles, grid and results.
 	Direct bool
-	// Vec4 (with Direct, for CPU adapters) reads A and B four K at a time as vec4s and keeps an
-	// 8x8 block of outputs per thread in named registers, in workgroups of T/8 x T/8 threads (same
-	// tiles, grid and results). Only for operands that Vec4Fits; ForCPU picks it where they do.
+	// Vec4 reads A and B four K at a time as vec4s (f16 B: two words): the tiled kernel stages
+	// its tiles a vec4 per load; with Direct (CPU adapters) each thread keeps an 8x8 block of
+	// outputs in named registers, in workgroups of T/8 x T/8 threads. Same tiles, grid and
+	// results. Only for operands that Vec4Fits; ForGPU and ForCPU pick it where they do.
 	Vec4 bool
 	// Half reads an f16 B as WGSL's f16 (the device has shader-f16; WithHalf) instead of
 	// unpacking u32 words. Same bytes, values and results.
@@ -74,16 +75,13 @@ func (k MatMul) Source() (string, error) {
 	if k.Residual {
 		c++
 	}
-	if k.Vec4 && !k.Direct {
-		return "", fmt.Errorf("wgsl: matmul: the vec4 variant is a direct one: %+v", k)
-	}
 	wg := k.tile() / 4
-	if k.Vec4 {
+	if k.Vec4 && k.Direct {
 		wg = k.tile() / 8
 	}
 	return expandHalf(k.BF16 && k.Half, "matmul.wgsl", Defines{"B_F16": k.BF16, "B_HALF": k.BF16 && k.Half,
 		"B_WORDS": k.BF16 && !k.Half, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
-		"VEC4": k.Vec4, "VEC4_BLOCK": vec4Block(wg), "WG": wg,
+		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": vec4Block(wg), "WG": wg,
 		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
 }
 

@@ -25,8 +25,9 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 #if VEC4
-// VEC4 (CPU adapters, with DIRECT): A and B bound as runs of four K (wgsl.Vec4Fits); indices
-// below are in vec4s, and load_b4 widens four of B's values.
+// VEC4 (wgsl.Vec4Fits): A and B bound as runs of four K, indices in vec4s; load_b4 widens four
+// of B's values. The tiled kernel stages them a vec4 per load; the DIRECT one (CPU adapters)
+// keeps an 8x8 block per thread.
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 #if B_HALF
 @group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
@@ -91,6 +92,35 @@ var<private> bbase: u32;
 var<private> m0: u32;
 var<private> n0: u32;
 
+#if VEC4
+// stage fills tile buffer s with K columns k0.. of A (rows m0..) and B (rows n0..), a vec4 (four
+// K columns, f16: two words) per load: rows are K-contiguous runs of whole vec4s (Vec4Fits), so
+// a vec4 is inside K whenever its first column is. Consecutive threads walk K, as below.
+fn stage(s: u32, k0: u32, li: u32) {
+  for (var l = 0u; l < TM * TK / 4u / THREADS; l++) {
+    let e = li + THREADS * l;
+    let kk = 4u * (e % (TK / 4u));
+    let mm = e / (TK / 4u);
+    let gk = k0 + kk;
+    var v = vec4<f32>();
+    if (m0 + mm < p.m && gk < p.k) {
+      v = a[(abase + (m0 + mm) * p.a_m + gk) / 4u];
+    }
+    put_a4(s, kk, mm, v);
+  }
+  for (var l = 0u; l < TN * TK / 4u / THREADS; l++) {
+    let e = li + THREADS * l;
+    let kk = 4u * (e % (TK / 4u));
+    let nn = e / (TK / 4u);
+    let gk = k0 + kk;
+    var v = vec4<f32>();
+    if (n0 + nn < p.n && gk < p.k) {
+      v = load_b4((bbase + (n0 + nn) * p.b_n + gk) / 4u);
+    }
+    put_b4(s, kk, nn, v);
+  }
+}
+#else
 // stage fills tile buffer s with K columns k0.. of A (rows m0..) and B (rows n0..).
 fn stage(s: u32, k0: u32, li: u32) {
   if (p.a_m == 1u) {
@@ -154,6 +184,7 @@ fn stage(s: u32, k0: u32, li: u32) {
   }
 }
 #endif
+#endif
 
 @compute @workgroup_size({{WG}}, {{WG}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
@@ -163,7 +194,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let b2 = wid.z % p.batch2;
   let cbase = p.c_off + b1 * p.c_b1 + b2 * p.c_b2;
   let rbase = p.r_off + b1 * p.r_b1 + b2 * p.r_b2;
-#if VEC4
+#if VEC4_DIRECT
   // Each thread: rows m0 + {{WG}}*i and columns n0 + {{WG}}*j (i, j < 8); rows and columns past
   // the edge read the last valid one and are not stored. All offsets and strides are in vec4s.
   let m0 = wid.y * TM + lid.y;

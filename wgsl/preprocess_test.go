@@ -7,7 +7,7 @@ import (
 
 func TestExpand(t *testing.T) {
 	src, err := Expand("matmul.wgsl", Defines{"B_F16": true, "B_HALF": false, "B_WORDS": true, "BIAS": false, "RESIDUAL": true, "DIRECT": false, "ACT": 3,
-		"VEC4": false, "VEC4_BLOCK": "", "WG": 16, "BIAS_BINDING": 3, "R_BINDING": 3, "C_BINDING": 4, "T": 64})
+		"VEC4": false, "VEC4_DIRECT": false, "VEC4_BLOCK": "", "WG": 16, "BIAS_BINDING": 3, "R_BINDING": 3, "C_BINDING": 4, "T": 64})
 	if err != nil {
 		t.Fatal(err)
 	}

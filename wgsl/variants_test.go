@@ -30,7 +30,8 @@ func Variants() []Kernel {
 	for op := EltAdd; op <= EltScale; op++ {
 		out = append(out, Eltwise{Op: op, Act: ActSiLU})
 	}
-	// The CPU adapters' variants of the matrix product and the convolution, scalar and in vec4s.
+	// The CPU adapters' variants of the matrix product and the convolution, scalar and in vec4s,
+	// and the GPU's matrix product in vec4s.
 	for _, k := range out[:len(out):len(out)] {
 		d := ForCPU(k, nil)
 		if d != k {
@@ -44,6 +45,9 @@ func Variants() []Kernel {
 			p = Conv2DParams{KH: 3, KW: 3, Stride: 1, PadT: 1, PadL: 1}
 		}
 		if v := ForCPU(k, p); v != d {
+			out = append(out, v)
+		}
+		if v := ForGPU(k, p); v != k {
 			out = append(out, v)
 		}
 	}

@@ -104,10 +104,11 @@ func (f *F32) UnmarshalJSON(data []byte) error {
 
 func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	var req struct {
-		URL       string
-		Weights   engine.Weights // "f16", "f32" or "" (the engine's choice)
-		HalfOnCPU bool           // WGSL f16 kernels on a CPU adapter with shader-f16 too
-		Synthetic bool           // configs only, random weights (benchmarks of full-size models)
+		URL        string
+		Weights    engine.Weights // "f16", "f32" or "" (the engine's choice)
+		HalfOnCPU  bool           // WGSL f16 kernels on a CPU adapter with shader-f16 too
+		GPUKernels bool           // a GPU's kernels on any adapter
+		Synthetic  bool           // configs only, random weights (benchmarks of full-size models)
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func load(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 	var last engine.LoadProgress
 	var err error
-	lo := engine.LoadOptions{URL: req.URL, Weights: req.Weights, HalfOnCPU: req.HalfOnCPU, OnProgress: func(p engine.LoadProgress) { last = p }}
+	lo := engine.LoadOptions{URL: req.URL, Weights: req.Weights, HalfOnCPU: req.HalfOnCPU, GPUKernels: req.GPUKernels, OnProgress: func(p engine.LoadProgress) { last = p }}
 	if req.Synthetic {
 		eng, err = engine.LoadSynthetic(ctx, lo)
 	} else {

@@ -31,11 +31,13 @@ func New(dev *webgpu.Device) *Runner {
 	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, CPU: dev.CPU, Half: dev.HasF16() && !dev.CPU}
 }
 
-// Variant is the kernel r runs for k called with params p: its CPU variant when r.CPU (which
-// may depend on p), reading f16 as WGSL f16 when r.Half.
+// Variant is the kernel r runs for k called with params p: its CPU or GPU variant (which may
+// depend on p), reading f16 as WGSL f16 when r.Half.
 func (r *Runner) Variant(k wgsl.Kernel, p any) wgsl.Kernel {
 	if r.CPU {
 		k = wgsl.ForCPU(k, p)
+	} else {
+		k = wgsl.ForGPU(k, p)
 	}
 	if r.Half {
 		k = wgsl.WithHalf(k)

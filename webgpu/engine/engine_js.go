@@ -28,6 +28,9 @@ type LoadOptions struct {
 	// HalfOnCPU reads f16 weights as WGSL's f16 on a CPU adapter with shader-f16 too (by default
 	// only GPUs do): llvmpipe is the one adapter at hand with the feature, so its tests use it.
 	HalfOnCPU bool
+	// GPUKernels compiles the kernels a GPU runs (tiled, and WGSL's f16 where the device has
+	// shader-f16) even on a CPU adapter: how the tests check a GPU's kernels on llvmpipe.
+	GPUKernels bool
 	// Device reuses an existing device; nil requests one from the browser's adapter.
 	Device *webgpu.Device
 	// OnProgress is called as weight bytes arrive.
@@ -134,6 +137,9 @@ func newEngine(dev *webgpu.Device, f *weights.Folder, m *weights.Model, o LoadOp
 		}
 	}
 	run := compute.New(dev)
+	if o.GPUKernels {
+		run.CPU, run.Half = false, dev.HasF16()
+	}
 	if o.HalfOnCPU && dev.HasF16() {
 		run.Half = true
 	}
