@@ -16,10 +16,10 @@ type Conv2D struct {
 	// Direct gathers the inputs in every thread, without workgroup memory or barriers: the
 	// variant for CPU adapters (ForCPU). Same tiles, grid and results.
 	Direct bool
-	// Vec4 (with Direct, for CPU adapters) is the same-size 3x3 convolution read in vec4s of
-	// four pixels of a row: per input row and channel three vec4 loads serve the three kernel
-	// columns of four outputs, and each thread keeps 8 channels x 2 such groups in vec4
-	// registers, in workgroups of T/8 x T/8 threads (same tiles, grid and results). Only for
+	// Vec4 (with Direct, for CPU adapters) is the same-size 3x3 convolution read in vec4s: of
+	// the input, four pixels of a row, the vec4 and its neighbours' edge values serving the three
+	// kernel columns; of the weights, four K at a time. Each thread sums 8 channels x 4 rows x 4
+	// pixels; one-dimensional workgroups of Vec4Group threads, its own grid (Grid). Only for
 	// params that Conv2DVec4Fits; ForCPU picks it where they do.
 	Vec4 bool
 	// Half reads f16 weights as WGSL's f16 (the device has shader-f16; WithHalf) instead of
@@ -69,62 +69,91 @@ func (k Conv2D) Source() (string, error) {
 	if k.Vec4 && (!k.Direct || k.Upsample) {
 		return "", fmt.Errorf("wgsl: conv2d: the vec4 variant is a direct one without upsampling: %+v", k)
 	}
-	wg := k.tile() / 4
+	wx, wy := k.tile()/4, k.tile()/4
 	if k.Vec4 {
-		wg = k.tile() / 8
+		wx, wy = Vec4Group, 1
 	}
 	return expandHalf(k.WF16 && k.Half, "conv2d.wgsl", Defines{"W_F16": k.WF16, "W_HALF": k.WF16 && k.Half,
 		"W_WORDS": k.WF16 && !k.Half, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
-		"VEC4": k.Vec4, "VEC4_BLOCK": convVec4Block(wg), "WG": wg,
+		"VEC4": k.Vec4, "VEC4_BLOCK": convVec4Block(), "WG_X": wx, "WG_Y": wy,
 		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})
 }
 
 // Conv2DVec4Fits reports whether a convolution can run as the Vec4 variant: 3x3, stride 1,
-// padding 1 (output the input's size), rows a multiple of 4 wide and the input starting on a
-// multiple of 4, so that four pixels of a row are one aligned vec4. Upsampling convolutions
-// keep the scalar variant.
+// padding 1 (output the input's size), rows a multiple of 4 wide, input channels a multiple of 4,
+// and the input and weights starting on a multiple of 4, so that four pixels of a row, and four
+// K of a weight row, are each one aligned vec4; and its threads fit one grid dimension.
+// Upsampling convolutions keep the scalar variant.
 func Conv2DVec4Fits(p Conv2DParams, upsample bool) bool {
 	return !upsample && p.KH == 3 && p.KW == 3 && p.Stride == 1 && p.PadT == 1 && p.PadL == 1 &&
-		p.OH == p.H && p.OW == p.W && p.W%4 == 0 && p.InOff%4 == 0 && p.InB%4 == 0
+		p.OH == p.H && p.OW == p.W && p.W%4 == 0 && p.Cin%4 == 0 && p.InOff%4 == 0 && p.InB%4 == 0 &&
+		p.WOff%4 == 0 && vec4Threads(p) <= uint64(MaxGroups)*Vec4Group
 }
 
-// convVec4Block is the Vec4 variant's loop and stores for threads s apart: channels m0 + s*i
-// (i < 8, weight rows wr{i}) and pixel groups g{j} = n0 + 4*lid.x + 4*s*j (j < 2), sums in
-// vec4s c{i}_{j} (one lane per pixel), written out as named variables because a CPU adapter
-// keeps arrays indexed in loops in memory.
-func convVec4Block(s uint32) string {
+// Vec4Group is the number of threads in a workgroup of the Vec4 convolution: a CPU adapter runs
+// a workgroup on one core, and small groups split small problems evenly between cores.
+const Vec4Group = 8
+
+// The Vec4 convolution's block per thread: vec4Co channels x vec4Rows rows x 4 pixels.
+const (
+	vec4Co   = 8
+	vec4Rows = 4
+)
+
+// vec4Threads is the Vec4 convolution's thread count: one per batch, channel group, row block
+// and vec4 of a row.
+func vec4Threads(p Conv2DParams) uint64 {
+	return uint64(p.Batch) * uint64(ceilDiv(p.Cout, vec4Co)) * uint64(ceilDiv(p.OH, vec4Rows)) * uint64(p.W/4)
+}
+
+// convVec4Block is the Vec4 variant's loop and stores. Per input channel ci (four per weight
+// load) it reads input rows oy0-1..oy0+4 at the thread's vec4 column (v{r}) and the edge values
+// beside it, shifted into sl{r} and sr{r} (the kernel's left and right columns); per channel i,
+// the three weight vec4s that hold ci's nine taps (w{i}_{0..2}); and adds the nine taps of each
+// sum c{i}_{y} (channel co0 + i, output row oy0 + y) in one statement. Named variables, not
+// arrays: a CPU adapter keeps arrays indexed in loops in memory.
+func convVec4Block() string {
 	var b strings.Builder
-	for i := range 8 {
-		fmt.Fprintf(&b, "  let wr%d = p.w_off + min(m0 + %du, p.cout - 1u) * kdim;\n", i, s*uint32(i))
-	}
-	for j := range 2 {
-		fmt.Fprintf(&b, "  let q%d = pixel_group(n0 + 4u * (lid.x + %du));\n", j, s*uint32(j))
-		for i := range 8 {
-			fmt.Fprintf(&b, "  var c%d_%d = vec4<f32>();\n", i, j)
+	for i := range vec4Co {
+		fmt.Fprintf(&b, "  let wr%d = (p.w_off + min(co0 + %du, p.cout - 1u) * kdim) / 4u;\n", i, i)
+		for y := range vec4Rows {
+			fmt.Fprintf(&b, "  var c%d_%d = vec4<f32>();\n", i, y)
 		}
 	}
-	b.WriteString("  for (var ky = 0u; ky < 3u; ky++) {\n")
-	for j := range 2 {
-		fmt.Fprintf(&b, "    let r%d = input_row(q%d, ky, base4);\n", j, j)
+	for r := range vec4Rows + 2 {
+		fmt.Fprintf(&b, "  let row%d = input_row(i32(oy0) + %d, col);\n", r, r-1)
 	}
-	b.WriteString("    var wi = ky * 3u;\n    for (var ci = 0u; ci < p.cin; ci++) {\n      let cb = ci * plane4;\n")
-	for j := range 2 {
-		// the row's vec4 before, at and after the group, zero outside the input
-		fmt.Fprintf(&b, "      let v%d = r%d.keep * src[r%d.at + cb];\n", j, j, j)
-		fmt.Fprintf(&b, "      let p%d = r%d.prev * src[r%d.before + cb].w;\n", j, j, j)
-		fmt.Fprintf(&b, "      let n%d = r%d.next * src[r%d.after + cb].x;\n", j, j, j)
-		fmt.Fprintf(&b, "      let sl%d = vec4<f32>(p%d, v%d.xyz);\n      let sr%d = vec4<f32>(v%d.yzw, n%d);\n", j, j, j, j, j, j)
-	}
-	for i := range 8 {
-		fmt.Fprintf(&b, "      let w%d = vec3<f32>(load_w(wr%d + wi), load_w(wr%d + wi + 1u), load_w(wr%d + wi + 2u));\n", i, i, i, i)
-		for j := range 2 {
-			fmt.Fprintf(&b, "      c%d_%d += w%d.x * sl%d + w%d.y * v%d + w%d.z * sr%d;\n", i, j, i, j, i, j, i, j)
+	b.WriteString("  for (var c4 = 0u; c4 < p.cin; c4 += 4u) {\n    let wb = c4 * 9u / 4u;\n")
+	for l := range 4 {
+		fmt.Fprintf(&b, "    {\n      let cb = (c4 + %du) * plane4;\n", l)
+		for r := range vec4Rows + 2 {
+			fmt.Fprintf(&b, "      let v%d = row%d.keep * src[cb + row%d.at];\n", r, r, r)
+			fmt.Fprintf(&b, "      let sl%d = vec4<f32>(row%d.prev * src[cb + row%d.before].w, v%d.xyz);\n", r, r, r, r)
+			fmt.Fprintf(&b, "      let sr%d = vec4<f32>(v%d.yzw, row%d.next * src[cb + row%d.after].x);\n", r, r, r, r)
 		}
+		// channel l's taps are K offsets 9l..9l+8 of the block: vec4s first..first+2
+		first := 9 * l / 4
+		for i := range vec4Co {
+			for q := range 3 {
+				fmt.Fprintf(&b, "      let w%d_%d = load_w4(wr%d + wb + %du);\n", i, q, i, first+q)
+			}
+			for y := range vec4Rows {
+				terms := make([]string, 9)
+				for t := range 9 {
+					o := 9*l + t - 4*first
+					tap := fmt.Sprintf("w%d_%d.%c", i, o/4, "xyzw"[o%4])
+					in := []string{"sl", "v", "sr"}[t%3]
+					terms[t] = fmt.Sprintf("%s * %s%d", tap, in, y+t/3)
+				}
+				fmt.Fprintf(&b, "      c%d_%d += %s;\n", i, y, strings.Join(terms, " + "))
+			}
+		}
+		b.WriteString("    }\n")
 	}
-	b.WriteString("      wi += 9u;\n    }\n  }\n")
-	for i := range 8 {
-		for j := range 2 {
-			fmt.Fprintf(&b, "  emit4(b, m0 + %du, q%d, c%d_%d);\n", s*uint32(i), j, i, j)
+	b.WriteString("  }\n  if (!live) { return; }\n")
+	for i := range vec4Co {
+		for y := range vec4Rows {
+			fmt.Fprintf(&b, "  emit4(b, co0 + %du, (oy0 + %du) * p.ow + 4u * col, c%d_%d);\n", i, y, i, y)
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
@@ -145,8 +174,11 @@ func (k Conv2D) Grid(pa any) ([3]uint32, error) {
 	if p.Stride == 0 || p.KH == 0 || p.KW == 0 || p.Batch == 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: conv2d: zero stride, kernel or batch in %+v", p)
 	}
-	if k.Vec4 && !Conv2DVec4Fits(p, k.Upsample) {
-		return [3]uint32{}, fmt.Errorf("wgsl: conv2d: params do not fit the vec4 variant: %+v", p)
+	if k.Vec4 {
+		if !Conv2DVec4Fits(p, k.Upsample) {
+			return [3]uint32{}, fmt.Errorf("wgsl: conv2d: params do not fit the vec4 variant: %+v", p)
+		}
+		return checkGrid(k.Family(), [3]uint32{uint32((vec4Threads(p) + Vec4Group - 1) / Vec4Group), 1, 1})
 	}
 	t := k.tile()
 	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.OH*p.OW, t), ceilDiv(p.Cout, t), p.Batch})

@@ -11,7 +11,9 @@
 // and no barrier: each thread reads its four weight rows and gathers its four pixels' inputs
 // itself: window positions outside, channels inside, so the inner loop has no division and no
 // branch. That sums K in another order than the tiled kernel (within the same tolerance of the
-// reference).
+// reference). VEC4 (direct, a same-size 3x3 over rows a multiple of 4 wide: Conv2DVec4Fits)
+// reads the input as vec4s of four pixels of a row: the vec4 and its neighbours' edge values
+// serve the three kernel columns, shifted in registers; each thread sums 8 channels x 2 groups.
 
 struct Params {
   cin: u32, h: u32, w: u32, cout: u32, oh: u32, ow: u32,
@@ -27,6 +29,24 @@ struct Params {
 #else
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 #endif
+#if VEC4
+// VEC4: weight rows read four K at a time (load_w4, in vec4s; f16: two words).
+#if W_HALF
+@group(0) @binding(2) var<storage, read> wt: array<vec4<f16>>;
+fn load_w4(i: u32) -> vec4<f32> { return vec4<f32>(wt[i]); }
+#else
+#if W_F16
+@group(0) @binding(2) var<storage, read> wt: array<vec2<u32>>;
+fn load_w4(i: u32) -> vec4<f32> {
+  let w = wt[i];
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+}
+#else
+@group(0) @binding(2) var<storage, read> wt: array<vec4<f32>>;
+fn load_w4(i: u32) -> vec4<f32> { return wt[i]; }
+#endif
+#endif
+#else
 #if W_HALF
 @group(0) @binding(2) var<storage, read> wt: array<f16>;
 fn load_w(i: u32) -> f32 { return f32(wt[i]); }
@@ -40,6 +60,7 @@ fn load_w(i: u32) -> f32 {
 #else
 @group(0) @binding(2) var<storage, read> wt: array<f32>;
 fn load_w(i: u32) -> f32 { return wt[i]; }
+#endif
 #endif
 #endif
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
@@ -68,34 +89,30 @@ fn emit(b: u32, co: u32, gn: u32, s: f32) {
 }
 
 #if VEC4
-// VEC4 (wgsl.Conv2DVec4Fits: 3x3, stride 1, padding 1, rows a multiple of 4 wide): src is read
-// in vec4s of four pixels of a row. A Group is four outputs n..n+3 of one row; a Row is, for one
-// kernel row ky, where the group's input vec4 and its neighbours start (in vec4s, channel 0) and
-// which of them lie inside the input (1) or in the zero padding (0).
-struct Group { n: u32, oy: u32, col: u32 }
+// VEC4 (wgsl.Conv2DVec4Fits): the input is read in vec4s of four pixels of a row. A Row is one
+// input row at the thread's vec4 column: where that vec4 and its neighbours start (in vec4s,
+// channel 0), and whether each lies inside the input (1) or in the zero padding (0).
 struct Row { at: u32, before: u32, after: u32, keep: f32, prev: f32, next: f32 }
 
-fn pixel_group(n: u32) -> Group {
-  let gc = min(n, p.oh * p.ow - 4u); // past the edge: read the last group, store nothing
-  return Group(n, gc / p.ow, (gc % p.ow) / 4u);
-}
+var<private> base4: u32; // the sample's input, in vec4s
 
-fn input_row(g: Group, ky: u32, base4: u32) -> Row {
+fn input_row(iy: i32, col: u32) -> Row {
   let w4 = p.w / 4u;
-  let iy = i32(g.oy + ky) - 1;
   let keep = select(0.0, 1.0, iy >= 0 && iy < i32(p.h));
-  let at = base4 + u32(clamp(iy, 0, i32(p.h) - 1)) * w4 + g.col;
-  let left = g.col > 0u;
-  let right = g.col + 1u < w4;
+  let at = base4 + u32(clamp(iy, 0, i32(p.h) - 1)) * w4 + col;
+  let left = col > 0u;
+  let right = col + 1u < w4;
   return Row(at, select(at, at - 1u, left), select(at, at + 1u, right), keep,
              keep * select(0.0, 1.0, left), keep * select(0.0, 1.0, right));
 }
 
-fn emit4(b: u32, co: u32, g: Group, v: vec4<f32>) {
-  emit(b, co, g.n, v.x);
-  emit(b, co, g.n + 1u, v.y);
-  emit(b, co, g.n + 2u, v.z);
-  emit(b, co, g.n + 3u, v.w);
+// emit4 stores four outputs n..n+3 of channel co (one row; nothing past the edge).
+fn emit4(b: u32, co: u32, n: u32, v: vec4<f32>) {
+  if (n >= p.oh * p.ow) { return; }
+  emit(b, co, n, v.x);
+  emit(b, co, n + 1u, v.y);
+  emit(b, co, n + 2u, v.z);
+  emit(b, co, n + 3u, v.w);
 }
 #endif
 
@@ -185,21 +202,32 @@ fn stage(s: u32, k0: u32, li: u32) {
 }
 #endif
 
-@compute @workgroup_size({{WG}}, {{WG}})
+@compute @workgroup_size({{WG_X}}, {{WG_Y}})
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
-  let b = wid.z;
 #if VEC4
-  // Each thread: channels m0 + {{WG}}*i (i < 8) of the pixel groups n0 + 4*(lid.x + {{WG}}*j)
-  // (j < 2); each input vec4 and the two beside it serve the kernel's three columns.
-  let m0 = wid.y * TM + lid.y;
-  let n0 = wid.x * TN;
+  // Thread t: sample b, channels co0..co0+7, output rows oy0..oy0+3, pixels 4*col..4*col+3 of
+  // each (the vec4 column fastest); threads past the last one compute the last one's block
+  // and store nothing. The input plane and the weights are addressed in vec4s.
+  let w4 = p.w / 4u;
+  let rb = (p.oh + 3u) / 4u;
+  let per_b = ((p.cout + 7u) / 8u) * rb * w4;
+  let total = per_b * p.batch;
+  let t0 = wid.x * {{WG_X}}u + li;
+  let live = t0 < total;
+  let t = min(t0, total - 1u);
+  let b = t / per_b;
+  let rest = t % per_b;
+  let co0 = (rest / (rb * w4)) * 8u;
+  let oy0 = ((rest / w4) % rb) * 4u;
+  let col = rest % w4;
   let kdim = p.cin * 9u;
-  let plane4 = p.h * p.w / 4u;
-  let base4 = (p.in_off + b * p.in_b) / 4u;
+  let plane4 = p.h * w4;
+  base4 = (p.in_off + b * p.in_b) / 4u;
 {{VEC4_BLOCK}}
 #else
+  let b = wid.z;
 #if DIRECT
   let m0 = wid.y * TM;
   let n0 = wid.x * TN;

@@ -10,7 +10,8 @@ package wgsl
 // params p), and a same-size 3x3 convolution over rows a multiple of 4 wide (Conv2DVec4Fits),
 // get their Vec4 variants: llvmpipe loads storage one SIMD lane at a time, so a vec4 load costs
 // about two scalar ones, and bigger blocks per thread need fewer loads per product. Other kernels, and kernels already in their CPU variant, come
-// back unchanged; the grid, bindings and results do not depend on the variant.
+// back unchanged; the bindings and results do not depend on the variant, nor does the grid except
+// the vec4 convolution's (its threads are not the tiled kernel's).
 func ForCPU(k Kernel, p any) Kernel {
 	switch v := k.(type) {
 	case MatMul:

@@ -149,7 +149,8 @@ func TestForGPUVec4(t *testing.T) {
 }
 
 // TestForCPUConvVec4 is TestForCPUVec4 for the convolution: the vec4 variant exactly for a
-// same-size 3x3 with stride 1 over rows a multiple of 4 wide and an input on a multiple of 4.
+// same-size 3x3 with stride 1 over rows a multiple of 4 wide, input channels a multiple of 4,
+// input and weights on a multiple of 4, and a grid within bounds; it has its own grid.
 func TestForCPUConvVec4(t *testing.T) {
 	fit := Conv2DParams{Cin: 48, H: 8, W: 8, Cout: 96, OH: 8, OW: 8, KH: 3, KW: 3, Stride: 1, PadT: 1, PadL: 1,
 		InOff: 4, InB: 48 * 64, OutB: 96 * 64, Batch: 2}
@@ -166,8 +167,9 @@ func TestForCPUConvVec4(t *testing.T) {
 		if !strings.Contains(src, "array<vec4<f32>>") || strings.Contains(src, "var<workgroup>") {
 			t.Errorf("%+v: source does not read vec4s without workgroup memory", d)
 		}
-		if g1, _ := cv.Grid(fit); func() bool { g2, err := d.Grid(fit); return err != nil || g1 != g2 }() {
-			t.Errorf("%+v: grid differs from the tiled kernel's", d)
+		// one thread per sample, 8 channels, 4 rows and a vec4 of a row: 2*12*2*2 = 96 threads
+		if g, err := d.Grid(fit); err != nil || g != [3]uint32{96 / Vec4Group, 1, 1} {
+			t.Errorf("%+v: grid %v (%v), want %d workgroups", d, g, err, 96/Vec4Group)
 		}
 	}
 	for name, change := range map[string]func(*Conv2DParams){

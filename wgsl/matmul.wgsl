@@ -11,7 +11,10 @@
 // workgroup memory and no barrier: each thread reads its four rows of A and four columns of B
 // itself. A CPU adapter runs
 // a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
-// which cost more than the loads the staging saves.
+// which cost more than the loads the staging saves. VEC4 (operands whose rows are aligned runs of
+// four along K, wgsl.Vec4Fits) binds A and B as vec4s: the tiled kernel stages a vec4 per load,
+// the direct one keeps an 8x8 block per thread (workgroups of T/8 x T/8): llvmpipe loads storage
+// lane by lane, so four values per load and twice the block quarter the loads per product.
 #include "act.wgsl"
 
 struct Params {
