@@ -79,10 +79,14 @@ type GenerateReport struct {
 	Steps, Guided int
 	Seconds       float64 // median over the repetitions
 	Counts        Counts  // the counters' increase during one generation
+	// First is the warm-up generation, which builds the programs and compiles FirstPipelines
+	// pipelines (all of them when nothing ran before it: the wait for a page's first picture).
+	First          float64
+	FirstPipelines int
 }
 
 func (r GenerateReport) String() string {
 	return fmt.Sprintf("generation on %s at %dx%d px, %d steps (%d guided, %d UNet evaluations): %.2f s; %d runs, %d dispatches (%d text K/V, %d score statistics), %d bind groups made",
 		r.Device, r.Size, r.Size, r.Steps, r.Guided, r.Steps+r.Guided, r.Seconds, r.Counts.Runs, r.Counts.Dispatches, r.Counts.TextKV,
-		r.Counts.Guided, r.Counts.BindGroups)
+		r.Counts.Guided, r.Counts.BindGroups) + fmt.Sprintf("; the first, compiling %d pipelines: %.2f s", r.FirstPipelines, r.First)
 }

@@ -193,11 +193,13 @@ func (e *Engine) BenchGenerate(ctx context.Context, size, steps, guided, reps in
 		return Request{Width: size, Height: size, Prompt: ids(3), Negative: ids(5), Grids: grids, Steps: steps, GuidanceSteps: guided,
 			GuidanceWeight: 1.5, CFGScale: 7.5, Scheduler: sched, Noise: noise.New(seed)}
 	}
+	r := &GenerateReport{Device: e.Dev.Adapter, Size: size, Steps: steps, Guided: guided}
+	before, start := e.Counts(), time.Now()
 	if _, err := e.Generate(ctx, req(1)); err != nil { // warm-up: programs and pipelines
 		return nil, err
 	}
+	r.First, r.FirstPipelines = time.Since(start).Seconds(), e.Counts().Pipelines-before.Pipelines
 	reps = max(reps, 1)
-	r := &GenerateReport{Device: e.Dev.Adapter, Size: size, Steps: steps, Guided: guided}
 	times := make([]float64, reps)
 	for i := range times {
 		before := e.Counts()
