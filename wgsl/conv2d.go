@@ -16,11 +16,13 @@ type Conv2D struct {
 	// Direct gathers the inputs in every thread, without workgroup memory or barriers: the
 	// variant for CPU adapters (ForCPU). Same tiles, grid and results.
 	Direct bool
-	// Vec4 (with Direct, for CPU adapters) is the same-size 3x3 convolution read in vec4s: of
-	// the input, four pixels of a row, the vec4 and its neighbours' edge values serving the three
-	// kernel columns; of the weights, four K at a time. Each thread sums 8 channels x 4 rows x 4
-	// pixels; one-dimensional workgroups of Vec4Group threads, its own grid (Grid). Only for
-	// params that Conv2DVec4Fits; ForCPU picks it where they do.
+	// Vec4 reads the weights four K at a time. With Direct (for CPU adapters) it is the
+	// same-size 3x3 convolution read in vec4s: of the input, four pixels of a row, the vec4 and
+	// its neighbours' edge values serving the three kernel columns; of the weights, four K at a
+	// time. Each thread sums 8 channels x 4 rows x 4 pixels; one-dimensional workgroups of
+	// Vec4Group threads, its own grid (Grid); only for params that Conv2DVec4Fits (ForCPU).
+	// Tiled (for GPUs, ForGPU) it stages the weight tiles a vec4 per load where every weight row
+	// is a run of whole vec4s; same tiles and grid.
 	Vec4 bool
 	// Half reads f16 weights as WGSL's f16 (the device has shader-f16; WithHalf) instead of
 	// unpacking u32 words. Same bytes, values and results.
@@ -66,16 +68,16 @@ func (k Conv2D) Source() (string, error) {
 	if k.Residual {
 		out++
 	}
-	if k.Vec4 && (!k.Direct || k.Upsample) {
-		return "", fmt.Errorf("wgsl: conv2d: the vec4 variant is a direct one without upsampling: %+v", k)
+	if k.Vec4 && k.Direct && k.Upsample {
+		return "", fmt.Errorf("wgsl: conv2d: the direct vec4 variant does not upsample: %+v", k)
 	}
 	wx, wy := k.tile()/4, k.tile()/4
-	if k.Vec4 {
+	if k.Vec4 && k.Direct {
 		wx, wy = Vec4Group, 1
 	}
 	return expandHalf(k.WF16 && k.Half, "conv2d.wgsl", Defines{"W_F16": k.WF16, "W_HALF": k.WF16 && k.Half,
 		"W_WORDS": k.WF16 && !k.Half, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
-		"VEC4": k.Vec4, "VEC4_BLOCK": convVec4Block(), "WG_X": wx, "WG_Y": wy,
+		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": convVec4Block(), "WG_X": wx, "WG_Y": wy,
 		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})
 }
 
@@ -89,6 +91,10 @@ func Conv2DVec4Fits(p Conv2DParams, upsample bool) bool {
 		p.OH == p.H && p.OW == p.W && p.W%4 == 0 && p.Cin%4 == 0 && p.InOff%4 == 0 && p.InB%4 == 0 &&
 		p.WOff%4 == 0 && vec4Threads(p) <= uint64(MaxGroups)*Vec4Group
 }
+
+// conv2DWeightsVec4 reports whether every weight row (Cin*KH*KW values) is a run of whole vec4s:
+// what the tiled Vec4 variant (ForGPU) needs to stage its weight tiles a vec4 per load.
+func conv2DWeightsVec4(p Conv2DParams) bool { return (p.Cin*p.KH*p.KW)%4 == 0 && p.WOff%4 == 0 }
 
 // Vec4Group is the number of threads in a workgroup of the Vec4 convolution: a CPU adapter runs
 // a workgroup on one core, and small groups split small problems evenly between cores.
@@ -174,11 +180,14 @@ func (k Conv2D) Grid(pa any) ([3]uint32, error) {
 	if p.Stride == 0 || p.KH == 0 || p.KW == 0 || p.Batch == 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: conv2d: zero stride, kernel or batch in %+v", p)
 	}
-	if k.Vec4 {
+	if k.Vec4 && k.Direct {
 		if !Conv2DVec4Fits(p, k.Upsample) {
 			return [3]uint32{}, fmt.Errorf("wgsl: conv2d: params do not fit the vec4 variant: %+v", p)
 		}
 		return checkGrid(k.Family(), [3]uint32{uint32((vec4Threads(p) + Vec4Group - 1) / Vec4Group), 1, 1})
+	}
+	if k.Vec4 && !conv2DWeightsVec4(p) {
+		return [3]uint32{}, fmt.Errorf("wgsl: conv2d: weight rows are not runs of whole vec4s: %+v", p)
 	}
 	t := k.tile()
 	return checkGrid(k.Family(), [3]uint32{ceilDiv(p.OH*p.OW, t), ceilDiv(p.Cout, t), p.Batch})

@@ -24,13 +24,14 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-#if VEC4
+#if VEC4_DIRECT
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 #else
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 #endif
 #if VEC4
-// VEC4: weight rows read four K at a time (load_w4, in vec4s; f16: two words).
+// VEC4: weight rows read four K at a time (load_w4, in vec4s; f16: two words): by the direct
+// kernel's threads, or (tiled, wgsl.ForGPU) by the staging of the weight tiles.
 #if W_HALF
 @group(0) @binding(2) var<storage, read> wt: array<vec4<f16>>;
 fn load_w4(i: u32) -> vec4<f32> { return vec4<f32>(wt[i]); }
@@ -88,8 +89,8 @@ fn emit(b: u32, co: u32, gn: u32, s: f32) {
   dst[p.out_off + b * p.out_b + co * pix + gn] = v * p.out_scale;
 }
 
-#if VEC4
-// VEC4 (wgsl.Conv2DVec4Fits): the input is read in vec4s of four pixels of a row. A Row is one
+#if VEC4_DIRECT
+// VEC4 and DIRECT (wgsl.Conv2DVec4Fits): the input is read in vec4s of four pixels of a row. A Row is one
 // input row at the thread's vec4 column: where that vec4 and its neighbours start (in vec4s,
 // channel 0), and whether each lies inside the input (1) or in the zero padding (0).
 struct Row { at: u32, before: u32, after: u32, keep: f32, prev: f32, next: f32 }
@@ -132,6 +133,21 @@ var<private> ix0: i32;
 // stage fills tile buffer s with K columns k0.. of the weights (rows m0.. = output channels) and
 // of the gathered input (pixels n0..).
 fn stage(s: u32, k0: u32, li: u32) {
+#if VEC4
+  // weight rows are runs of whole vec4s (kdim and w_off multiples of 4, wgsl.ForGPU): a vec4
+  // per load, inside K whenever its first column is
+  for (var l = 0u; l < TM * TK / 4u / THREADS; l++) {
+    let e = li + THREADS * l;
+    let kk = 4u * (e % (TK / 4u));
+    let mm = e / (TK / 4u);
+    let gk = k0 + kk;
+    var v = vec4<f32>();
+    if (m0 + mm < p.cout && gk < kdim) {
+      v = load_w4((p.w_off + (m0 + mm) * kdim + gk) / 4u);
+    }
+    put_a4(s, kk, mm, v);
+  }
+#else
 #if W_WORDS
   if ((p.w_off & 1u) == 0u && (kdim & 1u) == 0u) {
     // weight rows that start on a word: each thread reads whole words (two K columns) and
@@ -163,6 +179,7 @@ fn stage(s: u32, k0: u32, li: u32) {
   }
 #if W_WORDS
   }
+#endif
 #endif
   for (var l = 0u; l < TN * TK / THREADS; l++) {
     // input: consecutive threads walk pixels (contiguous in a row of the map). A thread's pixel
@@ -206,7 +223,7 @@ fn stage(s: u32, k0: u32, li: u32) {
 fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
-#if VEC4
+#if VEC4_DIRECT
   // Thread t: sample b, channels co0..co0+7, output rows oy0..oy0+3, pixels 4*col..4*col+3 of
   // each (the vec4 column fastest); threads past the last one compute the last one's block
   // and store nothing. The input plane and the weights are addressed in vec4s.

@@ -37,10 +37,17 @@ func ForCPU(k Kernel, p any) Kernel {
 
 // ForGPU returns the variant of k that suits a GPU for a call with params p: the tiled matrix
 // product staging its tiles a vec4 per load where its operands are runs of whole vec4s along K
-// (Vec4Fits). Other kernels come back unchanged.
+// (Vec4Fits), the tiled convolution its weight tiles where every weight row is. Other kernels
+// come back unchanged.
 func ForGPU(k Kernel, p any) Kernel {
-	if v, ok := k.(MatMul); ok && !v.Direct {
-		if mp, ok := p.(MatMulParams); ok && Vec4Fits(mp) {
+	switch v := k.(type) {
+	case MatMul:
+		if mp, ok := p.(MatMulParams); ok && !v.Direct && Vec4Fits(mp) {
+			v.Vec4 = true
+		}
+		return v
+	case Conv2D:
+		if cp, ok := p.(Conv2DParams); ok && !v.Direct && conv2DWeightsVec4(cp) {
 			v.Vec4 = true
 		}
 		return v

@@ -114,8 +114,9 @@ func TestForCPUVec4(t *testing.T) {
 	}
 }
 
-// TestForGPUVec4 checks the GPU's matrix product: tiled, staging a vec4 per load exactly where
-// Vec4Fits, with the scalar kernel's grid; the CPU variants and other kernels pass unchanged.
+// TestForGPUVec4 checks the GPU's matrix product and convolution: tiled, staging a vec4 per load
+// exactly where the operands allow, with the scalar kernels' grids; the CPU variants and other
+// kernels pass unchanged.
 func TestForGPUVec4(t *testing.T) {
 	fit := MatMulParams{M: 77, N: 96, K: 64, Batch1: 1, Batch2: 1, AM: 64, AK: 1, BN: 64, BK: 1, CM: 96, CN: 1}
 	for _, f16 := range []bool{false, true} {
@@ -142,6 +143,38 @@ func TestForGPUVec4(t *testing.T) {
 	}
 	if d := ForCPU(MatMul{}, MatMulParams{AOff: 1}); ForGPU(d, fit) != d {
 		t.Errorf("ForGPU changed a CPU variant")
+	}
+	// the convolution stages its weight tiles in vec4s where every weight row is a run of them
+	cp := Conv2DParams{Cin: 4, H: 7, W: 9, Cout: 70, OH: 7, OW: 9, KH: 3, KW: 3, Stride: 1, PadT: 1, PadL: 1, WOff: 8, Batch: 2}
+	for _, up := range []bool{false, true} {
+		cv := Conv2D{WF16: true, Upsample: up, Small: true}
+		g, ok := ForGPU(cv, cp).(Conv2D)
+		if !ok || !g.Vec4 || g.Direct {
+			t.Fatalf("%+v: ForGPU gave %+v, want the tiled vec4 variant", cv, g)
+		}
+		src, err := g.Source()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(src, "put_a4(s, kk, mm, v)") || !strings.Contains(src, "var<storage, read> src: array<f32>") {
+			t.Errorf("%+v: source does not stage vec4 weight tiles from a scalar input", g)
+		}
+		if g1, _ := cv.Grid(cp); func() bool { g2, err := g.Grid(cp); return err != nil || g1 != g2 }() {
+			t.Errorf("%+v: grid differs from the scalar kernel's", g)
+		}
+		for name, change := range map[string]func(*Conv2DParams){
+			"weights offset": func(p *Conv2DParams) { p.WOff = 2 },
+			"27 per row":     func(p *Conv2DParams) { p.Cin = 3 },
+		} {
+			p := cp
+			change(&p)
+			if ForGPU(cv, p) != Kernel(cv) {
+				t.Errorf("%s: got the vec4 variant", name)
+			}
+			if _, err := g.Grid(p); err == nil {
+				t.Errorf("%s: the vec4 kernel took params that do not fit", name)
+			}
+		}
 	}
 	if sm := (Softmax{}); ForGPU(sm, SoftmaxParams{}) != Kernel(sm) {
 		t.Errorf("softmax changed")
@@ -192,9 +225,7 @@ func TestForCPUConvVec4(t *testing.T) {
 	if d := ForCPU(Conv2D{Upsample: true}, fit).(Conv2D); d.Vec4 {
 		t.Errorf("an upsampling convolution got the vec4 variant")
 	}
-	for _, k := range []Conv2D{{Vec4: true}, {Vec4: true, Direct: true, Upsample: true}} {
-		if _, err := k.Source(); err == nil {
-			t.Errorf("%+v compiled", k)
-		}
+	if _, err := (Conv2D{Vec4: true, Direct: true, Upsample: true}).Source(); err == nil {
+		t.Errorf("a direct vec4 convolution that upsamples compiled")
 	}
 }
