@@ -71,13 +71,13 @@ func (k Conv2D) Source() (string, error) {
 	if k.Vec4 && k.Direct && k.Upsample {
 		return "", fmt.Errorf("wgsl: conv2d: the direct vec4 variant does not upsample: %+v", k)
 	}
-	wx, wy := k.tile()/4, k.tile()/4
+	wx, wy, block := k.tile()/4, k.tile()/4, ""
 	if k.Vec4 && k.Direct {
-		wx, wy = Vec4Group, 1
+		wx, wy, block = Vec4Group, 1, convVec4Block()
 	}
 	return expandHalf(k.WF16 && k.Half, "conv2d.wgsl", Defines{"W_F16": k.WF16, "W_HALF": k.WF16 && k.Half,
 		"W_WORDS": k.WF16 && !k.Half, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
-		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": convVec4Block(), "WG_X": wx, "WG_Y": wy,
+		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": block, "WG_X": wx, "WG_Y": wy,
 		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})
 }
 

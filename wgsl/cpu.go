@@ -6,7 +6,7 @@ package wgsl
 // a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
 // which costs more than the loads the staging saves (the default model's matrix products ran
 // 2.2x faster on SwiftShader without it), and keeps private arrays that are indexed in loops in
-// memory. A matrix product whose operands are runs of whole vec4s along K (Vec4Fits of its
+// memory. A matrix product whose operands are runs of whole vec4s along K (MatMulVec4Fits of its
 // params p), and a same-size 3x3 convolution over rows a multiple of 4 wide (Conv2DVec4Fits),
 // get their Vec4 variants: llvmpipe loads storage one SIMD lane at a time, so a vec4 load costs
 // about two scalar ones, and bigger blocks per thread need fewer loads per product. Other kernels, and kernels already in their CPU variant, come
@@ -16,7 +16,7 @@ func ForCPU(k Kernel, p any) Kernel {
 	switch v := k.(type) {
 	case MatMul:
 		v.Direct = true
-		if mp, ok := p.(MatMulParams); ok && Vec4Fits(mp) {
+		if mp, ok := p.(MatMulParams); ok && MatMulVec4Fits(mp) {
 			v.Vec4 = true
 		}
 		return v
@@ -37,12 +37,12 @@ func ForCPU(k Kernel, p any) Kernel {
 
 // ForGPU returns the variant of k that suits a GPU for a call with params p: the tiled matrix
 // product staging its tiles a vec4 per load where its operands are runs of whole vec4s along K
-// (Vec4Fits), the tiled convolution its weight tiles where every weight row is. Other kernels
+// (MatMulVec4Fits), the tiled convolution its weight tiles where every weight row is. Other kernels
 // come back unchanged.
 func ForGPU(k Kernel, p any) Kernel {
 	switch v := k.(type) {
 	case MatMul:
-		if mp, ok := p.(MatMulParams); ok && !v.Direct && Vec4Fits(mp) {
+		if mp, ok := p.(MatMulParams); ok && !v.Direct && MatMulVec4Fits(mp) {
 			v.Vec4 = true
 		}
 		return v

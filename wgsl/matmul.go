@@ -19,7 +19,7 @@ type MatMul struct {
 	// Vec4 reads A and B four K at a time as vec4s (f16 B: two words): the tiled kernel stages
 	// its tiles a vec4 per load; with Direct (CPU adapters) each thread keeps an 8x8 block of
 	// outputs in named registers, in workgroups of T/8 x T/8 threads. Same tiles, grid and
-	// results. Only for operands that Vec4Fits; ForGPU and ForCPU pick it where they do.
+	// results. Only for operands that MatMulVec4Fits; ForGPU and ForCPU pick it where they do.
 	Vec4 bool
 	// Half reads an f16 B as WGSL's f16 (the device has shader-f16; WithHalf) instead of
 	// unpacking u32 words. Same bytes, values and results.
@@ -75,20 +75,21 @@ func (k MatMul) Source() (string, error) {
 	if k.Residual {
 		c++
 	}
-	wg := k.tile() / 4
+	wg, block := k.tile()/4, ""
 	if k.Vec4 && k.Direct {
 		wg = k.tile() / 8
+		block = vec4Block(wg)
 	}
 	return expandHalf(k.BF16 && k.Half, "matmul.wgsl", Defines{"B_F16": k.BF16, "B_HALF": k.BF16 && k.Half,
 		"B_WORDS": k.BF16 && !k.Half, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
-		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": vec4Block(wg), "WG": wg,
+		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": block, "WG": wg,
 		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
 }
 
-// Vec4Fits reports whether a product can run as the Vec4 variant: A's and B's rows contiguous
+// MatMulVec4Fits reports whether a product can run as the Vec4 variant: A's and B's rows contiguous
 // along K, K a multiple of 4, and every offset and stride of A and B a multiple of 4 elements, so
 // that each row is a run of whole vec4s (B's f16 halves: two words).
-func Vec4Fits(p MatMulParams) bool {
+func MatMulVec4Fits(p MatMulParams) bool {
 	if p.AK != 1 || p.BK != 1 {
 		return false
 	}
@@ -140,7 +141,7 @@ func (k MatMul) Grid(pa any) ([3]uint32, error) {
 	if p.Batch1 == 0 || p.Batch2 == 0 {
 		return [3]uint32{}, fmt.Errorf("wgsl: matmul: zero batch (%d x %d)", p.Batch1, p.Batch2)
 	}
-	if k.Vec4 && !Vec4Fits(p) {
+	if k.Vec4 && !MatMulVec4Fits(p) {
 		return [3]uint32{}, fmt.Errorf("wgsl: matmul: operands not in whole vec4s for the vec4 variant: %+v", p)
 	}
 	t := k.tile()

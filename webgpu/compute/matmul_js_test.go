@@ -19,7 +19,7 @@ func TestMatMul(t *testing.T) {
 		small           bool // 32x32 tiles
 		wordB           bool // B starts on a word (even offset): f16 rows read a word at a time
 		// vec4: A and B start on a multiple of 4 (with K one, every row does): the CPU variant
-		// reads them as vec4s (wgsl.Vec4Fits)
+		// reads them as vec4s (wgsl.MatMulVec4Fits)
 		vec4 bool
 	}
 	cases := []tc{
@@ -88,8 +88,8 @@ func TestMatMul(t *testing.T) {
 			if c.vec4 {
 				p.AOff, p.BOff = 4, 8
 			}
-			if fits := wgsl.Vec4Fits(p); fits != c.vec4 {
-				t.Fatalf("Vec4Fits = %v, want %v", fits, c.vec4)
+			if fits := wgsl.MatMulVec4Fits(p); fits != c.vec4 {
+				t.Fatalf("MatMulVec4Fits = %v, want %v", fits, c.vec4)
 			}
 			args := []wgsl.Mem{randF(r, int(p.AOff+nb*c.m*c.k), 1), randW(r, int(p.BOff+nb*c.n*c.k), 0.1, c.f16)}
 			if c.bias {
