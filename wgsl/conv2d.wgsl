@@ -90,9 +90,9 @@ fn emit(b: u32, co: u32, gn: u32, s: f32) {
 }
 
 #if VEC4_DIRECT
-// VEC4 and DIRECT (wgsl.Conv2DVec4Fits): the input is read in vec4s of four pixels of a row. A Row is one
-// input row at the thread's vec4 column: where that vec4 and its neighbours start (in vec4s,
-// channel 0), and whether each lies inside the input (1) or in the zero padding (0).
+// VEC4 and DIRECT (wgsl.Conv2DVec4Fits): the input is read in vec4s of four pixels of a row. A
+// Row is one input row at the thread's vec4 column: where that vec4 and its neighbours start (in
+// vec4s, channel 0), and whether each lies inside the input (1) or in the zero padding (0).
 struct Row { at: u32, before: u32, after: u32, keep: f32, prev: f32, next: f32 }
 
 var<private> base4: u32; // the sample's input, in vec4s

@@ -11,10 +11,11 @@
 // workgroup memory and no barrier: each thread reads its four rows of A and four columns of B
 // itself. A CPU adapter runs
 // a workgroup's threads a few SIMD lanes at a time and switches between them at every barrier,
-// which cost more than the loads the staging saves. VEC4 (operands whose rows are aligned runs of
-// four along K, wgsl.MatMulVec4Fits) binds A and B as vec4s: the tiled kernel stages a vec4 per load,
-// the direct one keeps an 8x8 block per thread (workgroups of T/8 x T/8): llvmpipe loads storage
-// lane by lane, so four values per load and twice the block quarter the loads per product.
+// which cost more than the loads the staging saves. VEC4 (operands whose rows are aligned runs
+// of four along K, wgsl.MatMulVec4Fits) binds A and B as vec4s: the tiled kernel stages a vec4
+// per load, the direct one keeps an 8x8 block per thread (workgroups of T/8 x T/8): llvmpipe
+// loads storage lane by lane, so four values per load and twice the block quarter the loads per
+// product.
 #include "act.wgsl"
 
 struct Params {
@@ -28,9 +29,9 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 #if VEC4
-// VEC4 (wgsl.MatMulVec4Fits): A and B bound as runs of four K, indices in vec4s; load_b4 widens four
-// of B's values. The tiled kernel stages them a vec4 per load; the DIRECT one (CPU adapters)
-// keeps an 8x8 block per thread.
+// VEC4 (wgsl.MatMulVec4Fits): A and B bound as runs of four K, indices in vec4s; load_b4 widens
+// four of B's values. The tiled kernel stages them a vec4 per load; the DIRECT one (CPU
+// adapters) keeps an 8x8 block per thread.
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
 #if B_HALF
 @group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
@@ -97,8 +98,9 @@ var<private> n0: u32;
 
 #if VEC4
 // stage fills tile buffer s with K columns k0.. of A (rows m0..) and B (rows n0..), a vec4 (four
-// K columns, f16: two words) per load: rows are K-contiguous runs of whole vec4s (MatMulVec4Fits), so
-// a vec4 is inside K whenever its first column is. Consecutive threads walk K, as below.
+// K columns, f16: two words) per load: rows are K-contiguous runs of whole vec4s
+// (MatMulVec4Fits), so a vec4 is inside K whenever its first column is. Consecutive threads walk
+// K, as below.
 fn stage(s: u32, k0: u32, li: u32) {
   for (var l = 0u; l < TM * TK / 4u / THREADS; l++) {
     let e = li + THREADS * l;
