@@ -11,9 +11,11 @@
 // and no barrier: each thread reads its four weight rows and gathers its four pixels' inputs
 // itself: window positions outside, channels inside, so the inner loop has no division and no
 // branch. That sums K in another order than the tiled kernel (within the same tolerance of the
-// reference). VEC4 (direct, a same-size 3x3 over rows a multiple of 4 wide: Conv2DVec4Fits)
-// reads the input as vec4s of four pixels of a row: the vec4 and its neighbours' edge values
-// serve the three kernel columns, shifted in registers; each thread sums 8 channels x 2 groups.
+// reference). VEC4 with DIRECT (a same-size 3x3 over rows a multiple of 4 wide and input
+// channels a multiple of 4: Conv2DVec4Fits) reads the input as vec4s of four pixels of a row (the
+// vec4 and its neighbours' edge values serve the three kernel columns, shifted in registers) and
+// the weights four K per load; each thread sums {{CO}} channels x {{ROWS}} rows x 4 pixels. VEC4
+// tiled (GPUs) stages the weight tiles a vec4 per load.
 
 struct Params {
   cin: u32, h: u32, w: u32, cout: u32, oh: u32, ow: u32,
@@ -224,20 +226,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3<u32>) {
 #if VEC4_DIRECT
-  // Thread t: sample b, channels co0..co0+7, output rows oy0..oy0+3, pixels 4*col..4*col+3 of
-  // each (the vec4 column fastest); threads past the last one compute the last one's block
-  // and store nothing. The input plane and the weights are addressed in vec4s.
+  // Thread t: sample b, channels co0.. ({{CO}}), output rows oy0.. ({{ROWS}}), pixels
+  // 4*col..4*col+3 of each (the vec4 column fastest); threads past the last one compute the last
+  // one's block and store nothing. The input plane and the weights are addressed in vec4s.
   let w4 = p.w / 4u;
-  let rb = (p.oh + 3u) / 4u;
-  let per_b = ((p.cout + 7u) / 8u) * rb * w4;
+  let rb = (p.oh + {{ROWS}}u - 1u) / {{ROWS}}u;
+  let per_b = ((p.cout + {{CO}}u - 1u) / {{CO}}u) * rb * w4;
   let total = per_b * p.batch;
   let t0 = wid.x * {{WG_X}}u + li;
   let live = t0 < total;
   let t = min(t0, total - 1u);
   let b = t / per_b;
   let rest = t % per_b;
-  let co0 = (rest / (rb * w4)) * 8u;
-  let oy0 = ((rest / w4) % rb) * 4u;
+  let co0 = (rest / (rb * w4)) * {{CO}}u;
+  let oy0 = ((rest / w4) % rb) * {{ROWS}}u;
   let col = rest % w4;
   let kdim = p.cin * 9u;
   let plane4 = p.h * w4;

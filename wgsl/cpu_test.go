@@ -200,9 +200,9 @@ func TestForCPUConvVec4(t *testing.T) {
 		if !strings.Contains(src, "array<vec4<f32>>") || strings.Contains(src, "var<workgroup>") {
 			t.Errorf("%+v: source does not read vec4s without workgroup memory", d)
 		}
-		// one thread per sample, 8 channels, 4 rows and a vec4 of a row: 2*12*2*2 = 96 threads
-		if g, err := d.Grid(fit); err != nil || g != [3]uint32{96 / Vec4Group, 1, 1} {
-			t.Errorf("%+v: grid %v (%v), want %d workgroups", d, g, err, 96/Vec4Group)
+		// one thread per sample, 4 channels, 4 rows and a vec4 of a row: 2*24*2*2 = 192 threads
+		if g, err := d.Grid(fit); err != nil || g != [3]uint32{192 / Vec4Group, 1, 1} {
+			t.Errorf("%+v: grid %v (%v), want %d workgroups", d, g, err, 192/Vec4Group)
 		}
 	}
 	for name, change := range map[string]func(*Conv2DParams){
