@@ -117,8 +117,9 @@ func check(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 	}
 }
 
-// checkVariants is check of k and of its variant for CPU adapters (wgsl.ForCPU), where that
-// differs: the engine runs one or the other depending on the adapter, so both must hold.
+// checkVariants is check of k as a GPU runs it (the runner applies wgsl.ForGPU for p) and of its
+// variant for CPU adapters (wgsl.ForCPU), where that differs: the engine runs one or the other
+// depending on the adapter, so both must hold.
 func checkVariants(t *testing.T, k wgsl.Kernel, p any, args []wgsl.Mem, tol float64) {
 	t.Helper()
 	t.Run("gpu", func(t *testing.T) { check(t, k, p, clone(args), tol) })
