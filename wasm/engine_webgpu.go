@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"strings"
+	"syscall/js"
 
 	"github.com/cones2web/cones2/cones/noise"
 	"github.com/cones2web/cones2/cones/schedule"
@@ -20,6 +21,8 @@ import (
 // latent preview.
 type gpuEngine struct {
 	e *engine.Engine
+	// stopWarm cancels the loaded model's pipeline warm-up (Close, or another model loaded).
+	stopWarm context.CancelFunc
 }
 
 // openEngine returns the WebGPU engine, not yet loaded.
@@ -33,9 +36,28 @@ func (g *gpuEngine) Load(ctx context.Context, base string, files []string, progr
 		return ModelInfo{}, err
 	}
 	g.e = e
+	g.warm(e)
 	info := ModelInfo{GPUBytes: int64(e.WeightBytes())}
 	info.GPUSummary = fmt.Sprintf("%s of weights on the GPU (%s)", library.HumanBytes(info.GPUBytes), strings.TrimSpace(e.Dev.Adapter))
 	return info, nil
+}
+
+// warm compiles, in the background, the pipelines of a picture at the model's native size while
+// the person writes a prompt: on an adapter that runs shaders on the CPU that takes seconds, which
+// the first picture would otherwise wait for. A generation that starts meanwhile waits only for
+// the kernels still compiling.
+func (g *gpuEngine) warm(e *engine.Engine) {
+	if g.stopWarm != nil {
+		g.stopWarm()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g.stopWarm = cancel
+	size := e.Model.UNet.Config.SampleSize * e.Model.VAE.DownsampleFactor()
+	go func() {
+		if err := e.Warm(ctx, size, size); err != nil && ctx.Err() == nil {
+			js.Global().Get("console").Call("warn", "compiling ahead of the first picture: "+err.Error())
+		}
+	}()
 }
 
 // Samplers lists every sampler of cones/schedule; "lms" is the official Cones 2 one.
@@ -71,6 +93,10 @@ func (g *gpuEngine) Generate(ctx context.Context, req *Request, step func(Step))
 }
 
 func (g *gpuEngine) Close() {
+	if g.stopWarm != nil {
+		g.stopWarm()
+		g.stopWarm = nil
+	}
 	if g.e != nil {
 		g.e.Close()
 		g.e = nil

@@ -35,6 +35,7 @@ func runBenchGPU(args []string) error {
 	genSteps := fl.Int("gen-steps", 4, "steps of the timed whole generation (0: none)")
 	genGuided := fl.Int("gen-guided", 2, "guided steps of the timed generation")
 	genReps := fl.Int("gen-reps", 1, "timed generations (after one warm-up)")
+	warm := fl.Bool("warm", false, "compile the pipelines as the page does once a model has loaded (engine.Warm) before the timed generation")
 	only := fl.String("only", "text,unet,vae", "graphs to benchmark per dispatch")
 	flopsCfg := fl.String("flops", filepath.Join(root, "external", "sd21-configs", "stable-diffusion-2-1-base"),
 		"config folder whose FLOP counts to print")
@@ -45,7 +46,7 @@ func runBenchGPU(args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	o := benchOptions{model: *model, size: *size, weights: *precision, halfOnCPU: *halfOnCPU, gpu: *gpu, reps: *reps, deno: *deno, synthetic: *synthetic,
-		genSteps: *genSteps, genGuided: *genGuided, genReps: *genReps, graphs: strings.Split(*only, ",")}
+		genSteps: *genSteps, genGuided: *genGuided, genReps: *genReps, warm: *warm, graphs: strings.Split(*only, ",")}
 	if err := benchPage(ctx, o); err != nil {
 		return err
 	}
@@ -64,6 +65,7 @@ type benchOptions struct {
 	genSteps  int
 	genGuided int
 	genReps   int
+	warm      bool
 	graphs    []string
 }
 
@@ -102,6 +104,9 @@ func benchPage(ctx context.Context, o benchOptions) error {
 		}
 		cmds = append(cmds, headless.Command{Method: "bench", Arg: map[string]any{"Graph": g, "H": lat, "W": lat, "Reps": o.reps}})
 	}
+	if o.warm {
+		cmds = append(cmds, headless.Command{Method: "warm", Arg: map[string]any{"Size": size}})
+	}
 	if o.genSteps > 0 {
 		cmds = append(cmds, headless.Command{Method: "benchGen", Arg: map[string]any{"Size": size, "Steps": o.genSteps,
 			"Guided": o.genGuided, "Reps": o.genReps}})
@@ -127,6 +132,15 @@ func benchPage(ctx context.Context, o benchOptions) error {
 	for i, a := range answers {
 		if i == 0 {
 			fmt.Printf("model %s (synthetic weights: %v) loaded in %.0f ms: %s\n\n", o.model, o.synthetic, a.MS, a.Out)
+			continue
+		}
+		if cmds[i].Method == "warm" {
+			var c struct{ Pipelines int }
+			if err := json.Unmarshal(a.Out, &c); err != nil {
+				return err
+			}
+			fmt.Printf("warm-up (engine.Warm, run by the page once a model has loaded) at %dx%d px: %.2f s, %d pipelines compiled in all\n",
+				size, size, a.MS/1000, c.Pipelines)
 			continue
 		}
 		var out struct{ Text string }

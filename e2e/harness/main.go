@@ -33,6 +33,7 @@ func main() {
 		"loseDevice":  method(loseDevice),
 		"counts":      method(counts),
 		"benchGen":    method(benchGenerate),
+		"warm":        method(warm),
 	}
 	js.Global().Set("conesHarness", js.ValueOf(api))
 	select {}
@@ -248,5 +249,17 @@ func loseDevice(ctx context.Context, raw json.RawMessage) (any, error) {
 
 // counts returns the engine's dispatch, run and bind-group counters.
 func counts(ctx context.Context, raw json.RawMessage) (any, error) {
+	return eng.Counts(), nil
+}
+
+// warm runs engine.Warm at Size x Size pixels and returns the engine's counters after it.
+func warm(ctx context.Context, raw json.RawMessage) (any, error) {
+	var req struct{ Size int }
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, err
+	}
+	if err := eng.Warm(ctx, req.Size, req.Size); err != nil {
+		return nil, err
+	}
 	return eng.Counts(), nil
 }

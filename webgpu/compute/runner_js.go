@@ -14,6 +14,9 @@ import (
 type Runner struct {
 	Dev   *webgpu.Device
 	pipes map[wgsl.Kernel]*webgpu.ComputePipeline
+	// busy holds the kernels being compiled, closed when done: a generation that needs one the
+	// engine's warm-up is compiling waits for it instead of compiling it again.
+	busy map[wgsl.Kernel]chan struct{}
 	// BindGroups counts the bind groups made so far (one per prepared call).
 	BindGroups int
 	// CPU compiles every kernel as its wgsl.ForCPU variant; New sets it for CPU adapters
@@ -28,7 +31,8 @@ type Runner struct {
 
 // New returns a Runner for dev.
 func New(dev *webgpu.Device) *Runner {
-	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, CPU: dev.CPU, Half: dev.HasF16() && !dev.CPU}
+	return &Runner{Dev: dev, pipes: map[wgsl.Kernel]*webgpu.ComputePipeline{}, busy: map[wgsl.Kernel]chan struct{}{},
+		CPU: dev.CPU, Half: dev.HasF16() && !dev.CPU}
 }
 
 // Variant is the kernel r runs for k called with params p: its CPU or GPU variant (which may
@@ -46,11 +50,29 @@ func (r *Runner) Variant(k wgsl.Kernel, p any) wgsl.Kernel {
 }
 
 // Pipeline returns the compiled pipeline of kernel k exactly as given (see Variant), compiling
-// it on first use.
+// it on first use; if another goroutine is compiling it, Pipeline waits for that instead.
+// (Goroutines of a wasm program take turns only where they block, so the maps need no lock.)
 func (r *Runner) Pipeline(ctx context.Context, k wgsl.Kernel) (*webgpu.ComputePipeline, error) {
-	if p, ok := r.pipes[k]; ok {
-		return p, nil
+	for {
+		if p, ok := r.pipes[k]; ok {
+			return p, nil
+		}
+		wait, ok := r.busy[k]
+		if !ok {
+			break
+		}
+		select {
+		case <-wait: // compiled, or failed: then compile it here and report its own error
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+	done := make(chan struct{})
+	r.busy[k] = done
+	defer func() {
+		delete(r.busy, k)
+		close(done)
+	}()
 	src, err := k.Source()
 	if err != nil {
 		return nil, err

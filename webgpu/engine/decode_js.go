@@ -25,6 +25,11 @@ type DecodeOptions struct {
 	KeepImage bool
 }
 
+// decoderOptions are the options of the VAE decoder's graph for one tile of plan.
+func (e *Engine) decoderOptions(plan gpugraph.TilePlan) gpugraph.VAEOptions {
+	return gpugraph.VAEOptions{H: plan.TileH, W: plan.TileW, F16: e.F16, Limit: e.limit()}
+}
+
 // Decode turns latents [channels, h, w] into an image: whole when the decoder's buffers fit the
 // device, else tile by tile with the overlaps blended (gpugraph.VAETiles). The decoder's programs
 // are released afterwards: their memory is only needed while decoding.
@@ -43,9 +48,7 @@ func (e *Engine) Decode(ctx context.Context, latents []float32, h, w int, o Deco
 	}
 	key := fmt.Sprintf("vae/%dx%d", plan.TileH, plan.TileW)
 	defer e.drop(key)
-	dec, err := e.program(ctx, key, func() (*gpugraph.Graph, error) {
-		return gpugraph.VAEDecoder(v, gpugraph.VAEOptions{H: plan.TileH, W: plan.TileW, F16: e.F16, Limit: e.limit()})
-	}, nil)
+	dec, err := e.program(ctx, key, func() (*gpugraph.Graph, error) { return gpugraph.VAEDecoder(v, e.decoderOptions(plan)) }, nil)
 	if err != nil {
 		return nil, fmt.Errorf("vae: %w", err)
 	}

@@ -35,8 +35,7 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	// Everything that changes between generations of one shape (prompt, residuals, layout
 	// maps, CFG scale, steps, seed) is data in buffers the programs already bind: a new
 	// generation of the same size and edit setting rebuilds no bind group.
-	o := gpugraph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: r.Grids != nil, EditBatch: 1,
-		CFG: true, TextKV: true}
+	o := e.unetOptions(h, w, r.Grids != nil)
 	// the text keys and values of every cross-attention layer, once per generation
 	kv, err := e.program(ctx, "textkv", func() (*gpugraph.Graph, error) { return gpugraph.UNetTextKV(u, o) },
 		map[string]*webgpu.Buffer{"context": ctxBuf})
@@ -85,13 +84,22 @@ func (e *Engine) Generate(ctx context.Context, r Request) (*Result, error) {
 	return &Result{Width: dec.Width, Height: dec.Height, RGBA: dec.RGBA, Latents: latents}, nil
 }
 
+// unetOptions are the options of a generation's UNet at h x w latents (edit: with a layout).
+func (e *Engine) unetOptions(h, w int, edit bool) gpugraph.UNetOptions {
+	return gpugraph.UNetOptions{Batch: 2, H: h, W: w, F16: e.F16, Limit: e.limit(), Edit: edit, EditBatch: 1,
+		CFG: true, TextKV: true}
+}
+
+// textOptions are the options of a generation's text encoder: [negative, prompt], residuals added.
+func (e *Engine) textOptions() gpugraph.TextOptions {
+	return gpugraph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit(), Residual: true}
+}
+
 // conditioning runs the text encoder on [negative, prompt] and adds the residuals to the
 // prompt's embedding, leaving the result in the program's "context" output on the GPU.
 func (e *Engine) conditioning(ctx context.Context, r Request) (*Program, error) {
 	te := e.Model.TextEncoder
-	p, err := e.program(ctx, "conditioning", func() (*gpugraph.Graph, error) {
-		return gpugraph.TextEncoder(te, gpugraph.TextOptions{Batch: 2, F16: e.F16, Limit: e.limit(), Residual: true})
-	}, nil)
+	p, err := e.program(ctx, "conditioning", func() (*gpugraph.Graph, error) { return gpugraph.TextEncoder(te, e.textOptions()) }, nil)
 	if err != nil {
 		return nil, fmt.Errorf("text encoder: %w", err)
 	}
