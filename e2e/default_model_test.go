@@ -41,7 +41,8 @@ const defaultModelSettings = `{"format": "cones2-model-settings/1",
 // model: its example prompt, its recommended sampling settings (20 steps instead of 50) and
 // subject training steps (300, on a server that does not train), the
 // example's subject phrases offered for new boxes (and the phrases of the prompts typed after,
-// none left from before), and no request for a file the manifest does not list. It then generates at those settings and checks the picture against the server
+// none left from before), and no request for a file the manifest does not list. It waits for the
+// page to say it has compiled a first picture's kernels, then generates at those settings and checks the picture against the server
 // engine given the settings stored in the PNG: the browser's WebGPU engine (float16 weights on
 // the GPU, float32 activations) and the CPU reference make the same image. Dropped back on the
 // generate panel, the downloaded PNG restores its settings (reuseSettings). With
@@ -102,6 +103,8 @@ func TestDefaultModel(t *testing.T) {
 	s.upload("layout-import", s.writeFile("layout.json", []byte(defaultModelLayout)))
 	s.waitText("layout-message", "Imported layout.json: 2 boxes")
 	s.typeInto("seed", "3")
+	// Once loaded, the page compiles what a first picture runs in the background and says so.
+	s.waitText("upload-text", "kernels compiled for a first picture")
 	s.click("#generate-start")
 	s.waitForWithin(`["Done", "Failed"].some(w => document.getElementById("step-text").textContent.includes(w))`,
 		"the generation to end", 10*time.Minute)

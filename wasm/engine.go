@@ -31,6 +31,9 @@ type Engine interface {
 type ModelInfo struct {
 	GPUBytes   int64  // GPU memory the weights take
 	GPUSummary string // what the GPU holds and whether a generation fits, for people
+	// Warmed, when not nil, receives once the result of compiling, in the background, what a
+	// first picture at the model's native size runs (nil: compiled).
+	Warmed <-chan error
 }
 
 // Request is one generation: what the engine consumes, built by the shared request builder

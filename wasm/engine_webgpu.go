@@ -36,8 +36,7 @@ func (g *gpuEngine) Load(ctx context.Context, base string, files []string, progr
 		return ModelInfo{}, err
 	}
 	g.e = e
-	g.warm(e)
-	info := ModelInfo{GPUBytes: int64(e.WeightBytes())}
+	info := ModelInfo{GPUBytes: int64(e.WeightBytes()), Warmed: g.warm(e)}
 	info.GPUSummary = fmt.Sprintf("%s of weights on the GPU (%s)", library.HumanBytes(info.GPUBytes), strings.TrimSpace(e.Dev.Adapter))
 	return info, nil
 }
@@ -45,19 +44,23 @@ func (g *gpuEngine) Load(ctx context.Context, base string, files []string, progr
 // warm compiles, in the background, the pipelines of a picture at the model's native size while
 // the person writes a prompt: on an adapter that runs shaders on the CPU that takes seconds, which
 // the first picture would otherwise wait for. A generation that starts meanwhile waits only for
-// the kernels still compiling.
-func (g *gpuEngine) warm(e *engine.Engine) {
+// the kernels still compiling. The channel receives the result.
+func (g *gpuEngine) warm(e *engine.Engine) <-chan error {
 	if g.stopWarm != nil {
 		g.stopWarm()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stopWarm = cancel
 	size := e.Model.UNet.Config.SampleSize * e.Model.VAE.DownsampleFactor()
+	done := make(chan error, 1)
 	go func() {
-		if err := e.Warm(ctx, size, size); err != nil && ctx.Err() == nil {
+		err := e.Warm(ctx, size, size)
+		if err != nil && ctx.Err() == nil {
 			js.Global().Get("console").Call("warn", "compiling ahead of the first picture: "+err.Error())
 		}
+		done <- err
 	}()
+	return done
 }
 
 // Samplers lists every sampler of cones/schedule; "lms" is the official Cones 2 one.

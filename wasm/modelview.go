@@ -275,10 +275,22 @@ func (a *app) loadEngine(ctx context.Context) {
 	if info.GPUSummary != "" {
 		setText(a.el.uploadText, info.GPUSummary)
 	}
+	if info.Warmed != nil {
+		go a.showWarmed(e, info)
+	}
 	fillOptions(a.el.sampler, e.Samplers(), a.el.sampler.Get("value").String(), "")
 	setDisabled(a.el.generateStart, false)
 	setText(a.el.modelLoad, "Model loaded")
 	a.setStatus("Ready.")
+}
+
+// showWarmed says, once the loaded engine e has compiled what a first picture runs, that the
+// first picture will not wait for it (unless another engine has replaced e since).
+func (a *app) showWarmed(e Engine, info ModelInfo) {
+	if err := <-info.Warmed; err != nil || a.engine != e {
+		return
+	}
+	setText(a.el.uploadText, info.GPUSummary+"; kernels compiled for a first picture")
 }
 
 // engineFailed reacts to an engine error: a lost GPU device makes the engine unusable, so the
