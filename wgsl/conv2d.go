@@ -75,7 +75,7 @@ func (k Conv2D) Source() (string, error) {
 	if k.Vec4 && k.Direct {
 		wx, wy, block = Vec4Group, 1, convVec4Block()
 	}
-	return expandHalf(k.WF16 && k.Half, "conv2d.wgsl", Defines{"W_F16": k.WF16, "W_HALF": k.WF16 && k.Half,
+	return expandHalf(k.WF16 && k.Half, "conv2d.wgsl", Defines{"W": "wt", "W_F16": k.WF16, "W_HALF": k.WF16 && k.Half,
 		"W_WORDS": k.WF16 && !k.Half, "BIAS2": k.Bias2, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
 		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": block, "CO": vec4Co, "ROWS": vec4Rows, "WG_X": wx, "WG_Y": wy,
 		"UPSAMPLE": k.Upsample, "R_BINDING": r, "OUT_BINDING": out, "T": k.tile()})

@@ -31,41 +31,9 @@ struct Params {
 #else
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 #endif
-#if VEC4
-// VEC4: weight rows read four K at a time (load_w4, in vec4s; f16: two words): by the direct
-// kernel's threads, or (tiled, wgsl.ForGPU) by the staging of the weight tiles.
-#if W_HALF
-@group(0) @binding(2) var<storage, read> wt: array<vec4<f16>>;
-fn load_w4(i: u32) -> vec4<f32> { return vec4<f32>(wt[i]); }
-#else
-#if W_F16
-@group(0) @binding(2) var<storage, read> wt: array<vec2<u32>>;
-fn load_w4(i: u32) -> vec4<f32> {
-  let w = wt[i];
-  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-}
-#else
-@group(0) @binding(2) var<storage, read> wt: array<vec4<f32>>;
-fn load_w4(i: u32) -> vec4<f32> { return wt[i]; }
-#endif
-#endif
-#else
-#if W_HALF
-@group(0) @binding(2) var<storage, read> wt: array<f16>;
-fn load_w(i: u32) -> f32 { return f32(wt[i]); }
-#else
-#if W_F16
-@group(0) @binding(2) var<storage, read> wt: array<u32>;
-fn load_w(i: u32) -> f32 {
-  let v = unpack2x16float(wt[i >> 1u]);
-  return select(v.x, v.y, (i & 1u) == 1u);
-}
-#else
-@group(0) @binding(2) var<storage, read> wt: array<f32>;
-fn load_w(i: u32) -> f32 { return wt[i]; }
-#endif
-#endif
-#endif
+// VEC4: weight rows read four K at a time (load_w4): by the direct kernel's threads, or (tiled,
+// wgsl.ForGPU) by the staging of the weight tiles.
+#include "weight.wgsl"
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 #if BIAS2
 @group(0) @binding(4) var<storage, read> bias2: array<f32>;

@@ -80,8 +80,8 @@ func (k MatMul) Source() (string, error) {
 		wg = k.tile() / 8
 		block = vec4Block(wg)
 	}
-	return expandHalf(k.BF16 && k.Half, "matmul.wgsl", Defines{"B_F16": k.BF16, "B_HALF": k.BF16 && k.Half,
-		"B_WORDS": k.BF16 && !k.Half, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
+	return expandHalf(k.BF16 && k.Half, "matmul.wgsl", Defines{"W": "b", "W_F16": k.BF16, "W_HALF": k.BF16 && k.Half,
+		"W_WORDS": k.BF16 && !k.Half, "BIAS": k.Bias, "RESIDUAL": k.Residual, "DIRECT": k.Direct,
 		"VEC4": k.Vec4, "VEC4_DIRECT": k.Vec4 && k.Direct, "VEC4_BLOCK": block, "WG": wg,
 		"ACT": int(k.Act), "BIAS_BINDING": bias, "R_BINDING": r, "C_BINDING": c, "T": k.tile()})
 }
@@ -117,7 +117,7 @@ func vec4Block(s uint32) string {
 	}
 	b.WriteString("  for (var k = 0u; k < k4; k++) {\n")
 	for i := range 8 {
-		fmt.Fprintf(&b, "    let x%d = a[pa%d + k];\n    let y%d = load_b4(pb%d + k);\n", i, i, i, i)
+		fmt.Fprintf(&b, "    let x%d = a[pa%d + k];\n    let y%d = load_w4(pb%d + k);\n", i, i, i, i)
 	}
 	for i := range 8 {
 		for j := range 8 {

@@ -1,7 +1,8 @@
 // Tiled matrix multiply with fused epilogue:
 //   C[m,n] = (act(alpha * sum_k A[m,k] * B[n,k] + bias[n]) + R[m,n]) * out_scale
-// B is a Linear weight [out, in] (f32; f16 packed two per u32 and unpacked with unpack2x16float;
-// or, with B_HALF, WGSL's own f16 where the device has shader-f16) or any strided f32 operand.
+// B is a Linear weight [out, in] (weight.wgsl: f32; f16 packed two per u32 and unpacked with
+// unpack2x16float; or, with W_HALF, WGSL's own f16 where the device has shader-f16) or any
+// strided f32 operand.
 // Every operand has its own offset and strides, so the same kernel reads NCHW feature maps as
 // token rows (transformer proj_in/proj_out), multiplies attention chunks, and runs batched heads
 // (z = b1 * batch2 + b2). Accumulation is f32.
@@ -28,44 +29,15 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
+// VEC4 (wgsl.MatMulVec4Fits): A and B bound as runs of four K, indices in vec4s (B through
+// load_w4). The tiled kernel stages them a vec4 per load; the DIRECT one (CPU adapters) keeps an
+// 8x8 block per thread.
 #if VEC4
-// VEC4 (wgsl.MatMulVec4Fits): A and B bound as runs of four K, indices in vec4s; load_b4 widens
-// four of B's values. The tiled kernel stages them a vec4 per load; the DIRECT one (CPU
-// adapters) keeps an 8x8 block per thread.
 @group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
-#if B_HALF
-@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
-fn load_b4(i: u32) -> vec4<f32> { return vec4<f32>(b[i]); }
-#else
-#if B_F16
-@group(0) @binding(2) var<storage, read> b: array<vec2<u32>>;
-fn load_b4(i: u32) -> vec4<f32> {
-  let w = b[i];
-  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-}
-#else
-@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
-fn load_b4(i: u32) -> vec4<f32> { return b[i]; }
-#endif
-#endif
 #else
 @group(0) @binding(1) var<storage, read> a: array<f32>;
-#if B_HALF
-@group(0) @binding(2) var<storage, read> b: array<f16>;
-fn load_b(i: u32) -> f32 { return f32(b[i]); }
-#else
-#if B_F16
-@group(0) @binding(2) var<storage, read> b: array<u32>;
-fn load_b(i: u32) -> f32 {
-  let v = unpack2x16float(b[i >> 1u]);
-  return select(v.x, v.y, (i & 1u) == 1u);
-}
-#else
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-fn load_b(i: u32) -> f32 { return b[i]; }
 #endif
-#endif
-#endif
+#include "weight.wgsl"
 #if BIAS
 @group(0) @binding({{BIAS_BINDING}}) var<storage, read> bias: array<f32>;
 #endif
@@ -76,7 +48,8 @@ fn load_b(i: u32) -> f32 { return b[i]; }
 
 #include "gemm.wgsl"
 
-// emit stores one output: C[gm, gn] = (act(alpha * s + bias) + R) * out_scale, nothing past the edge.
+// emit stores one output, nothing past the edge:
+// C[gm, gn] = (act(alpha * s + bias) + R) * out_scale.
 fn emit(cbase: u32, rbase: u32, gm: u32, gn: u32, s: f32) {
   if (gm >= p.m || gn >= p.n) { return; }
   var v = p.alpha * s;
@@ -120,7 +93,7 @@ fn stage(s: u32, k0: u32, li: u32) {
     let gk = k0 + kk;
     var v = vec4<f32>();
     if (n0 + nn < p.n && gk < p.k) {
-      v = load_b4((bbase + (n0 + nn) * p.b_n + gk) / 4u);
+      v = load_w4((bbase + (n0 + nn) * p.b_n + gk) / 4u);
     }
     put_b4(s, kk, nn, v);
   }
@@ -156,7 +129,7 @@ fn stage(s: u32, k0: u32, li: u32) {
       put_a(s, kk, mm, av);
     }
   }
-#if B_WORDS
+#if W_WORDS
   if (p.b_k == 1u && (bbase & 1u) == 0u && (p.b_n & 1u) == 0u) {
     // K-contiguous weight rows that start on a word: each thread reads whole words (two K
     // columns) and unpacks each once, where the per-element path reads every word twice.
@@ -183,7 +156,7 @@ fn stage(s: u32, k0: u32, li: u32) {
     let gk = k0 + kk;
     var bv = 0.0;
     if (n0 + nn < p.n && gk < p.k) {
-      bv = load_b(bbase + (n0 + nn) * p.b_n + gk * p.b_k);
+      bv = load_w(bbase + (n0 + nn) * p.b_n + gk * p.b_k);
     }
     put_b(s, kk, nn, bv);
   }
@@ -231,10 +204,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
   let q2 = bbase + min(n0 + lid.x + 2u * TH, p.n - 1u) * p.b_n;
   let q3 = bbase + min(n0 + lid.x + 3u * TH, p.n - 1u) * p.b_n;
   var k = 0u;
-#if B_WORDS
+#if W_WORDS
   // Weight rows that start on a word (even offset and row stride, K contiguous): each u32 holds
   // the B values of two consecutive k, unpacked once for both (unpacking is software on CPU
-  // adapters, and load_b does it per value). Same products in the same order.
+  // adapters, and load_w does it per value). Same products in the same order.
   if (p.b_k == 1u && (bbase & 1u) == 0u && (p.b_n & 1u) == 0u) {
     for (; k + 2u <= p.k; k += 2u) {
       let u0 = unpack2x16float(b[(q0 + k) >> 1u]);
@@ -262,7 +235,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
     let ka = k * p.a_k;
     let kb = k * p.b_k;
     let av = vec4<f32>(a[a0 + ka], a[a1 + ka], a[a2 + ka], a[a3 + ka]);
-    let bv = vec4<f32>(load_b(q0 + kb), load_b(q1 + kb), load_b(q2 + kb), load_b(q3 + kb));
+    let bv = vec4<f32>(load_w(q0 + kb), load_w(q1 + kb), load_w(q2 + kb), load_w(q3 + kb));
     c0 += av.x * bv;
     c1 += av.y * bv;
     c2 += av.z * bv;

@@ -6,7 +6,7 @@ import (
 )
 
 func TestExpand(t *testing.T) {
-	src, err := Expand("matmul.wgsl", Defines{"B_F16": true, "B_HALF": false, "B_WORDS": true, "BIAS": false, "RESIDUAL": true, "DIRECT": false, "ACT": 3,
+	src, err := Expand("matmul.wgsl", Defines{"W": "b", "W_F16": true, "W_HALF": false, "W_WORDS": true, "BIAS": false, "RESIDUAL": true, "DIRECT": false, "ACT": 3,
 		"VEC4": false, "VEC4_DIRECT": false, "VEC4_BLOCK": "", "WG": 16, "BIAS_BINDING": 3, "R_BINDING": 3, "C_BINDING": 4, "T": 64})
 	if err != nil {
 		t.Fatal(err)
@@ -29,9 +29,9 @@ func TestExpandErrors(t *testing.T) {
 		defs Defines
 		want string
 	}{
-		{"undefined flag", Defines{"VEC4": false, "BIAS": true, "RESIDUAL": true, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "#if B_HALF: not defined"},
-		{"flag not bool", Defines{"VEC4": false, "B_HALF": false, "B_F16": 1, "BIAS": true, "RESIDUAL": true, "DIRECT": false, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "is not a bool"},
-		{"undefined constant", Defines{"VEC4": false, "B_F16": true, "B_HALF": false, "B_WORDS": true, "BIAS": true, "RESIDUAL": true, "DIRECT": false, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "{{ACT}}: not defined"},
+		{"undefined flag", Defines{"W": "b", "VEC4": false, "BIAS": true, "RESIDUAL": true, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "#if W_HALF: not defined"},
+		{"flag not bool", Defines{"W": "b", "VEC4": false, "W_HALF": false, "W_F16": 1, "BIAS": true, "RESIDUAL": true, "DIRECT": false, "ACT": 0, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "is not a bool"},
+		{"undefined constant", Defines{"W": "b", "VEC4": false, "W_F16": true, "W_HALF": false, "W_WORDS": true, "BIAS": true, "RESIDUAL": true, "DIRECT": false, "BIAS_BINDING": 3, "R_BINDING": 4, "C_BINDING": 5, "T": 64}, "{{ACT}}: not defined"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
