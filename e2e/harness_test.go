@@ -53,23 +53,12 @@ var harnesses sync.Map // "variant/f32=bool" -> *harness
 // it on first use: every test of a variant shares one page and one loaded model.
 func loadHarness(t *testing.T, v fixture.Variant, f32w bool) *harness {
 	t.Helper()
-	b, s := env(t)
 	key := fmt.Sprintf("%s/f32=%v", v.Name, f32w)
 	if h, ok := harnesses.Load(key); ok {
 		return h.(*harness)
 	}
-	url := wasmBinary(t, "./e2e/harness", false)
-	p, err := b.Open(s.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer capture(t)()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := p.Start(ctx, url, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{page: p}
+	h := startHarness(t)
 	start := time.Now()
 	precision := "f16"
 	if f32w {
@@ -84,6 +73,23 @@ func loadHarness(t *testing.T, v fixture.Variant, f32w bool) *harness {
 	}
 	harnesses.Store(key, h)
 	return h
+}
+
+// startHarness opens a page running e2e/harness, with no model loaded yet.
+func startHarness(t *testing.T) *harness {
+	t.Helper()
+	b, s := env(t)
+	url := wasmBinary(t, "./e2e/harness", false)
+	p, err := b.Open(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := p.Start(ctx, url, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return &harness{page: p}
 }
 
 // call invokes conesHarness.method(JSON of req) and decodes the JSON answer into out.

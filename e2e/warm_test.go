@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/cones2web/cones2/internal/fixture"
 )
@@ -14,19 +12,9 @@ import (
 // are there already.
 func TestWarm(t *testing.T) {
 	v := fixture.Variants(t)[0]
-	b, s := env(t)
-	p, err := b.Open(s.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
 	defer capture(t)()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := p.Start(ctx, wasmBinary(t, "./e2e/harness", false), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{page: p}
+	h := startHarness(t)
+	defer h.page.Close()
 	h.call(t, "load", map[string]any{"URL": "/fixtures/" + v.Name}, &h.info)
 	const size = 64
 	var counts struct{ Pipelines int }
