@@ -1,6 +1,7 @@
 package wgsl
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -31,11 +32,7 @@ func TestForCPU(t *testing.T) {
 				t.Errorf("%s %s: workgroup memory or barrier present = %v", c.k.Family(), name, shared)
 			}
 		}
-		g1, err1 := c.k.Grid(c.p)
-		g2, err2 := d.Grid(c.p)
-		if err1 != nil || err2 != nil || g1 != g2 {
-			t.Errorf("%s: grids %v (%v) and %v (%v)", c.k.Family(), g1, err1, g2, err2)
-		}
+		checkSameGrid(t, c.k.Family(), c.k, d, c.p)
 		if len(c.k.Bindings()) != len(d.Bindings()) {
 			t.Errorf("%s: bindings differ", c.k.Family())
 		}
@@ -56,11 +53,7 @@ func TestForCPU(t *testing.T) {
 			t.Errorf("attention dh=%d: indexed private arrays present = %v", dh, indexed)
 		}
 		p := AttentionParams{Heads: 2, Tq: 100, Tk: 77, Dh: uint32(dh), Batch: 2}
-		g1, err1 := at.Grid(p)
-		g2, err2 := ForCPU(at, p).Grid(p)
-		if err1 != nil || err2 != nil || g1 != g2 {
-			t.Errorf("attention dh=%d: grids %v (%v) and %v (%v)", dh, g1, err1, g2, err2)
-		}
+		checkSameGrid(t, fmt.Sprintf("attention dh=%d", dh), at, ForCPU(at, p), p)
 	}
 	if sm := (Softmax{}); ForCPU(sm, SoftmaxParams{}) != Kernel(sm) {
 		t.Errorf("softmax changed")
@@ -87,9 +80,7 @@ func TestForCPUVec4(t *testing.T) {
 			if !strings.Contains(src, "array<vec4<f32>>") || strings.Contains(src, "var<workgroup>") {
 				t.Errorf("%+v: source does not read vec4s without workgroup memory", d)
 			}
-			if g1, _ := mm.Grid(fit); func() bool { g2, err := d.Grid(fit); return err != nil || g1 != g2 }() {
-				t.Errorf("%+v: grid differs from the tiled kernel's", d)
-			}
+			checkSameGrid(t, fmt.Sprintf("%+v", d), mm, d, fit)
 		}
 	}
 	for name, change := range map[string]func(*MatMulParams){
@@ -132,9 +123,7 @@ func TestForGPUVec4(t *testing.T) {
 		if !strings.Contains(src, "array<vec4<f32>>") || !strings.Contains(src, "put_a4(s, kk, mm, v)") || !strings.Contains(src, "workgroupBarrier") {
 			t.Errorf("%+v: source does not stage vec4 tiles", g)
 		}
-		if g1, _ := mm.Grid(fit); func() bool { g2, err := g.Grid(fit); return err != nil || g1 != g2 }() {
-			t.Errorf("%+v: grid differs from the scalar kernel's", g)
-		}
+		checkSameGrid(t, fmt.Sprintf("%+v", g), mm, g, fit)
 		p := fit
 		p.AOff = 2
 		if ForGPU(mm, p) != Kernel(mm) {
@@ -159,9 +148,7 @@ func TestForGPUVec4(t *testing.T) {
 		if !strings.Contains(src, "put_a4(s, kk, mm, v)") || !strings.Contains(src, "var<storage, read> src: array<f32>") {
 			t.Errorf("%+v: source does not stage vec4 weight tiles from a scalar input", g)
 		}
-		if g1, _ := cv.Grid(cp); func() bool { g2, err := g.Grid(cp); return err != nil || g1 != g2 }() {
-			t.Errorf("%+v: grid differs from the scalar kernel's", g)
-		}
+		checkSameGrid(t, fmt.Sprintf("%+v", g), cv, g, cp)
 		for name, change := range map[string]func(*Conv2DParams){
 			"weights offset": func(p *Conv2DParams) { p.WOff = 2 },
 			"27 per row":     func(p *Conv2DParams) { p.Cin = 3 },
@@ -227,5 +214,16 @@ func TestForCPUConvVec4(t *testing.T) {
 	}
 	if _, err := (Conv2D{Vec4: true, Direct: true, Upsample: true}).Source(); err == nil {
 		t.Errorf("a direct vec4 convolution that upsamples compiled")
+	}
+}
+
+// checkSameGrid fails unless kernels a and its variant b take params p without error and give the
+// same grid.
+func checkSameGrid(t *testing.T, what string, a, b Kernel, p any) {
+	t.Helper()
+	g1, err1 := a.Grid(p)
+	g2, err2 := b.Grid(p)
+	if err1 != nil || err2 != nil || g1 != g2 {
+		t.Errorf("%s: grids %v (%v) and %v (%v)", what, g1, err1, g2, err2)
 	}
 }
