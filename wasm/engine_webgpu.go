@@ -10,6 +10,7 @@ import (
 	"syscall/js"
 
 	"github.com/cones2web/cones2/cones/noise"
+	"github.com/cones2web/cones2/cones/request"
 	"github.com/cones2web/cones2/cones/schedule"
 	"github.com/cones2web/cones2/wasm/library"
 	"github.com/cones2web/cones2/wasm/preview"
@@ -51,7 +52,7 @@ func (g *gpuEngine) warm(e *engine.Engine) <-chan error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.stopWarm = cancel
-	size := e.Model.UNet.Config.SampleSize * e.Model.VAE.DownsampleFactor()
+	size := request.Model{Networks: e.Model}.NativeSize()
 	done := make(chan error, 1)
 	go func() {
 		err := e.Warm(ctx, size, size)
